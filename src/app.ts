@@ -1,0 +1,78 @@
+import express, { type Express } from 'express';
+import cors from 'cors';
+import { pinoHttp } from 'pino-http';
+import type { AppDeps } from './deps.js';
+import { createServices, type Services } from './services.js';
+import { requestContext } from './http/request-id.js';
+import { createRateLimiter } from './http/rate-limit.js';
+import { jsonBody } from './http/body.js';
+import { orgScope } from './http/org-scope.js';
+import { buildRouter, type RouteDef } from './http/registry.js';
+import { errorHandler, notFoundHandler } from './http/error-handler.js';
+import { auditRoutes } from './audit/audit.routes.js';
+import { orgsRoutes } from './orgs/orgs.routes.js';
+
+export const API_PREFIXES = ['/api', '/v1/api'];
+
+/** Every /api route, from every domain: the single source for routing and the OpenAPI document. */
+export function apiRoutes(s: Services): RouteDef[] {
+  return [...orgsRoutes(s.orgs), ...auditRoutes(s.audit)];
+}
+
+export interface BuiltApp {
+  app: Express;
+  services: Services;
+  routes: RouteDef[];
+}
+
+/** Builds the Express app from injected deps; never listens and never reads process.env. */
+export function createApp(deps: AppDeps): BuiltApp {
+  const { config, logger } = deps;
+  const services = createServices(deps);
+  const routes = apiRoutes(services);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY);
+  app.set('query parser', 'simple');
+
+  app.use(requestContext);
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (_req, res) => (res as express.Response).locals.requestId as string,
+      customProps: (_req, res) => ({ requestId: (res as express.Response).locals.requestId as string }),
+      quietReqLogger: true,
+      serializers: {
+        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(
+    cors({
+      origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'x-org-id', 'x-actor-id', 'Authorization', 'Idempotency-Key'],
+      exposedHeaders: ['X-API-Version', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'],
+      maxAge: 600,
+      optionsSuccessStatus: 204,
+    }),
+  );
+
+  const scopeOrgs = orgScope((id) => services.orgs.exists(id));
+  app.get(['/health', '/v1/health'], scopeOrgs, (_req, res) => {
+    res.json(services.health.report());
+  });
+
+  const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX);
+  const api = express.Router();
+  if (apiLimiter) api.use(apiLimiter);
+  api.use(scopeOrgs);
+  api.use(jsonBody(config.JSON_BODY_LIMIT));
+  api.use(buildRouter(routes));
+  app.use(API_PREFIXES, api);
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return { app, services, routes };
+}

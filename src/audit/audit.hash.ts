@@ -1,0 +1,32 @@
+import { createHash } from 'node:crypto';
+
+export const GENESIS_HASH = '0'.repeat(64);
+export const HASH_PREFIX = 'sha256:';
+
+export interface HashedFields {
+  timestamp: string;
+  actorType: string;
+  actorId: string;
+  action: string;
+  result: string;
+  /** JSON.stringify of the metadata exactly as the API returns it. */
+  metadataJson: string;
+}
+
+/** §5: sha256_hex(previousHashHex + timestamp + actorType + actorId + action + result + metadata). */
+export function chainHash(previousHex: string, f: HashedFields): string {
+  return createHash('sha256')
+    .update(previousHex + f.timestamp + f.actorType + f.actorId + f.action + f.result + f.metadataJson)
+    .digest('hex');
+}
+
+export const stripPrefix = (hash: string): string => (hash.startsWith(HASH_PREFIX) ? hash.slice(HASH_PREFIX.length) : hash);
+
+/**
+ * The stored form of metadata: parse(stringify(x)) drops undefined values and
+ * functions, so what we hash is byte-for-byte what a client later stringifies.
+ */
+export function canonicalMetadata(metadata: Record<string, unknown> | undefined): string {
+  const once = JSON.stringify(metadata ?? {});
+  return JSON.stringify(JSON.parse(once));
+}

@@ -1,0 +1,34 @@
+export const RISKS = ['low', 'medium', 'high', 'critical'] as const;
+export type Risk = (typeof RISKS)[number];
+
+const RISK_OF: Record<string, Risk> = {
+  deploy: 'critical',
+  rollback: 'critical',
+  kill: 'critical',
+  project_delete: 'critical',
+  autonomy_change: 'high',
+  suspend: 'high',
+  restart: 'high',
+  agent_terminate: 'high',
+  link: 'high',
+  unlink: 'high',
+  channel_configure: 'high',
+  instruct: 'medium',
+  fix: 'medium',
+  review: 'medium',
+  approve: 'medium',
+  deny: 'medium',
+  resume: 'medium',
+  agent_create: 'medium',
+  agent_spawn: 'medium',
+  project_create: 'medium',
+  org_create: 'medium',
+  member_add: 'medium',
+  member_remove: 'medium',
+  scheduler_pause: 'medium',
+  scheduler_resume: 'medium',
+  scheduler_cancel: 'medium',
+};
+
+/** Fixed when the entry is written (§5, §13); unknown actions are low. */
+export const riskOf = (action: string): Risk => RISK_OF[action] ?? 'low';

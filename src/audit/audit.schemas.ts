@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { RISKS } from './audit.risk.js';
+
+export const ACTOR_TYPES = ['user', 'agent', 'system'] as const;
+export type ActorType = (typeof ACTOR_TYPES)[number];
+
+const positiveInt = (name: string) =>
+  z
+    .string({ error: `${name} must be a single value` })
+    .regex(/^\d{1,15}$/, { error: `${name} must be a positive integer` })
+    .transform(Number)
+    .refine((n) => n >= 1, { error: `${name} must be at least 1` });
+
+const isoInstant = (name: string, endOfDay: boolean) =>
+  z
+    .string({ error: `${name} must be a single value` })
+    .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
+      error: `${name} must be an ISO 8601 date or time`,
+    })
+    .transform((s) => {
+      // A bare date means the whole day: since from its start, until through its end.
+      const dateOnly = s.length === 10;
+      const d = new Date(dateOnly ? `${s}T00:00:00.000Z` : s);
+      if (dateOnly && endOfDay) d.setUTCDate(d.getUTCDate() + 1), d.setUTCMilliseconds(-1);
+      return d.toISOString();
+    });
+
+const text = (name: string) => z.string({ error: `${name} must be a single value` }).min(1).max(200);
+
+export const AuditQuery = z.object(
+  {
+    limit: positiveInt('limit').transform((n) => Math.min(n, 100)).optional(),
+    page: positiveInt('page').optional(),
+    risk: z.enum([...RISKS, 'all'], { error: `risk must be one of ${[...RISKS, 'all'].join(', ')}` }).optional(),
+    action: text('action').optional(),
+    actorType: z.enum(ACTOR_TYPES, { error: `actorType must be one of ${ACTOR_TYPES.join(', ')}` }).optional(),
+    actorId: text('actorId').optional(),
+    projectId: text('projectId').optional(),
+    since: isoInstant('since', false).optional(),
+    until: isoInstant('until', true).optional(),
+    order: z.enum(['asc', 'desc'], { error: 'order must be asc or desc' }).optional(),
+  },
+);
+export type AuditQuery = z.infer<typeof AuditQuery>;
+
+export const AuditEntry = z.object({
+  id: z.string(),
+  timestamp: z.string(),
+  actorType: z.enum(ACTOR_TYPES),
+  actorId: z.string(),
+  action: z.string(),
+  result: z.string(),
+  metadata: z.record(z.string(), z.unknown()),
+  hash: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+  risk: z.enum(RISKS),
+  orgId: z.string(),
+  projectId: z.string().nullable(),
+});
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditPage = z.object({
+  entries: z.array(AuditEntry),
+  total: z.number().int(),
+  page: z.number().int(),
+  pageSize: z.number().int(),
+  totalPages: z.number().int(),
+  hasMore: z.boolean(),
+});
+
+const OrgVerification = z.object({
+  orgId: z.string(),
+  valid: z.boolean(),
+  checked: z.number().int(),
+  brokenAt: z.string().nullable(),
+});
+
+export const AuditVerification = z.union([
+  z.object({ valid: z.boolean(), checked: z.number().int(), brokenAt: z.string().nullable() }),
+  z.object({ valid: z.boolean(), checked: z.number().int(), orgs: z.array(OrgVerification) }),
+]);
+export type OrgVerification = z.infer<typeof OrgVerification>;

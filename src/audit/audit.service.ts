@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/open.js';
+import type { Clock } from '../clock.js';
+import type { OrgScope } from '../http/org-scope.js';
+import { canonicalMetadata, chainHash, GENESIS_HASH, HASH_PREFIX, stripPrefix } from './audit.hash.js';
+import { riskOf } from './audit.risk.js';
+import type { ActorType, AuditEntry, AuditQuery, OrgVerification } from './audit.schemas.js';
+import type { AuditFilter, AuditStore } from './audit.store.js';
+
+export interface AppendInput {
+  orgId: string;
+  actorType: ActorType;
+  actorId: string;
+  action: string;
+  /** `completed` for API changes, `processed` for ci_event, `failed` for failed attempts. */
+  result?: string;
+  metadata?: Record<string, unknown>;
+  projectId?: string | null;
+}
+
+export interface AuditPage {
+  entries: AuditEntry[];
+  total: number;
+  page: number;
+  pageSize: number;
+  totalPages: number;
+  hasMore: boolean;
+}
+
+export interface RetentionResult {
+  removed: number;
+  orgs: Array<{ orgId: string; removed: number }>;
+}
+
+export interface AuditServiceDeps {
+  db: Db;
+  store: AuditStore;
+  clock: Clock;
+  /** Every org id, so unscoped verify reports orgs with no entries too. */
+  orgIds: () => string[];
+}
+
+export function createAuditService({ db, store, clock, orgIds }: AuditServiceDeps) {
+  /**
+   * Reads the org's head and writes the next link in one transaction. better-sqlite3
+   * runs it synchronously on the one connection, so concurrent requests are
+   * serialized here and the chain cannot fork; inside a caller's transaction it
+   * becomes a savepoint and commits or rolls back with the caller's work.
+   */
+  const appendTx = db.transaction((input: AppendInput): AuditEntry => {
+    const chain = store.chain(input.orgId);
+    const previous = chain ? stripPrefix(chain.headHash) : GENESIS_HASH;
+    const timestamp = clock.now().toISOString();
+    const metadataJson = canonicalMetadata(input.metadata);
+    const result = input.result ?? 'completed';
+    const hash = HASH_PREFIX + chainHash(previous, { timestamp, actorType: input.actorType, actorId: input.actorId, action: input.action, result, metadataJson });
+    const row = {
+      id: `aud-${randomUUID()}`,
+      orgId: input.orgId,
+      chainSeq: (chain?.headSeq ?? 0) + 1,
+      timestamp,
+      actorType: input.actorType,
+      actorId: input.actorId,
+      action: input.action,
+      result,
+      metadataJson,
+      hash,
+      risk: riskOf(input.action),
+      projectId: input.projectId ?? null,
+    };
+    store.insert(row, HASH_PREFIX + GENESIS_HASH);
+    return {
+      id: row.id,
+      timestamp,
+      actorType: row.actorType,
+      actorId: row.actorId,
+      action: row.action,
+      result,
+      metadata: JSON.parse(metadataJson) as Record<string, unknown>,
+      hash,
+      risk: row.risk,
+      orgId: row.orgId,
+      projectId: row.projectId,
+    };
+  });
+
+  function query(scope: OrgScope, q: AuditQuery): AuditPage {
+    const pageSize = q.limit ?? 20;
+    const page = q.page ?? 1;
+    const order = q.order ?? 'desc';
+    const filter: AuditFilter = {
+      orgId: scope.orgId,
+      risk: q.risk === 'all' ? undefined : q.risk,
+      action: q.action,
+      actorType: q.actorType,
+      actorId: q.actorId,
+      projectId: q.projectId,
+      since: q.since,
+      until: q.until,
+    };
+    const unfiltered = Object.entries(filter).every(([k, v]) => k === 'orgId' || v === undefined);
+    const chain = scope.orgId && unfiltered ? store.chain(scope.orgId) : undefined;
+    const total = unfiltered
+      ? scope.orgId
+        ? chain ? chain.headSeq - chain.anchorSeq : 0
+        : store.chains().reduce((n, c) => n + c.count, 0)
+      : store.count(filter);
+    const offset = (page - 1) * pageSize;
+    let entries: AuditEntry[] = [];
+    if (offset < total) {
+      entries = chain ? store.chainPage(scope.orgId!, chain, offset, pageSize, order) : store.page(filter, offset, pageSize, order);
+    }
+    return {
+      entries,
+      total,
+      page,
+      pageSize,
+      totalPages: Math.ceil(total / pageSize),
+      hasMore: offset + entries.length < total,
+    };
+  }
+
+  function verifyOrg(orgId: string): OrgVerification {
+    const chain = store.chain(orgId);
+    let previous = chain ? stripPrefix(chain.anchorHash) : GENESIS_HASH;
+    let checked = 0;
+    let brokenAt: string | null = null;
+    for (const [id, timestamp, actorType, actorId, action, result, metadataJson, hash] of store.verifyRows(orgId)) {
+      checked++;
+      if (brokenAt !== null) continue;
+      const expected = chainHash(previous, { timestamp, actorType, actorId, action, result, metadataJson });
+      if (HASH_PREFIX + expected !== hash) brokenAt = id;
+      previous = stripPrefix(hash);
+    }
+    // A chain whose newest entries were removed underneath us no longer ends at its head.
+    const truncated = brokenAt === null && chain !== undefined && checked > 0 && stripPrefix(chain.headHash) !== previous;
+    const emptied = chain !== undefined && checked === 0 && chain.headSeq !== chain.anchorSeq;
+    return { orgId, valid: brokenAt === null && !truncated && !emptied, checked, brokenAt };
+  }
+
+  return {
+    append: (input: AppendInput): AuditEntry => appendTx(input),
+    query,
+    verify(scope: OrgScope) {
+      if (scope.orgId) {
+        const { valid, checked, brokenAt } = verifyOrg(scope.orgId);
+        return { valid, checked, brokenAt };
+      }
+      const ids = new Set([...orgIds(), ...store.chains().map((c) => c.orgId)]);
+      const orgs = [...ids].sort().map(verifyOrg);
+      return { valid: orgs.every((o) => o.valid), checked: orgs.reduce((n, o) => n + o.checked, 0), orgs };
+    },
+    /** Removes entries older than `retentionDays`, keeping each chain verifiable. */
+    purgeOlderThan: db.transaction((retentionDays: number): RetentionResult => {
+      const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();
+      const orgs: RetentionResult['orgs'] = [];
+      for (const { orgId } of store.chains()) {
+        const chain = store.chain(orgId)!;
+        const firstKept = store.firstKeptSeq(orgId, cutoff);
+        // Only a prefix can go: chain positions stay contiguous and the anchor is exact.
+        const lastRemoved = firstKept === null ? chain.headSeq : firstKept - 1;
+        if (lastRemoved <= chain.anchorSeq) continue;
+        const anchor = store.hashAt(orgId, lastRemoved)!;
+        const removed = store.deletePrefix(orgId, lastRemoved, anchor);
+        if (removed > 0) orgs.push({ orgId, removed });
+      }
+      return { removed: orgs.reduce((n, o) => n + o.removed, 0), orgs };
+    }),
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;

@@ -1,0 +1,186 @@
+import type { Statement } from 'better-sqlite3';
+import type { Db } from '../db/open.js';
+import type { AuditEntry } from './audit.schemas.js';
+import type { Risk } from './audit.risk.js';
+
+export interface ChainState {
+  headHash: string;
+  headSeq: number;
+  anchorHash: string;
+  anchorSeq: number;
+}
+
+export interface NewEntryRow {
+  id: string;
+  orgId: string;
+  chainSeq: number;
+  timestamp: string;
+  actorType: string;
+  actorId: string;
+  action: string;
+  result: string;
+  metadataJson: string;
+  hash: string;
+  risk: Risk;
+  projectId: string | null;
+}
+
+export interface AuditFilter {
+  orgId: string | null;
+  risk?: Risk;
+  action?: string;
+  actorType?: string;
+  actorId?: string;
+  projectId?: string;
+  since?: string;
+  until?: string;
+}
+
+interface EntryRow {
+  id: string;
+  org_id: string;
+  timestamp: string;
+  actor_type: AuditEntry['actorType'];
+  actor_id: string;
+  action: string;
+  result: string;
+  metadata: string;
+  hash: string;
+  risk: Risk;
+  project_id: string | null;
+}
+
+const COLUMNS = 'id, org_id, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id';
+
+const toEntry = (r: EntryRow): AuditEntry => ({
+  id: r.id,
+  timestamp: r.timestamp,
+  actorType: r.actor_type,
+  actorId: r.actor_id,
+  action: r.action,
+  result: r.result,
+  metadata: JSON.parse(r.metadata) as Record<string, unknown>,
+  hash: r.hash,
+  risk: r.risk,
+  orgId: r.org_id,
+  projectId: r.project_id,
+});
+
+/** [hash-hex-input fields…] in the order verification reads them (raw rows, no objects). */
+export type VerifyRow = [id: string, timestamp: string, actorType: string, actorId: string, action: string, result: string, metadata: string, hash: string];
+
+export function createAuditStore(db: Db) {
+  const getChain = db.prepare<[string], { head_hash: string; head_seq: number; anchor_hash: string; anchor_seq: number }>(
+    'SELECT head_hash, head_seq, anchor_hash, anchor_seq FROM audit_chains WHERE org_id = ?',
+  );
+  const upsertHead = db.prepare(
+    `INSERT INTO audit_chains (org_id, head_hash, head_seq, anchor_hash, anchor_seq) VALUES (?, ?, ?, ?, 0)
+     ON CONFLICT (org_id) DO UPDATE SET head_hash = excluded.head_hash, head_seq = excluded.head_seq`,
+  );
+  const insert = db.prepare(
+    `INSERT INTO audit_entries (id, org_id, chain_seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const chains = db.prepare<[], { org_id: string; head_seq: number; anchor_seq: number }>(
+    'SELECT org_id, head_seq, anchor_seq FROM audit_chains ORDER BY org_id',
+  );
+  const verifyRows = db
+    .prepare<[string]>(
+      'SELECT id, timestamp, actor_type, actor_id, action, result, metadata, hash FROM audit_entries WHERE org_id = ? ORDER BY chain_seq',
+    )
+    .raw(true);
+  const byChainRangeDesc = db.prepare<[string, number, number, number], EntryRow>(
+    `SELECT ${COLUMNS} FROM audit_entries WHERE org_id = ? AND chain_seq <= ? AND chain_seq > ? ORDER BY chain_seq DESC LIMIT ?`,
+  );
+  const byChainRangeAsc = db.prepare<[string, number, number, number], EntryRow>(
+    `SELECT ${COLUMNS} FROM audit_entries WHERE org_id = ? AND chain_seq > ? AND chain_seq <= ? ORDER BY chain_seq ASC LIMIT ?`,
+  );
+  const firstKeptSeq = db.prepare<[string, string], { seq: number | null }>(
+    'SELECT MIN(chain_seq) AS seq FROM audit_entries WHERE org_id = ? AND timestamp >= ?',
+  );
+  const hashAt = db.prepare<[string, number], { hash: string }>('SELECT hash FROM audit_entries WHERE org_id = ? AND chain_seq = ?');
+  const deleteBelow = db.prepare('DELETE FROM audit_entries WHERE org_id = ? AND chain_seq <= ?');
+  const setAnchor = db.prepare('UPDATE audit_chains SET anchor_hash = ?, anchor_seq = ? WHERE org_id = ?');
+  const gate = db.prepare('UPDATE audit_retention_gate SET open = ? WHERE id = 1');
+
+  // Filtered queries differ only by which filters are present: one prepared statement per shape.
+  const shaped = new Map<string, { count: Statement; page: Statement }>();
+  const FILTERS: Array<[keyof AuditFilter, string]> = [
+    ['orgId', 'org_id = @orgId'],
+    ['risk', 'risk = @risk'],
+    ['action', 'action = @action'],
+    ['actorType', 'actor_type = @actorType'],
+    ['actorId', 'actor_id = @actorId'],
+    ['projectId', 'project_id = @projectId'],
+    ['since', 'timestamp >= @since'],
+    ['until', 'timestamp <= @until'],
+  ];
+  function statementsFor(f: AuditFilter, order: 'asc' | 'desc') {
+    const present = FILTERS.filter(([k]) => f[k] !== undefined && f[k] !== null);
+    const key = present.map(([k]) => k).join(',') + `|${order}`;
+    let s = shaped.get(key);
+    if (!s) {
+      const where = present.length ? `WHERE ${present.map(([, sql]) => sql).join(' AND ')}` : '';
+      // Within one org chain_seq is append order; across orgs the global seq is.
+      const orderBy = f.orgId ? `chain_seq ${order}` : `seq ${order}`;
+      s = {
+        count: db.prepare(`SELECT COUNT(*) FROM audit_entries ${where}`).pluck(),
+        page: db.prepare(`SELECT ${COLUMNS} FROM audit_entries ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`),
+      };
+      shaped.set(key, s);
+    }
+    return s;
+  }
+  const bindings = (f: AuditFilter) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== null));
+
+  return {
+    chain(orgId: string): ChainState | undefined {
+      const r = getChain.get(orgId);
+      return r && { headHash: r.head_hash, headSeq: r.head_seq, anchorHash: r.anchor_hash, anchorSeq: r.anchor_seq };
+    },
+    insert(e: NewEntryRow, anchorIfNew: string): void {
+      insert.run(e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId);
+      upsertHead.run(e.orgId, e.hash, e.chainSeq, anchorIfNew);
+    },
+    chains(): Array<{ orgId: string; count: number }> {
+      return chains.all().map((r) => ({ orgId: r.org_id, count: r.head_seq - r.anchor_seq }));
+    },
+    verifyRows(orgId: string): IterableIterator<VerifyRow> {
+      return verifyRows.iterate(orgId) as IterableIterator<VerifyRow>;
+    },
+    /** Unfiltered page of one org by chain position: O(limit) however deep. */
+    chainPage(orgId: string, c: ChainState, offset: number, limit: number, order: 'asc' | 'desc'): AuditEntry[] {
+      const rows =
+        order === 'desc'
+          ? byChainRangeDesc.all(orgId, c.headSeq - offset, c.anchorSeq, limit)
+          : byChainRangeAsc.all(orgId, c.anchorSeq + offset, c.headSeq, limit);
+      return rows.map(toEntry);
+    },
+    count(f: AuditFilter): number {
+      return statementsFor(f, 'desc').count.get(bindings(f)) as number;
+    },
+    page(f: AuditFilter, offset: number, limit: number, order: 'asc' | 'desc'): AuditEntry[] {
+      return (statementsFor(f, order).page.all({ ...bindings(f), offset, limit }) as EntryRow[]).map(toEntry);
+    },
+    /** Chain position of the org's oldest entry at or after `cutoff`, if any. */
+    firstKeptSeq(orgId: string, cutoff: string): number | null {
+      return firstKeptSeq.get(orgId, cutoff)?.seq ?? null;
+    },
+    hashAt(orgId: string, chainSeq: number): string | undefined {
+      return hashAt.get(orgId, chainSeq)?.hash;
+    },
+    /** Deletes the chain prefix up to `chainSeq`; only this opens the append-only gate. */
+    deletePrefix(orgId: string, chainSeq: number, anchorHash: string): number {
+      gate.run(1);
+      try {
+        const { changes } = deleteBelow.run(orgId, chainSeq);
+        setAnchor.run(anchorHash, chainSeq, orgId);
+        return changes;
+      } finally {
+        gate.run(0);
+      }
+    },
+  };
+}
+
+export type AuditStore = ReturnType<typeof createAuditStore>;

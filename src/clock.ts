@@ -1,0 +1,24 @@
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** A clock tests move by hand, so nothing ever waits for real time. */
+export class ManualClock implements Clock {
+  private ms: number;
+  constructor(start: Date | string = '2026-01-01T00:00:00.000Z') {
+    this.ms = new Date(start).getTime();
+  }
+  now(): Date {
+    return new Date(this.ms);
+  }
+  set(at: Date | string): void {
+    this.ms = new Date(at).getTime();
+  }
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export const isoNow = (clock: Clock): string => clock.now().toISOString();

@@ -1,0 +1,5 @@
+import type { Migration } from '../migrate.js';
+import { m001 } from './001-core.js';
+
+/** Append new migrations here; never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [m001];

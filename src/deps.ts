@@ -1,0 +1,15 @@
+import type { Config } from './config.js';
+import type { Db } from './db/open.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+
+/** Everything createApp needs from the outside world; tests build their own. */
+export interface AppDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  version: string;
+  /** When the process started (uptime on /health). */
+  startedAt: Date;
+}

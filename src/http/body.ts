@@ -1,0 +1,31 @@
+import express, { type Request, type Response, type NextFunction, type RequestHandler } from 'express';
+import { AppError } from './errors.js';
+
+const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+
+/** A request carries a body when it says so with a non-zero length or chunked encoding. */
+export function hasBody(req: Request): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const len = req.headers['content-length'];
+  return len !== undefined && len !== '0';
+}
+
+export function isJsonRequest(req: Request): boolean {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim();
+  return JSON_TYPE.test(type);
+}
+
+/**
+ * JSON bodies only: a body with another content type is 415; primitives and arrays
+ * parse (strict: false) so the route's schema can answer VALIDATION_ERROR for them.
+ */
+export function jsonBody(limit: string): RequestHandler {
+  const parse = express.json({ limit, strict: false, type: () => true });
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !hasBody(req)) return next();
+    if (!isJsonRequest(req)) {
+      return next(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
+    }
+    parse(req, res, next);
+  };
+}

@@ -1,0 +1,130 @@
+import { Router, type Request, type Response, type NextFunction } from 'express';
+import { z, type ZodType } from 'zod';
+import { AppError, type ErrorCode, type ErrorDetail } from './errors.js';
+import { getScope, type OrgScope } from './org-scope.js';
+
+export type HttpMethod = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+/**
+ * Maps the first validation issue at `at` (a location such as `query`, or a path such as
+ * `body.params.level`) to a contract error code. `when` narrows it to some raw values
+ * (e.g. "missing or empty" → MISSING_FIELD while "too long" stays VALIDATION_ERROR).
+ */
+export interface InvalidRule {
+  at: string;
+  code: ErrorCode;
+  message?: string;
+  when?: (value: unknown) => boolean;
+}
+
+export interface RouteContext<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+  scope: OrgScope;
+  actor: string;
+  req: Request;
+  res: Response;
+}
+
+export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
+  method: HttpMethod;
+  /** Express path below the mount point, e.g. `/agents/:id`. */
+  path: string;
+  summary: string;
+  tag: string;
+  params?: ZodType<P>;
+  query?: ZodType<Q>;
+  body?: ZodType<B>;
+  /** Success status (default 200). */
+  status?: number;
+  /** Schema of the success body, for the OpenAPI document and response checks. */
+  response?: ZodType;
+  /** Error codes this operation can answer besides the cross-cutting ones. */
+  errors?: ErrorCode[];
+  invalid?: InvalidRule[];
+  /** `instance` routes act on instance-wide resources (channels, scheduler). */
+  scope?: 'org' | 'instance';
+  handler: (ctx: RouteContext<P, Q, B>) => unknown;
+}
+
+/** Keeps handler inference intact: the schemas type the context. */
+export const defineRoute = <P = Record<string, never>, Q = Record<string, never>, B = undefined>(
+  def: RouteDef<P, Q, B>,
+): RouteDef => def as unknown as RouteDef;
+
+const valueAt = (root: unknown, path: readonly PropertyKey[]): unknown => {
+  let v: unknown = root;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k as string];
+  }
+  return v;
+};
+
+function toAppError(where: 'params' | 'query' | 'body', data: unknown, error: z.ZodError, rules: InvalidRule[]): AppError {
+  const details: ErrorDetail[] = error.issues.map((i) => ({
+    path: [where, ...i.path.map(String)].join('.'),
+    message: i.message,
+  }));
+  const first = error.issues[0]!;
+  const firstPath = details[0]!.path;
+  const raw = valueAt(data, first.path);
+  for (const rule of rules) {
+    const hit = firstPath === rule.at || firstPath.startsWith(`${rule.at}.`);
+    if (hit && (!rule.when || rule.when(raw))) {
+      return new AppError(400, rule.code, rule.message ?? `Invalid ${firstPath}: ${first.message}`, details);
+    }
+  }
+  return new AppError(400, 'VALIDATION_ERROR', `Invalid request: ${firstPath}: ${first.message}`, details);
+}
+
+/** Empty query values count as absent (`limit=` is no limit at all). */
+function cleanQuery(q: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(q)) if (v !== '' && v !== undefined) out[k] = v;
+  return out;
+}
+
+function parsePart<T>(where: 'params' | 'query' | 'body', schema: ZodType<T> | undefined, data: unknown, rules: InvalidRule[]): T {
+  if (!schema) return undefined as T;
+  const r = schema.safeParse(data);
+  if (!r.success) throw toAppError(where, data, r.error, rules);
+  return r.data;
+}
+
+function handle(def: RouteDef) {
+  const rules = def.invalid ?? [];
+  return async (req: Request, res: Response) => {
+    const params = parsePart('params', def.params, { ...req.params }, rules);
+    const query = parsePart('query', def.query, cleanQuery(req.query as Record<string, unknown>), rules);
+    // No body at all reads as an empty object, so "missing field" rules apply to it.
+    const body = parsePart('body', def.body, req.body ?? {}, rules);
+    const result = await def.handler({ params, query, body, scope: getScope(res), actor: res.locals.actor as string, req, res });
+    if (res.headersSent) return;
+    const status = def.status ?? 200;
+    if (status === 204) res.status(204).end();
+    else res.status(status).json(result);
+  };
+}
+
+/** Mounts every route, then a 405 with `Allow` for known paths asked with another method. */
+export function buildRouter(defs: readonly RouteDef[]): Router {
+  const router = Router();
+  const methodsByPath = new Map<string, Set<string>>();
+  for (const def of defs) {
+    router[def.method](def.path, handle(def));
+    const set = methodsByPath.get(def.path) ?? new Set<string>();
+    set.add(def.method.toUpperCase());
+    if (def.method === 'get') set.add('HEAD');
+    methodsByPath.set(def.path, set);
+  }
+  for (const [path, methods] of methodsByPath) {
+    const allow = [...methods].join(', ');
+    router.all(path, (_req: Request, res: Response, next: NextFunction) => {
+      res.setHeader('Allow', allow);
+      next(new AppError(405, 'METHOD_NOT_ALLOWED', `Method not allowed. Allowed: ${allow}`));
+    });
+  }
+  return router;
+}

@@ -1,0 +1,32 @@
+import { pino, type Logger, type DestinationStream } from 'pino';
+
+export type { Logger };
+
+/** Paths that may carry a secret; pino replaces them before a line is written. */
+export const REDACT_PATHS = [
+  'req.headers.authorization',
+  'req.headers["x-hub-signature-256"]',
+  'req.headers["x-hub-signature"]',
+  'req.headers.apikey',
+  'req.headers.cookie',
+  '*.botToken',
+  '*.appToken',
+  '*.evolutionApiKey',
+  '*.token',
+  '*.secret',
+  'config.*.botToken',
+  'config.*.appToken',
+  'config.*.evolutionApiKey',
+];
+
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      level,
+      base: undefined,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    destination,
+  );
+}

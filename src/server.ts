@@ -1,0 +1,78 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase } from './db/open.js';
+import { migrate } from './db/migrate.js';
+import { createApp } from './app.js';
+import { createLogger, type Logger } from './logger.js';
+import { systemClock } from './clock.js';
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function readVersion(): string {
+  const pkg = JSON.parse(fs.readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function configOrExit(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+function main(): void {
+  const startedAt = new Date();
+  const config = configOrExit();
+  const logger = createLogger(config.LOG_LEVEL);
+  const db = openDatabase(config.DATABASE_PATH);
+  const applied = migrate(db);
+  if (applied.length) logger.info({ applied }, 'database migrated');
+
+  const { app } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
+  const server = app.listen(config.PORT, config.HOST, () => {
+    logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
+  });
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'server failed to start');
+    process.exit(1);
+  });
+  installShutdown(server, logger, () => {
+    db.close();
+  });
+}
+
+/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), close, exit 0. */
+function installShutdown(server: Server, logger: Logger, cleanup: () => void): void {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      logger.warn('in-flight requests did not finish in time; closing connections');
+      server.closeAllConnections();
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    server.close(() => {
+      clearTimeout(force);
+      try {
+        cleanup();
+      } finally {
+        logger.info('stopped');
+        logger.flush?.();
+        process.exit(0);
+      }
+    });
+    server.closeIdleConnections();
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main();

@@ -1,0 +1,57 @@
+import { Writable } from 'node:stream';
+import { loadConfig } from '../../src/config.js';
+import { openDatabase, type Db } from '../../src/db/open.js';
+import { migrate } from '../../src/db/migrate.js';
+import { ManualClock } from '../../src/clock.js';
+import { createLogger } from '../../src/logger.js';
+import type { AppDeps } from '../../src/deps.js';
+
+/** Base env for tests: no limits, no scheduler firing, silent logs, in-memory database. */
+export const TEST_ENV: Record<string, string> = {
+  LOG_LEVEL: 'silent',
+  DATABASE_PATH: ':memory:',
+  RATE_LIMIT_MAX: '0',
+  WEBHOOK_RATE_LIMIT_MAX: '0',
+  SCHEDULER_ENABLED: 'false',
+};
+
+export interface TestDepsOptions {
+  env?: Record<string, string | undefined>;
+  db?: Db;
+  clock?: ManualClock;
+  /** Capture log lines (JSON) instead of discarding them; sets LOG_LEVEL to info unless env says otherwise. */
+  captureLogs?: boolean;
+}
+
+export interface TestDeps extends AppDeps {
+  clock: ManualClock;
+  logs: string[];
+}
+
+export function openTestDb(file = ':memory:'): Db {
+  const db = openDatabase(file);
+  migrate(db);
+  return db;
+}
+
+export function makeTestDeps(opts: TestDepsOptions = {}): TestDeps {
+  const env = { ...TEST_ENV, ...(opts.captureLogs ? { LOG_LEVEL: 'info' } : {}), ...opts.env };
+  const config = loadConfig(env);
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(...chunk.toString('utf8').split('\n').filter(Boolean));
+      cb();
+    },
+  });
+  const clock = opts.clock ?? new ManualClock('2026-06-01T12:00:00.000Z');
+  return {
+    config,
+    db: opts.db ?? openTestDb(config.DATABASE_PATH),
+    clock,
+    logger: createLogger(config.LOG_LEVEL, sink),
+    version: '0.0.0-test',
+    startedAt: clock.now(),
+    logs,
+  };
+}
