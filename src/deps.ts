@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/open.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
+import type { GitHubClient } from './github/github.client.js';
 
 /** Everything createApp needs from the outside world; tests build their own. */
 export interface AppDeps {
@@ -12,4 +13,6 @@ export interface AppDeps {
   version: string;
   /** When the process started (uptime on /health). */
   startedAt: Date;
+  /** GitHub's REST API; built from config when absent (tests pass one with a short timeout). */
+  github?: GitHubClient;
 }

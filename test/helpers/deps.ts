@@ -5,6 +5,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { ManualClock } from '../../src/clock.js';
 import { createLogger } from '../../src/logger.js';
 import type { AppDeps } from '../../src/deps.js';
+import type { GitHubClient } from '../../src/github/github.client.js';
 
 /** Base env for tests: no limits, no scheduler firing, silent logs, in-memory database. */
 export const TEST_ENV: Record<string, string> = {
@@ -21,6 +22,7 @@ export interface TestDepsOptions {
   clock?: ManualClock;
   /** Capture log lines (JSON) instead of discarding them; sets LOG_LEVEL to info unless env says otherwise. */
   captureLogs?: boolean;
+  github?: GitHubClient;
 }
 
 export interface TestDeps extends AppDeps {
@@ -53,5 +55,6 @@ export function makeTestDeps(opts: TestDepsOptions = {}): TestDeps {
     version: '0.0.0-test',
     startedAt: clock.now(),
     logs,
+    ...(opts.github ? { github: opts.github } : {}),
   };
 }

@@ -73,12 +73,15 @@ CREATE TABLE projects (
   webhook_id         INTEGER,
   linked_at          TEXT NOT NULL,
   linked_by          TEXT NOT NULL,
-  agent_id           TEXT,
+  -- The agent the project is linked to (its project agent, or the agent /project/link
+  -- attached); the database clears it when that agent is removed.
+  agent_id           TEXT REFERENCES agents (id) ON DELETE SET NULL,
   last_build         TEXT,
   created_at         TEXT NOT NULL
 );
 CREATE UNIQUE INDEX projects_org_repo ON projects (org_id, repo_key);
 CREATE INDEX projects_repo ON projects (repo_key);
+CREATE INDEX projects_agent ON projects (agent_id);
 
 CREATE TABLE agents (
   id                  TEXT PRIMARY KEY,

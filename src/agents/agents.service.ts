@@ -1,0 +1,261 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import { AppError, badRequest, notFound } from '../http/errors.js';
+import { visibleIn, writeOrg, type OrgScope } from '../http/org-scope.js';
+import { newId } from '../ids.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { ActorType } from '../audit/audit.schemas.js';
+import {
+  AUTONOMY_MESSAGE,
+  INVALID_ACTION_MESSAGE,
+  SHORT_TYPE,
+  SetAutonomyParams,
+  isTaskLike,
+  type Agent,
+  type AgentActionBody,
+  type AgentListQuery,
+  type AgentProject,
+  type AgentStatus,
+  type AgentType,
+  type CreateAgentBody,
+  type StatName,
+} from './agents.schemas.js';
+import type { AgentRow, AgentsStore } from './agents.store.js';
+
+/** What agents need to know of other domains, wired in services.ts. */
+export interface AgentPorts {
+  project(orgId: string, projectId: string): AgentProject | undefined;
+  memorySummary(orgId: string, projectId: string): { embeddings: number; storageMB: number };
+  connectedChannels(): string[];
+}
+
+export interface Actor {
+  actorType: ActorType;
+  actorId: string;
+}
+
+export interface SpawnInput {
+  orgId: string;
+  projectId: string;
+  type: AgentType;
+  name: string;
+  task: string | null;
+  autonomyLevel: number;
+  by: Actor;
+  metadata?: Record<string, unknown>;
+}
+
+export interface AgentsServiceDeps {
+  db: Db;
+  store: AgentsStore;
+  audit: AuditService;
+  clock: Clock;
+  ports: () => AgentPorts;
+}
+
+export function createAgentsService({ db, store, audit, clock, ports }: AgentsServiceDeps) {
+  const now = () => clock.now().toISOString();
+
+  function view(a: AgentRow): Agent {
+    const uptime = Math.max(0, Math.floor((clock.now().getTime() - Date.parse(a.startedAt)) / 1000));
+    return {
+      id: a.id,
+      name: a.name,
+      type: a.type,
+      status: a.status,
+      autonomyLevel: a.autonomyLevel,
+      projectId: a.projectId,
+      orgId: a.orgId,
+      uptime,
+      lastActivity: a.lastActivity,
+      createdAt: a.createdAt,
+      ...(a.type === 'project' ? { channels: ports().connectedChannels() } : {}),
+      ...(isTaskLike(a.type) ? { task: a.task } : {}),
+    };
+  }
+
+  /** The agent if it exists in the scope; another org's agent is answered as absent. */
+  function find(scope: OrgScope, id: string): AgentRow {
+    const a = store.get(id);
+    if (!a || !visibleIn(scope, a.orgId)) throw notFound('Agent');
+    return a;
+  }
+
+  function insertAgent(input: Omit<AgentRow, 'id' | 'status' | 'startedAt' | 'lastActivity' | 'createdAt' | 'messagesProcessed' | 'tasksCompleted' | 'reviewsPerformed' | 'deploysTriggered' | 'incidentsHandled'>): AgentRow {
+    const at = now();
+    const row: AgentRow = {
+      ...input,
+      id: newId(`agent-${SHORT_TYPE[input.type]}`),
+      status: 'ACTIVE',
+      startedAt: at,
+      lastActivity: at,
+      createdAt: at,
+      messagesProcessed: 0,
+      tasksCompleted: 0,
+      reviewsPerformed: 0,
+      deploysTriggered: 0,
+      incidentsHandled: 0,
+    };
+    store.insert(row);
+    return row;
+  }
+
+  const createTx = db.transaction((orgId: string, actor: string, body: CreateAgentBody): AgentRow => {
+    if (body.type === 'project' && !body.projectId) throw badRequest('MISSING_FIELD', 'projectId is required for a project agent');
+    if (body.projectId) {
+      if (!ports().project(orgId, body.projectId)) throw notFound('Project');
+      if (body.type === 'project' && store.projectAgent(body.projectId)) {
+        throw new AppError(409, 'AGENT_ALREADY_EXISTS', 'Project already has a project agent');
+      }
+    }
+    const row = insertAgent({ orgId, projectId: body.projectId ?? null, name: body.name, type: body.type, autonomyLevel: body.autonomyLevel ?? 1, task: null });
+    audit.append({
+      orgId,
+      actorType: 'user',
+      actorId: actor,
+      action: 'agent_create',
+      projectId: row.projectId,
+      metadata: { agentId: row.id, name: row.name, type: row.type, autonomyLevel: row.autonomyLevel },
+    });
+    return row;
+  });
+
+  const removeTx = db.transaction((a: AgentRow, by: Actor, reason?: string) => {
+    store.remove(a.id);
+    audit.append({
+      orgId: a.orgId,
+      ...by,
+      action: 'agent_terminate',
+      projectId: a.projectId,
+      metadata: { agentId: a.id, name: a.name, type: a.type, ...(reason ? { reason } : {}) },
+    });
+  });
+
+  const statusActionTx = db.transaction((a: AgentRow, actor: string, action: 'suspend' | 'resume' | 'restart') => {
+    const at = now();
+    const next: AgentStatus = action === 'suspend' ? 'SUSPENDED' : 'ACTIVE';
+    if (action === 'restart') store.restart(a.id, at);
+    else store.setStatus(a.id, next, at);
+    audit.append({
+      orgId: a.orgId,
+      actorType: 'user',
+      actorId: actor,
+      action,
+      projectId: a.projectId,
+      metadata: { agentId: a.id, previousStatus: a.status, newStatus: next },
+    });
+    return {
+      id: a.id,
+      action,
+      previousStatus: a.status,
+      currentStatus: next,
+      timestamp: at,
+      ...(action === 'restart' ? { uptime: 0 as const } : {}),
+    };
+  });
+
+  // Reads the level inside the transaction so concurrent changes each see the one before.
+  const autonomyTx = db.transaction((id: string, actor: string, level: number) => {
+    const a = store.get(id)!;
+    const at = now();
+    store.setLevel(id, level, at);
+    audit.append({
+      orgId: a.orgId,
+      actorType: 'user',
+      actorId: actor,
+      action: 'autonomy_change',
+      projectId: a.projectId,
+      metadata: { agentId: id, previousLevel: a.autonomyLevel, newLevel: level },
+    });
+    return { id, action: 'set_autonomy' as const, previousLevel: a.autonomyLevel, currentLevel: level, timestamp: at };
+  });
+
+  return {
+    view,
+    list(scope: OrgScope, q: AgentListQuery): Agent[] {
+      return store.list({ orgId: scope.orgId, ...q }).map(view);
+    },
+
+    details(scope: OrgScope, id: string) {
+      const a = find(scope, id);
+      const project = a.projectId ? (ports().project(a.orgId, a.projectId) ?? null) : null;
+      return {
+        ...view(a),
+        project,
+        stats: {
+          messagesProcessed: a.messagesProcessed,
+          tasksCompleted: a.tasksCompleted,
+          reviewsPerformed: a.reviewsPerformed,
+          deploysTriggered: a.deploysTriggered,
+          incidentsHandled: a.incidentsHandled,
+        },
+        memory: a.projectId ? ports().memorySummary(a.orgId, a.projectId) : { embeddings: 0, storageMB: 0 },
+      };
+    },
+
+    create(scope: OrgScope, actor: string, body: CreateAgentBody): Agent {
+      return view(createTx(writeOrg(scope), actor, body));
+    },
+
+    remove(scope: OrgScope, actor: string, id: string) {
+      removeTx(find(scope, id), { actorType: 'user', actorId: actor });
+      return { id, deleted: true as const, message: 'Agent removed' };
+    },
+
+    act(scope: OrgScope, actor: string, id: string, body: AgentActionBody) {
+      const a = find(scope, id);
+      if (body.action === 'set_autonomy') {
+        const parsed = SetAutonomyParams.safeParse(body.params ?? {});
+        if (!parsed.success) throw badRequest('INVALID_AUTONOMY_LEVEL', AUTONOMY_MESSAGE);
+        return autonomyTx(a.id, actor, parsed.data.level);
+      }
+      if (body.action === 'suspend' || body.action === 'resume' || body.action === 'restart') return statusActionTx(a, actor, body.action);
+      throw badRequest('INVALID_ACTION', INVALID_ACTION_MESSAGE);
+    },
+
+    // --- the API other domains call (no HTTP, no scope: they pass the org they act in) ---
+
+    /** Finds an agent of the org (undefined when absent or another org's). */
+    inOrg(orgId: string, id: string): AgentRow | undefined {
+      const a = store.get(id);
+      return a && a.orgId === orgId ? a : undefined;
+    },
+    byId: (id: string): AgentRow | undefined => store.get(id),
+
+    /** The project's persistent agent. */
+    projectAgent: (projectId: string): AgentRow | undefined => store.projectAgent(projectId),
+    statusOf: (id: string): AgentRow | undefined => store.get(id),
+
+    /** Creates a project's project agent (ACTIVE, level 1) without an audit entry of its own. */
+    createProjectAgent(orgId: string, projectId: string, name: string): AgentRow {
+      return insertAgent({ orgId, projectId, name, type: 'project', autonomyLevel: 1, task: null });
+    },
+
+    /** Spawns an ephemeral agent for a project, recording agent_spawn by `by`. */
+    spawn(input: SpawnInput): AgentRow {
+      const row = insertAgent({ orgId: input.orgId, projectId: input.projectId, name: input.name, type: input.type, autonomyLevel: input.autonomyLevel, task: input.task });
+      audit.append({
+        orgId: input.orgId,
+        ...input.by,
+        action: 'agent_spawn',
+        projectId: input.projectId,
+        metadata: { agentId: row.id, type: row.type, task: row.task, ...input.metadata },
+      });
+      return row;
+    },
+
+    /** Removes every agent of a project, one agent_terminate each; returns their ids. */
+    terminateForProject(orgId: string, projectId: string, by: Actor): string[] {
+      const agents = store.ofProject(projectId).filter((a) => a.orgId === orgId);
+      for (const a of agents) removeTx(a, by, 'project_deleted');
+      return agents.map((a) => a.id);
+    },
+
+    setProject: (id: string, projectId: string | null): void => store.setProject(id, projectId, now()),
+    countStat: (id: string, stat: StatName, n = 1): void => store.addStat(id, stat, n, now()),
+    touch: (id: string): void => store.touch(id, now()),
+    inStatus: (status: AgentStatus): AgentRow[] => store.inStatus(status),
+  };
+}
+
+export type AgentsService = ReturnType<typeof createAgentsService>;

@@ -1,0 +1,254 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/open.js';
+import { AppError, badRequest, notFound } from '../http/errors.js';
+import { visibleIn, writeOrg, type OrgScope } from '../http/org-scope.js';
+import { newId } from '../ids.js';
+import type { Logger } from '../logger.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AgentsService } from '../agents/agents.service.js';
+import type { GitHubClient } from '../github/github.client.js';
+import { INVALID_REPO_MESSAGE, type CreateProjectBody, type LastBuild, type LinkBody, type Project } from './projects.schemas.js';
+import type { ProjectRow, ProjectsStore } from './projects.store.js';
+import { parseRepo, repoKey, repoUrl, type RepoRef } from './repo-ref.js';
+
+export const WEBHOOK_EVENTS = ['push', 'pull_request', 'workflow_run', 'check_run'];
+
+export interface ProjectsServiceDeps {
+  db: Db;
+  store: ProjectsStore;
+  audit: AuditService;
+  agents: AgentsService;
+  github: GitHubClient;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+}
+
+export function createProjectsService(deps: ProjectsServiceDeps) {
+  const { db, store, audit, agents, github, clock, config, logger } = deps;
+  const now = () => clock.now().toISOString();
+  const webhookUrl = config.WEBHOOK_BASE_URL ? `${config.WEBHOOK_BASE_URL}/webhooks/github` : null;
+
+  function view(p: ProjectRow): Project {
+    const agent = p.agentId ? agents.byId(p.agentId) : undefined;
+    return {
+      id: p.id,
+      name: p.name,
+      repo: p.repo,
+      repoUrl: repoUrl(p.repo),
+      defaultBranch: p.defaultBranch,
+      webhookConfigured: p.webhookConfigured,
+      webhookId: p.webhookId,
+      linkedAt: p.linkedAt,
+      linkedBy: p.linkedBy,
+      agentId: p.agentId,
+      agentStatus: agent?.status ?? null,
+      orgId: p.orgId,
+      createdAt: p.createdAt,
+      lastBuild: p.lastBuild,
+    };
+  }
+
+  const requireRepo = (input: string): RepoRef => parseRepo(input) ?? (() => { throw badRequest('INVALID_REPO', INVALID_REPO_MESSAGE); })();
+
+  function findAgent(scope: OrgScope, agentId: string) {
+    const a = agents.byId(agentId);
+    if (!a || !visibleIn(scope, a.orgId)) throw notFound('Agent');
+    return a;
+  }
+
+  /** With a token: the canonical name and default branch from GitHub (REPO_NOT_FOUND / GITHUB_UNAVAILABLE). */
+  async function lookUp(ref: RepoRef, fallbackBranch: string): Promise<{ repo: string; defaultBranch: string }> {
+    if (!github.configured) return { repo: `${ref.owner}/${ref.name}`, defaultBranch: fallbackBranch };
+    const info = await github.getRepo(ref.owner, ref.name);
+    return { repo: info.fullName || `${ref.owner}/${ref.name}`, defaultBranch: info.defaultBranch || fallbackBranch };
+  }
+
+  /** Creates the repo webhook when a token and a public URL are set; a refusal is not fatal. */
+  async function createHook(repo: string): Promise<number | null> {
+    if (!github.configured || !webhookUrl) return null;
+    const [owner, name] = repo.split('/') as [string, string];
+    try {
+      const { id } = await github.createHook(owner, name, { url: webhookUrl, secret: config.GITHUB_WEBHOOK_SECRET, events: WEBHOOK_EVENTS });
+      return id;
+    } catch (err) {
+      logger.warn({ repo, code: err instanceof AppError ? err.code : undefined }, 'GitHub refused to create the repo webhook');
+      return null;
+    }
+  }
+
+  /** Best effort: a hook GitHub will not delete is logged, never fatal. */
+  async function removeHook(repo: string, hookId: number | null): Promise<boolean> {
+    if (hookId === null || !github.configured) return false;
+    const [owner, name] = repo.split('/') as [string, string];
+    try {
+      await github.deleteHook(owner, name, hookId);
+      return true;
+    } catch (err) {
+      logger.warn({ repo, hookId, code: err instanceof AppError ? err.code : undefined }, 'could not delete the repo webhook');
+      return false;
+    }
+  }
+
+  const insertProject = (orgId: string, actor: string, repo: string, name: string, defaultBranch: string, hookId: number | null): ProjectRow => {
+    const at = now();
+    const row: ProjectRow = {
+      id: newId('proj'),
+      orgId,
+      name,
+      repo,
+      defaultBranch,
+      webhookConfigured: hookId !== null,
+      webhookId: hookId,
+      linkedAt: at,
+      linkedBy: actor,
+      agentId: null,
+      lastBuild: null,
+      createdAt: at,
+    };
+    store.insert({ ...row, repoKey: repoKey(repo) });
+    return row;
+  };
+
+  const assertNoProject = (orgId: string, repo: string) => {
+    if (store.byRepo(orgId, repoKey(repo))) throw new AppError(409, 'PROJECT_EXISTS', `Project for repository '${repo}' already exists`);
+  };
+
+  const createTx = db.transaction((orgId: string, actor: string, repo: string, name: string, branch: string, hookId: number | null) => {
+    assertNoProject(orgId, repo);
+    const p = insertProject(orgId, actor, repo, name, branch, hookId);
+    const agent = agents.createProjectAgent(orgId, p.id, `${name} agent`);
+    store.setAgent(p.id, agent.id);
+    audit.append({
+      orgId,
+      actorType: 'user',
+      actorId: actor,
+      action: 'project_create',
+      projectId: p.id,
+      metadata: { projectId: p.id, repo, agentId: agent.id, webhookConfigured: hookId !== null },
+    });
+    return { ...p, agentId: agent.id };
+  });
+
+  /** The project a link reuses, or the reason it cannot (§13's rules). */
+  function reusable(orgId: string, key: string, agentType: string): ProjectRow | undefined {
+    const existing = store.byRepo(orgId, key);
+    if (!existing) return undefined;
+    const owner = agents.projectAgent(existing.id);
+    if (agentType === 'project' && owner) {
+      throw new AppError(409, 'PROJECT_EXISTS', `Project for repository '${existing.repo}' already has a project agent`);
+    }
+    return existing;
+  }
+
+  const linkTx = db.transaction(
+    (orgId: string, actor: string, agentId: string, found: { repo: string; defaultBranch: string }, hookId: number | null) => {
+      const agent = agents.inOrg(orgId, agentId);
+      if (!agent) throw notFound('Agent');
+      if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
+      let project = reusable(orgId, repoKey(found.repo), agent.type);
+      const takesOwnership = !project || agent.type === 'project' || project.agentId === null;
+      if (!project) project = insertProject(orgId, actor, found.repo, found.repo.split('/')[1]!, found.defaultBranch, hookId);
+      else if (hookId !== null) store.setWebhook(project.id, hookId);
+      if (takesOwnership) store.relink(project.id, agent.id, now(), actor);
+      agents.setProject(agent.id, project.id);
+      audit.append({ orgId, actorType: 'user', actorId: actor, action: 'link', projectId: project.id, metadata: { agentId, projectId: project.id, repo: project.repo } });
+      return store.get(project.id)!;
+    },
+  );
+
+  const unlinkTx = db.transaction((orgId: string, actor: string, agentId: string) => {
+    const agent = agents.inOrg(orgId, agentId);
+    if (!agent) throw notFound('Agent');
+    if (!agent.projectId) throw new AppError(409, 'NOT_LINKED', 'Agent has no linked project');
+    const project = store.get(agent.projectId);
+    agents.setProject(agent.id, null);
+    if (project?.agentId === agent.id) store.setAgent(project.id, null);
+    audit.append({ orgId, actorType: 'user', actorId: actor, action: 'unlink', projectId: agent.projectId, metadata: { agentId, projectId: agent.projectId, repo: project?.repo ?? null } });
+    return { success: true as const, agentId, projectId: agent.projectId };
+  });
+
+  const deleteTx = db.transaction((p: ProjectRow, actor: string, webhookRemoved: boolean) => {
+    const by = { actorType: 'user' as const, actorId: actor };
+    const terminated = agents.terminateForProject(p.orgId, p.id, by);
+    store.remove(p.id);
+    audit.append({ orgId: p.orgId, ...by, action: 'project_delete', projectId: p.id, metadata: { projectId: p.id, repo: p.repo, agentsTerminated: terminated, webhookRemoved } });
+    return terminated;
+  });
+
+  return {
+    view,
+
+    state(scope: OrgScope, agentId: string) {
+      const agent = findAgent(scope, agentId);
+      const project = agent.projectId ? store.get(agent.projectId) : undefined;
+      return project ? { linked: true as const, config: view(project) } : { linked: false as const };
+    },
+
+    async link(scope: OrgScope, actor: string, body: LinkBody) {
+      const ref = requireRepo(body.repo);
+      if (!github.configured) throw badRequest('MISSING_CONFIG', 'GITHUB_TOKEN is not configured');
+      const agent = findAgent(scope, body.agentId);
+      if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
+      const existing = reusable(agent.orgId, repoKey(ref), agent.type);
+      const found = await lookUp(ref, existing?.defaultBranch ?? 'main');
+      const hookId = existing?.webhookConfigured ? null : await createHook(found.repo);
+      try {
+        return { success: true as const, config: view(linkTx(agent.orgId, actor, agent.id, existing ? { ...found, repo: existing.repo } : found, hookId)) };
+      } catch (err) {
+        if (hookId !== null) await removeHook(found.repo, hookId);
+        throw err;
+      }
+    },
+
+    unlink(scope: OrgScope, actor: string, agentId: string) {
+      const agent = findAgent(scope, agentId);
+      return unlinkTx(agent.orgId, actor, agent.id);
+    },
+
+    list(scope: OrgScope) {
+      return { projects: store.list(scope.orgId).map(view) };
+    },
+
+    async create(scope: OrgScope, actor: string, body: CreateProjectBody) {
+      const ref = requireRepo(body.repo);
+      const orgId = writeOrg(scope);
+      assertNoProject(orgId, `${ref.owner}/${ref.name}`);
+      const found = await lookUp(ref, body.defaultBranch ?? 'main');
+      const hookId = await createHook(found.repo);
+      try {
+        const p = createTx(orgId, actor, found.repo, body.name ?? ref.name, found.defaultBranch, hookId);
+        return { id: p.id, agentId: p.agentId!, repo: p.repo, orgId, webhookUrl, webhookConfigured: p.webhookConfigured };
+      } catch (err) {
+        if (hookId !== null) await removeHook(found.repo, hookId);
+        throw err;
+      }
+    },
+
+    async remove(scope: OrgScope, actor: string, id: string) {
+      const p = store.get(id);
+      if (!p || !visibleIn(scope, p.orgId)) throw notFound('Project');
+      const webhookRemoved = await removeHook(p.repo, p.webhookId);
+      // The project may have gone while GitHub answered; answer as if it never existed.
+      const current = store.get(id);
+      if (!current) throw notFound('Project');
+      const terminated = deleteTx(current, actor, webhookRemoved);
+      return { success: true as const, removed: { id, agentTerminated: terminated.length > 0, webhookRemoved } };
+    },
+
+    // --- the API other domains call ---
+    inOrg(orgId: string, id: string): ProjectRow | undefined {
+      const p = store.get(id);
+      return p && p.orgId === orgId ? p : undefined;
+    },
+    /** Every project linked to a repo, in any org (webhook routing; case-insensitive). */
+    linkedTo: (repo: string): ProjectRow[] => store.linkedTo(repoKey(repo)),
+    all: (): ProjectRow[] => store.all(),
+    listForOrg: (orgId: string): ProjectRow[] => store.list(orgId),
+    count: (orgId: string): number => store.count(orgId),
+    setLastBuild: (id: string, build: LastBuild): void => store.setLastBuild(id, build),
+  };
+}
+
+export type ProjectsService = ReturnType<typeof createProjectsService>;

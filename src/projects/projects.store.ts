@@ -1,0 +1,84 @@
+import type { Db } from '../db/open.js';
+import type { LastBuild } from './projects.schemas.js';
+
+export interface ProjectRow {
+  id: string;
+  orgId: string;
+  name: string;
+  repo: string;
+  defaultBranch: string;
+  webhookConfigured: boolean;
+  webhookId: number | null;
+  linkedAt: string;
+  linkedBy: string;
+  agentId: string | null;
+  lastBuild: LastBuild | null;
+  createdAt: string;
+}
+
+interface Row {
+  id: string;
+  org_id: string;
+  name: string;
+  repo: string;
+  default_branch: string;
+  webhook_configured: number;
+  webhook_id: number | null;
+  linked_at: string;
+  linked_by: string;
+  agent_id: string | null;
+  last_build: string | null;
+  created_at: string;
+}
+
+const toProject = (r: Row): ProjectRow => ({
+  id: r.id,
+  orgId: r.org_id,
+  name: r.name,
+  repo: r.repo,
+  defaultBranch: r.default_branch,
+  webhookConfigured: r.webhook_configured === 1,
+  webhookId: r.webhook_id,
+  linkedAt: r.linked_at,
+  linkedBy: r.linked_by,
+  agentId: r.agent_id,
+  lastBuild: r.last_build ? (JSON.parse(r.last_build) as LastBuild) : null,
+  createdAt: r.created_at,
+});
+
+export function createProjectsStore(db: Db) {
+  const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
+  const byRepo = db.prepare<[string, string], Row>('SELECT * FROM projects WHERE org_id = ? AND repo_key = ?');
+  const linkedTo = db.prepare<[string], Row>('SELECT * FROM projects WHERE repo_key = ? ORDER BY created_at, id');
+  const list = db.prepare<{ orgId: string | null }, Row>('SELECT * FROM projects WHERE (@orgId IS NULL OR org_id = @orgId) ORDER BY created_at, id');
+  const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at, id');
+  const count = db.prepare<[string]>('SELECT COUNT(*) FROM projects WHERE org_id = ?').pluck();
+  const insert = db.prepare(
+    `INSERT INTO projects (id, org_id, name, repo, repo_key, default_branch, webhook_configured, webhook_id, linked_at, linked_by, agent_id, last_build, created_at)
+     VALUES (@id, @orgId, @name, @repo, @repoKey, @defaultBranch, @webhookConfigured, @webhookId, @linkedAt, @linkedBy, @agentId, NULL, @createdAt)`,
+  );
+  const setAgent = db.prepare('UPDATE projects SET agent_id = ? WHERE id = ?');
+  const relink = db.prepare('UPDATE projects SET agent_id = ?, linked_at = ?, linked_by = ? WHERE id = ?');
+  const setWebhook = db.prepare('UPDATE projects SET webhook_configured = ?, webhook_id = ? WHERE id = ?');
+  const setLastBuild = db.prepare('UPDATE projects SET last_build = ? WHERE id = ?');
+  const remove = db.prepare('DELETE FROM projects WHERE id = ?');
+
+  const one = (r: Row | undefined) => (r ? toProject(r) : undefined);
+  return {
+    get: (id: string): ProjectRow | undefined => one(byId.get(id)),
+    byRepo: (orgId: string, repoKey: string): ProjectRow | undefined => one(byRepo.get(orgId, repoKey)),
+    linkedTo: (repoKey: string): ProjectRow[] => linkedTo.all(repoKey).map(toProject),
+    list: (orgId: string | null): ProjectRow[] => list.all({ orgId }).map(toProject),
+    all: (): ProjectRow[] => all.all().map(toProject),
+    count: (orgId: string): number => count.get(orgId) as number,
+    insert: (p: ProjectRow & { repoKey: string }): void =>
+      void insert.run({ ...p, webhookConfigured: p.webhookConfigured ? 1 : 0 }),
+    setAgent: (id: string, agentId: string | null): void => void setAgent.run(agentId, id),
+    relink: (id: string, agentId: string | null, at: string, by: string): void => void relink.run(agentId, at, by, id),
+    setWebhook: (id: string, hookId: number | null): void => void setWebhook.run(hookId === null ? 0 : 1, hookId, id),
+    setLastBuild: (id: string, build: LastBuild): void => void setLastBuild.run(JSON.stringify(build), id),
+    remove: (id: string): boolean => remove.run(id).changes > 0,
+  };
+}
+
+export type ProjectsStore = ReturnType<typeof createProjectsStore>;
