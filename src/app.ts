@@ -13,6 +13,7 @@ import { auditRoutes } from './audit/audit.routes.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
 import { agentsRoutes } from './agents/agents.routes.js';
 import { projectsRoutes } from './projects/projects.routes.js';
+import { createWebhooksRouter, WEBHOOK_PATHS } from './webhooks/webhooks.routes.js';
 
 export const API_PREFIXES = ['/api', '/v1/api'];
 
@@ -65,6 +66,16 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.get(['/health', '/v1/health'], scopeOrgs, (_req, res) => {
     res.json(services.health.report());
   });
+
+  app.use(
+    WEBHOOK_PATHS,
+    createWebhooksRouter({
+      service: services.webhooks,
+      secret: config.GITHUB_WEBHOOK_SECRET,
+      bodyLimit: config.WEBHOOK_BODY_LIMIT,
+      limiter: createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.WEBHOOK_RATE_LIMIT_MAX),
+    }),
+  );
 
   const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX);
   const api = express.Router();

@@ -34,6 +34,9 @@ function main(): void {
   const applied = migrate(db);
   if (applied.length) logger.info({ applied }, 'database migrated');
 
+  if (!config.GITHUB_WEBHOOK_SECRET) {
+    logger.warn('GITHUB_WEBHOOK_SECRET is not set: webhook deliveries are accepted without a signature');
+  }
   const { app } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');

@@ -9,6 +9,8 @@ import { createAgentsService, type AgentPorts } from './agents/agents.service.js
 import { createProjectsStore } from './projects/projects.store.js';
 import { createProjectsService } from './projects/projects.service.js';
 import { createGitHubClient } from './github/github.client.js';
+import { createWebhooksStore } from './webhooks/webhooks.store.js';
+import { createWebhooksService, type MemoryPort } from './webhooks/webhooks.service.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order. Domains talk
@@ -46,7 +48,11 @@ export function createServices(deps: AppDeps) {
   };
   const orgs = createOrgsService({ db, store: orgsStore, audit, clock, relations: () => relations });
 
-  return { audit, orgs, health, agents, projects, github };
+  // TODO(memory): point at the memory service once it lands.
+  const memoryPort: MemoryPort = { addDocument: () => {} };
+  const webhooks = createWebhooksService({ db, store: createWebhooksStore(db), audit, agents, projects, memory: () => memoryPort, clock });
+
+  return { audit, orgs, health, agents, projects, github, webhooks };
 }
 
 export type Services = ReturnType<typeof createServices>;

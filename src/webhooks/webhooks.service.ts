@@ -1,0 +1,143 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import { badRequest } from '../http/errors.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { AgentsService } from '../agents/agents.service.js';
+import type { AgentRow } from '../agents/agents.store.js';
+import type { ProjectsService } from '../projects/projects.service.js';
+import type { ProjectRow } from '../projects/projects.store.js';
+import { isHandled, toCIEvent, type CIEvent, type CIFacts, type Mapped } from './ci-event.js';
+import { decide, kindOf, type Outcome, type Plan } from './reactions.js';
+import type { WebhooksStore } from './webhooks.store.js';
+
+const DELIVERY_TTL_MS = 7 * 86_400_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+/** Where memory documents go (the memory domain; a no-op until it is wired). */
+export interface MemoryPort {
+  addDocument(doc: { orgId: string; projectId: string; source: string; text: string }): void;
+}
+
+export interface Delivery {
+  event: string;
+  deliveryId: string | null;
+  payload: unknown;
+}
+
+export interface ProjectOutcome {
+  projectId: string;
+  agentId: string | null;
+  outcome: Outcome;
+  spawnedAgentId: string | null;
+}
+
+export interface WebhooksServiceDeps {
+  db: Db;
+  store: WebhooksStore;
+  audit: AuditService;
+  agents: AgentsService;
+  projects: ProjectsService;
+  memory: () => MemoryPort;
+  clock: Clock;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+export function createWebhooksService({ db, store, audit, agents, projects, memory, clock }: WebhooksServiceDeps) {
+  let lastPrune = 0;
+
+  function pruneIfDue(): void {
+    const now = clock.now().getTime();
+    if (now - lastPrune < PRUNE_EVERY_MS) return;
+    lastPrune = now;
+    store.pruneBefore(new Date(now - DELIVERY_TTL_MS).toISOString());
+  }
+
+  /** The project agent's work for one project; every write joins the delivery's transaction. */
+  function actFor(p: ProjectRow, ci: CIEvent, facts: CIFacts, deliveryId: string | null): ProjectOutcome {
+    const branch = ci.branch ?? p.defaultBranch;
+    audit.append({
+      orgId: p.orgId,
+      actorType: 'system',
+      actorId: 'webhook-handler',
+      action: 'ci_event',
+      result: 'processed',
+      projectId: p.id,
+      metadata: { event: ci.type, action: facts.action, repo: ci.repo, branch, status: ci.status, conclusion: ci.conclusion, deliveryId },
+    });
+    if (facts.build?.completed) {
+      const b = facts.build;
+      projects.setLastBuild(p.id, { workflow: b.workflow, branch, conclusion: ci.conclusion, sha: b.sha, url: b.url, at: b.at ?? clock.now().toISOString() });
+    }
+    const agent = p.agentId ? agents.byId(p.agentId) : undefined;
+    const plan = decide(kindOf(ci, facts), agent);
+    const spawned = agent ? carryOut(plan, agent, p, { ...ci, branch }, facts) : null;
+    return { projectId: p.id, agentId: agent?.id ?? null, outcome: plan.outcome, spawnedAgentId: spawned };
+  }
+
+  function carryOut(plan: Plan, agent: AgentRow, p: ProjectRow, ci: CIEvent, facts: CIFacts): string | null {
+    if (plan.outcome === 'agent_suspended') return null;
+    const by = { actorType: 'agent' as const, actorId: agent.id };
+    agents.touch(agent.id);
+    if (plan.notify) {
+      audit.append({ orgId: p.orgId, ...by, action: 'notify', projectId: p.id, metadata: { event: ci.type, message: ci.details } });
+    }
+    if (plan.suggest) {
+      audit.append({ orgId: p.orgId, ...by, action: 'suggest', projectId: p.id, metadata: { event: ci.type, suggestion: suggestionFor(ci) } });
+    }
+    if (plan.remember === 'pr_title' && facts.pr) {
+      memory().addDocument({ orgId: p.orgId, projectId: p.id, source: 'pull_request', text: facts.pr.title });
+    }
+    if (plan.remember === 'commits') {
+      for (const text of facts.commits ?? []) memory().addDocument({ orgId: p.orgId, projectId: p.id, source: 'push', text });
+    }
+    if (plan.stat) agents.countStat(agent.id, plan.stat);
+    if (!plan.spawn) return null;
+    const task = plan.spawn === 'incident' ? `Investigate: ${ci.details}` : `Review: ${ci.details}`;
+    const spawned = agents.spawn({
+      orgId: p.orgId,
+      projectId: p.id,
+      type: plan.spawn,
+      name: plan.spawn === 'incident' ? `incident ${ci.branch ?? ''}`.trim() : `review PR #${facts.pr?.number ?? ''}`.trim(),
+      task,
+      autonomyLevel: agent.autonomyLevel,
+      by,
+      metadata: { event: ci.type },
+    });
+    return spawned.id;
+  }
+
+  const processTx = db.transaction((d: Delivery, mapped: Mapped | undefined) => {
+    const base = { received: true as const, event: d.event };
+    if (d.deliveryId !== null) {
+      if (store.seen(d.deliveryId)) return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
+      store.record(d.deliveryId, d.event, clock.now().toISOString());
+    }
+    if (d.event === 'ping') return { ...base, processed: true };
+    if (!mapped) return { ...base, processed: false, reason: 'Event type not handled' };
+    const { ciEvent, facts } = mapped;
+    const linked = projects.linkedTo(ciEvent.repo);
+    const head = { ...base, action: facts.action, repo: ciEvent.repo };
+    if (linked.length === 0) return { ...head, processed: false, reason: 'Repository not linked' };
+    const outcomes = linked.map((p) => actFor(p, ciEvent, facts, d.deliveryId));
+    return { ...head, processed: true, ciEvent: { ...ciEvent, branch: ciEvent.branch ?? linked[0]!.defaultBranch }, outcomes };
+  });
+
+  return {
+    /** Handles one verified delivery; INVALID_PAYLOAD is decided before de-duplication (§13). */
+    process(d: Delivery) {
+      if (!isObject(d.payload)) throw badRequest('INVALID_PAYLOAD', 'Webhook payload must be a JSON object');
+      const mapped = isHandled(d.event) ? toCIEvent(d.event, d.payload) : undefined;
+      if (isHandled(d.event) && !mapped) throw badRequest('INVALID_PAYLOAD', `Payload is missing fields a ${d.event} event needs`);
+      pruneIfDue();
+      return processTx(d, mapped);
+    },
+  };
+}
+
+function suggestionFor(ci: CIEvent): string {
+  if (ci.type === 'workflow_run') return `Re-run the failed jobs of ${ci.repo} on ${ci.branch ?? 'its branch'} and inspect the first failing step`;
+  return `Review ${ci.details}`;
+}
+
+export type WebhooksService = ReturnType<typeof createWebhooksService>;
