@@ -13,7 +13,10 @@ import { auditRoutes } from './audit/audit.routes.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
 import { agentsRoutes } from './agents/agents.routes.js';
 import { projectsRoutes } from './projects/projects.routes.js';
-import { createWebhooksRouter, WEBHOOK_PATHS } from './webhooks/webhooks.routes.js';
+import { createWebhooksRouter, WEBHOOK_PATHS, webhookOperation } from './webhooks/webhooks.routes.js';
+import { buildOpenApi, extraOperation, type ExtraOperation } from './openapi/openapi.js';
+import { createDocsRouter, docsOperations } from './openapi/openapi.routes.js';
+import { HealthResponse } from './health/health.schemas.js';
 
 export const API_PREFIXES = ['/api', '/v1/api'];
 
@@ -22,10 +25,26 @@ export function apiRoutes(s: Services): RouteDef[] {
   return [...agentsRoutes(s.agents), ...projectsRoutes(s.projects), ...auditRoutes(s.audit), ...orgsRoutes(s.orgs)];
 }
 
+/** What is served outside the /api registry, for the OpenAPI document. */
+export const extraOperations: ExtraOperation[] = [
+  extraOperation({
+    method: 'get',
+    path: '/health',
+    id: 'getHealth',
+    summary: 'Health of the server (never rate-limited); also at /v1/health',
+    tag: 'Platform',
+    response: HealthResponse,
+    codes: ['INVALID_ORG_ID', 'ORG_NOT_FOUND', 'INTERNAL_ERROR'],
+  }),
+  webhookOperation,
+  ...docsOperations,
+];
+
 export interface BuiltApp {
   app: Express;
   services: Services;
   routes: RouteDef[];
+  openapi: Record<string, unknown>;
 }
 
 /** Builds the Express app from injected deps; never listens and never reads process.env. */
@@ -33,6 +52,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   const { config, logger } = deps;
   const services = createServices(deps);
   const routes = apiRoutes(services);
+  const openapi = buildOpenApi(routes, deps.version, extraOperations);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -62,6 +82,8 @@ export function createApp(deps: AppDeps): BuiltApp {
     }),
   );
 
+  app.use(createDocsRouter(openapi));
+
   const scopeOrgs = orgScope((id) => services.orgs.exists(id));
   app.get(['/health', '/v1/health'], scopeOrgs, (_req, res) => {
     res.json(services.health.report());
@@ -87,5 +109,5 @@ export function createApp(deps: AppDeps): BuiltApp {
 
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return { app, services, routes };
+  return { app, services, routes, openapi };
 }

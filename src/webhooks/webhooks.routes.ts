@@ -1,6 +1,10 @@
 import express, { Router, type Request, type Response, type NextFunction, type RequestHandler } from 'express';
 import { Webhooks } from '@octokit/webhooks';
+import { z } from 'zod';
 import { AppError } from '../http/errors.js';
+import { extraOperation } from '../openapi/openapi.js';
+import { HANDLED_EVENTS } from './ci-event.js';
+import { OUTCOMES } from './reactions.js';
 import type { WebhooksService } from './webhooks.service.js';
 
 export const WEBHOOK_PATHS = ['/webhooks/github', '/v1/webhooks/github'];
@@ -73,3 +77,52 @@ export function createWebhooksRouter({ service, secret, bodyLimit, limiter }: We
   });
   return router;
 }
+
+const Outcome = z.object({
+  projectId: z.string(),
+  agentId: z.string().nullable(),
+  outcome: z.enum(OUTCOMES),
+  spawnedAgentId: z.string().nullable(),
+});
+
+export const WebhookResponse = z.object({
+  received: z.literal(true),
+  event: z.string(),
+  processed: z.boolean(),
+  action: z.string().nullable().optional(),
+  repo: z.string().optional(),
+  duplicate: z.literal(true).optional(),
+  reason: z.string().optional(),
+  ciEvent: z
+    .object({
+      type: z.enum(HANDLED_EVENTS),
+      repo: z.string(),
+      branch: z.string().nullable(),
+      status: z.string().nullable(),
+      conclusion: z.string().nullable(),
+      details: z.string(),
+    })
+    .optional(),
+  outcomes: z.array(Outcome).optional(),
+});
+
+const headerParam = (name: string, required: boolean, description: string) => ({ name, in: 'header', required, description, schema: { type: 'string' } });
+
+export const webhookOperation = extraOperation({
+  method: 'post',
+  path: '/webhooks/github',
+  id: 'postGithubWebhook',
+  summary: 'Receive a GitHub webhook delivery',
+  tag: 'Webhooks',
+  response: WebhookResponse,
+  codes: ['MISSING_EVENT_HEADER', 'INVALID_SIGNATURE', 'INVALID_JSON', 'INVALID_PAYLOAD', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL_ERROR'],
+  headers: [
+    headerParam('X-GitHub-Event', true, 'The event type'),
+    headerParam('X-GitHub-Delivery', false, 'Delivery id (de-duplication)'),
+    headerParam('X-Hub-Signature-256', false, 'HMAC-SHA256 of the raw body; required when GITHUB_WEBHOOK_SECRET is set'),
+  ],
+  body: {
+    'application/json': { schema: { type: 'object' } },
+    'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { payload: { type: 'string' } }, required: ['payload'] } },
+  },
+});

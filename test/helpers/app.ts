@@ -1,6 +1,27 @@
 import supertest from 'supertest';
 import { createApp, type BuiltApp } from '../../src/app.js';
 import { makeTestDeps, type TestDeps, type TestDepsOptions } from './deps.js';
+import { checkResponse, documentedOperations, violations } from './contract.js';
+
+const METHODS = ['get', 'post', 'put', 'patch', 'delete', 'head', 'options'] as const;
+
+/** A supertest agent whose every response is checked against the documented contract. */
+function checkedAgent(built: BuiltApp): supertest.Agent {
+  const agent = supertest.agent(built.app);
+  const ops = documentedOperations(built.routes);
+  for (const m of METHODS) {
+    const original = agent[m].bind(agent) as (url: string) => supertest.Test;
+    (agent as unknown as Record<string, unknown>)[m] = (url: string) => {
+      const test = original(url);
+      test.on('response', (res: { status: number; body: unknown; headers: Record<string, string> }) => {
+        const v = checkResponse(ops, m, url, res);
+        if (v) violations.push(v);
+      });
+      return test;
+    };
+  }
+  return agent;
+}
 
 export interface TestApp extends BuiltApp {
   deps: TestDeps;
@@ -16,7 +37,7 @@ export function makeTestApp(opts: TestDepsOptions = {}): TestApp {
   return {
     ...built,
     deps,
-    api: () => supertest.agent(built.app),
+    api: () => checkedAgent(built),
     close: () => {
       if (deps.db.open) deps.db.close();
     },
