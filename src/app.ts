@@ -6,6 +6,8 @@ import { createServices, type Services } from './services.js';
 import { requestContext } from './http/request-id.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { jsonBody } from './http/body.js';
+import { bearerAuth } from './http/auth.js';
+import { idempotency } from './idempotency/idempotency.middleware.js';
 import { orgScope } from './http/org-scope.js';
 import { buildRouter, type RouteDef } from './http/registry.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
@@ -102,8 +104,11 @@ export function createApp(deps: AppDeps): BuiltApp {
   const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX);
   const api = express.Router();
   if (apiLimiter) api.use(apiLimiter);
+  const auth = bearerAuth(config.API_TOKENS);
+  if (auth) api.use(auth);
   api.use(scopeOrgs);
   api.use(jsonBody(config.JSON_BODY_LIMIT));
+  api.use(idempotency({ db: deps.db, store: services.idempotency, clock: deps.clock }));
   api.use(buildRouter(routes));
   app.use(API_PREFIXES, api);
 

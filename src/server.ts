@@ -37,7 +37,11 @@ function main(): void {
   if (!config.GITHUB_WEBHOOK_SECRET) {
     logger.warn('GITHUB_WEBHOOK_SECRET is not set: webhook deliveries are accepted without a signature');
   }
-  const { app } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
+  if (config.API_TOKENS.length === 0) {
+    logger.warn('API_TOKENS is not set: the API is open to anyone who can reach it (x-org-id is not access control)');
+  }
+  const { app, services } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
+  services.idempotency.abandonInProgress();
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
   });

@@ -9,6 +9,7 @@ import { createAgentsService, type AgentPorts } from './agents/agents.service.js
 import { createProjectsStore } from './projects/projects.store.js';
 import { createProjectsService } from './projects/projects.service.js';
 import { createGitHubClient } from './github/github.client.js';
+import { createIdempotencyStore } from './idempotency/idempotency.store.js';
 import { createWebhooksStore } from './webhooks/webhooks.store.js';
 import { createWebhooksService, type MemoryPort } from './webhooks/webhooks.service.js';
 
@@ -52,7 +53,9 @@ export function createServices(deps: AppDeps) {
   const memoryPort: MemoryPort = { addDocument: () => {} };
   const webhooks = createWebhooksService({ db, store: createWebhooksStore(db), audit, agents, projects, memory: () => memoryPort, clock });
 
-  return { audit, orgs, health, agents, projects, github, webhooks };
+  const idempotency = createIdempotencyStore(db);
+
+  return { audit, orgs, health, agents, projects, github, webhooks, idempotency };
 }
 
 export type Services = ReturnType<typeof createServices>;

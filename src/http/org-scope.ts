@@ -40,8 +40,17 @@ export function orgScope(orgExists: (id: string) => boolean): RequestHandler {
       }
       if (!orgExists(orgId)) return next(new AppError(404, 'ORG_NOT_FOUND', 'Organization not found'));
     }
+    // A token bound to an org acts only in it; `*` (operator) tokens and no tokens at all
+    // leave the header in charge.
     const tokenOrg = res.locals.tokenOrg as string | undefined;
-    res.locals.scope = { orgId: orgId ?? tokenOrg ?? null } satisfies OrgScope;
+    const boundOrg = tokenOrg === '*' ? undefined : tokenOrg;
+    if (boundOrg !== undefined && orgId !== undefined && orgId !== boundOrg) {
+      return next(new AppError(403, 'FORBIDDEN', 'This token is not allowed to act in that organization'));
+    }
+    if (boundOrg !== undefined && orgId === undefined && !orgExists(boundOrg)) {
+      return next(new AppError(404, 'ORG_NOT_FOUND', 'Organization not found'));
+    }
+    res.locals.scope = { orgId: orgId ?? boundOrg ?? null } satisfies OrgScope;
     const actor = header(req, 'x-actor-id');
     if (actor !== undefined && (!ACTOR_PATTERN.test(actor) || actor.trim() === '')) {
       return next(new AppError(400, 'INVALID_ACTOR_ID', 'Invalid x-actor-id header: use 1-128 printable characters'));

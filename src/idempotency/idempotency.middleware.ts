@@ -1,0 +1,86 @@
+import { createHash } from 'node:crypto';
+import type { Request, Response, NextFunction, RequestHandler } from 'express';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import { AppError } from '../http/errors.js';
+import { getScope } from '../http/org-scope.js';
+import type { IdempotencyStore } from './idempotency.store.js';
+
+const TTL_MS = 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
+const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
+
+/** Same method, same path (either prefix), same body: the same request. */
+function fingerprint(req: Request): string {
+  const path = req.originalUrl.replace(/^\/v1\/api\//, '/api/');
+  return createHash('sha256')
+    .update(`${req.method} ${path}\n${JSON.stringify(req.body ?? null)}`)
+    .digest('hex');
+}
+
+/** Answers worth keeping: not rate limits or server failures, which a retry should run again. */
+const keepable = (status: number) => status !== 429 && status < 500;
+
+/**
+ * Stripe-style idempotency keys on POST and DELETE (§12). The first request claims the key
+ * and runs; its answer is kept for 24 h per org scope and key. A repeat gets the kept
+ * answer with `Idempotent-Replayed: true`; a different request under the key is 422; a
+ * repeat while the first still runs is 409.
+ */
+export function idempotency({ db, store, clock }: { db: Db; store: IdempotencyStore; clock: Clock }): RequestHandler {
+  let lastPrune = 0;
+  const claimTx = db.transaction((scope: string, key: string, print: string) => {
+    const now = clock.now();
+    const kept = store.get(scope, key);
+    if (kept && kept.expiresAt <= now.toISOString()) store.release(scope, key);
+    else if (kept) return kept;
+    store.claim(scope, key, print, now.toISOString(), new Date(now.getTime() + TTL_MS).toISOString());
+    return undefined;
+  });
+
+  return (req: Request, res: Response, next: NextFunction) => {
+    if (req.method !== 'POST' && req.method !== 'DELETE') return next();
+    const key = req.headers['idempotency-key'];
+    if (key === undefined) return next();
+    if (typeof key !== 'string' || !KEY_PATTERN.test(key) || key.trim() === '') {
+      return next(new AppError(400, 'VALIDATION_ERROR', 'Idempotency-Key must be 1-255 printable characters'));
+    }
+    const nowMs = clock.now().getTime();
+    if (nowMs - lastPrune > PRUNE_EVERY_MS) {
+      lastPrune = nowMs;
+      store.pruneExpired(new Date(nowMs).toISOString());
+    }
+    const scope = getScope(res).orgId ?? '*';
+    const print = fingerprint(req);
+    const kept = claimTx(scope, key, print);
+    if (kept) {
+      if (kept.fingerprint !== print) {
+        return next(new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request'));
+      }
+      if (kept.state === 'in_progress') {
+        return next(new AppError(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed'));
+      }
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(kept.status ?? 200);
+      if (kept.status === 204) return void res.end();
+      return void res.type('application/json; charset=utf-8').send(kept.body ?? '');
+    }
+
+    // Kept when the answer is produced (not on 'finish'): a client that hung up mid-request
+    // still finds the outcome when it retries, instead of running the request twice.
+    let settled = false;
+    const settle = (status: number, body: string) => {
+      if (settled) return;
+      settled = true;
+      if (keepable(status)) store.complete(scope, key, status, body);
+      else store.release(scope, key);
+    };
+    const json = res.json.bind(res);
+    res.json = (b: unknown) => {
+      settle(res.statusCode, JSON.stringify(b) ?? "");
+      return json(b);
+    };
+    res.on('finish', () => settle(res.statusCode, ''));
+    next();
+  };
+}
