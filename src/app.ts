@@ -11,12 +11,13 @@ import { buildRouter, type RouteDef } from './http/registry.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
+import { schedulerRoutes } from './scheduler/scheduler.routes.js';
 
 export const API_PREFIXES = ['/api', '/v1/api'];
 
 /** Every /api route, from every domain: the single source for routing and the OpenAPI document. */
 export function apiRoutes(s: Services): RouteDef[] {
-  return [...orgsRoutes(s.orgs), ...auditRoutes(s.audit)];
+  return [...orgsRoutes(s.orgs), ...auditRoutes(s.audit), ...schedulerRoutes(s.scheduler)];
 }
 
 export interface BuiltApp {

@@ -2,6 +2,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/open.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
+import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
 
 /** Everything createApp needs from the outside world; tests build their own. */
 export interface AppDeps {
@@ -12,4 +13,9 @@ export interface AppDeps {
   version: string;
   /** When the process started (uptime on /health). */
   startedAt: Date;
+  /**
+   * Replaces cross-domain ports the scheduled tasks use (services.ts wires the real ones);
+   * tests plug in implementations backed by local stubs here.
+   */
+  ports?: Partial<SchedulerPorts>;
 }
