@@ -41,6 +41,8 @@ export interface SchedulerServiceDeps {
 interface Entry {
   def: TaskDefinition;
   fields: CronFields;
+  /** Mirrors the stored switch, so firing never needs the database (health-check must run when it is down). */
+  enabled: boolean;
   handle?: CronHandle;
   inFlight?: Promise<TaskRunResult>;
 }
@@ -59,7 +61,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
   // The scheduler's own line on /health: informative only, it never makes the status degraded.
   const reportHealth = () => {
     try {
-      const paused = [...entries.keys()].filter((n) => store.get(n)?.enabled === false).length;
+      const paused = [...entries.values()].filter((e) => !e.enabled).length;
       health.update({ scheduler: { status: 'ok', enabled, running: started, tasks: entries.size, paused } });
     } catch (err) {
       log.error({ err }, 'could not report scheduler health');
@@ -76,7 +78,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
 
   const toTask = (e: Entry): Task => {
     const s = stateOf(e.def.name);
-    const next = enabled && s.enabled ? nextRunAfter(e.fields, clock.now()) : null;
+    const next = enabled && e.enabled ? nextRunAfter(e.fields, clock.now()) : null;
     return {
       name: e.def.name,
       schedule: e.def.schedule,
@@ -85,7 +87,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
       nextRun: next ? next.toISOString() : null,
       runCount: s.runCount,
       errors: s.errors,
-      enabled: s.enabled,
+      enabled: e.enabled,
       builtin: e.def.builtin,
       lastError: s.lastError,
       lastDurationMs: s.lastDurationMs,
@@ -146,23 +148,26 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     };
     if (!enabled) return skip('disabled');
     if (stopping) return skip('stopped');
-    if (!stateOf(name).enabled) return skip('paused');
+    if (!e.enabled) return skip('paused');
     const run = begin(e);
     if (!run) return skip('running');
     return run;
   }
 
-  const toggle = db.transaction((actor: string, name: string, on: boolean) => {
-    const previous = stateOf(name).enabled;
-    store.setEnabled(name, on);
+  const toggleTx = db.transaction((actor: string, e: Entry, on: boolean) => {
+    store.setEnabled(e.def.name, on);
     audit.append({
       orgId: DEFAULT_ORG,
       actorType: 'user',
       actorId: actor,
       action: on ? 'scheduler_resume' : 'scheduler_pause',
-      metadata: { task: name, changed: previous !== on },
+      metadata: { task: e.def.name, changed: e.enabled !== on },
     });
   });
+  const toggle = (actor: string, e: Entry, on: boolean) => {
+    toggleTx(actor, e, on);
+    e.enabled = on;
+  };
 
   const removeWithAudit = db.transaction((actor: string, name: string, builtin: boolean) => {
     store.remove(name);
@@ -173,10 +178,11 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     /** Adds a task (its stored state, if a previous start left one, is kept). */
     register(def: TaskDefinition): void {
       if (entries.has(def.name)) throw new Error(`Task '${def.name}' is already registered`);
-      const entry: Entry = { def, fields: parseCron(def.schedule) };
+      const fields = parseCron(def.schedule);
       store.ensure(def.name);
+      const entry: Entry = { def, fields, enabled: stateOf(def.name).enabled };
       entries.set(def.name, entry);
-      if (stateOf(def.name).enabled) arm(entry);
+      if (entry.enabled) arm(entry);
       reportHealth();
     },
 
@@ -186,7 +192,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
 
     async pause(actor: string, name: string): Promise<TaskToggled> {
       const e = entryOf(name);
-      toggle(actor, name, false);
+      toggle(actor, e, false);
       await disarm(e);
       reportHealth();
       return { name, enabled: false, message: 'Task paused' };
@@ -194,7 +200,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
 
     resume(actor: string, name: string): TaskToggled {
       const e = entryOf(name);
-      toggle(actor, name, true);
+      toggle(actor, e, true);
       arm(e);
       reportHealth();
       return { name, enabled: true, message: 'Task resumed' };
@@ -232,7 +238,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
       }
       started = true;
       stopping = false;
-      for (const e of entries.values()) if (stateOf(e.def.name).enabled) arm(e);
+      for (const e of entries.values()) if (e.enabled) arm(e);
       reportHealth();
       log.info({ tasks: [...entries.keys()] }, 'scheduler started');
     },
