@@ -92,7 +92,7 @@ describe('nextRunAfter', () => {
       ['0 6 * * *', '2026-06-01T07:00:00.000Z'],
       ['0 3 * * *', '2026-12-31T22:00:00.000Z'],
       ['30 8 * * MON-FRI', '2026-06-05T09:00:00.000Z'],
-      ['15,45 9-17/4 1-3 * *', '2026-06-03T17:50:00.000Z'],
+      ['15,45 9-17/4 1-3 * *', '2026-06-30T20:00:00.000Z'],
     ];
     for (const [expression, after] of cases) {
       const task = cron.createTask(expression, () => {}, { timezone: 'UTC' });
