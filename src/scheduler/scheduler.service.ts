@@ -1,4 +1,3 @@
-import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import type { Logger } from '../logger.js';
@@ -9,6 +8,7 @@ import { DEFAULT_ORG } from '../http/org-scope.js';
 import { nextRunAfter, parseCron, type CronFields } from './scheduler.cron.js';
 import type { CronDriver, CronHandle } from './scheduler.driver.js';
 import type { SchedulerStore, TaskState } from './scheduler.store.js';
+import { createRunner, type RunSlot } from './scheduler.runner.js';
 import type { Task, TaskCancelled, TaskRunResult, TaskToggled } from './scheduler.schemas.js';
 
 export interface TaskDefinition {
@@ -38,18 +38,26 @@ export interface SchedulerServiceDeps {
   drainMs?: number;
 }
 
-interface Entry {
+interface Entry extends RunSlot {
   def: TaskDefinition;
   fields: CronFields;
   /** Mirrors the stored switch, so firing never needs the database (health-check must run when it is down). */
   enabled: boolean;
   handle?: CronHandle;
-  inFlight?: Promise<TaskRunResult>;
 }
 
 export const ALREADY_RUNNING = 'Task is already running';
 
-const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err)) || 'Task failed';
+/** Waits for every promise to settle, or `ms`, whichever comes first. */
+async function settleWithin(promises: Array<Promise<unknown>>, ms: number): Promise<void> {
+  if (!promises.length) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, ms);
+  });
+  await Promise.race([Promise.allSettled(promises), timeout]);
+  clearTimeout(timer);
+}
 
 export function createSchedulerService(deps: SchedulerServiceDeps) {
   const { db, store, audit, clock, logger, health, enabled, driver, drainMs = 5_000 } = deps;
@@ -108,36 +116,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     if (h) await h.disarm().catch((err: unknown) => log.error({ err, task: e.def.name }, 'could not stop cron task'));
   };
 
-  /** Runs the handler, times it, records the outcome. Never throws: one task cannot hurt another. */
-  async function execute(e: Entry): Promise<TaskRunResult> {
-    const name = e.def.name;
-    const at = clock.now().toISOString();
-    const t0 = performance.now();
-    let error: string | null = null;
-    try {
-      await e.def.handler();
-    } catch (err) {
-      error = messageOf(err);
-      log.error({ err, task: name }, 'scheduled task failed');
-    }
-    const durationMs = Math.round(performance.now() - t0);
-    try {
-      store.recordRun(name, { at, durationMs, error });
-    } catch (err) {
-      log.error({ err, task: name }, 'could not record the task run');
-    }
-    return { name, ok: error === null, durationMs, error };
-  }
-
-  /** Starts a run unless one is in flight (then undefined): never two runs of a task at once. */
-  function begin(e: Entry): Promise<TaskRunResult> | undefined {
-    if (e.inFlight) return undefined;
-    const run = execute(e).finally(() => {
-      e.inFlight = undefined;
-    });
-    e.inFlight = run;
-    return run;
-  }
+  const { begin } = createRunner({ store, clock, log });
 
   /** The scheduled path: what a cron tick does. Skips paused, busy and disabled tasks. */
   async function fire(name: string): Promise<FireOutcome> {
@@ -248,16 +227,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
       stopping = true;
       started = false;
       await Promise.all([...entries.values()].map(disarm));
-      const inFlight = [...entries.values()].flatMap((e) => (e.inFlight ? [e.inFlight] : []));
-      if (inFlight.length) {
-        let timer: NodeJS.Timeout | undefined;
-        const timeout = new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, drainMs);
-          timer.unref();
-        });
-        await Promise.race([Promise.allSettled(inFlight), timeout]);
-        clearTimeout(timer);
-      }
+      await settleWithin([...entries.values()].flatMap((e) => (e.inFlight ? [e.inFlight] : [])), drainMs);
       reportHealth();
     },
 

@@ -5,7 +5,10 @@ import cron from 'node-cron';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
-import type { TaskDefinition } from '../../src/scheduler/scheduler.service.js';
+import { createSchedulerService, type TaskDefinition } from '../../src/scheduler/scheduler.service.js';
+import { createSchedulerStore } from '../../src/scheduler/scheduler.store.js';
+import { ManualClock } from '../../src/clock.js';
+import { createLogger } from '../../src/logger.js';
 
 const opened: TestApp[] = [];
 const app = (env: Record<string, string> = {}, file?: string): TestApp => {
@@ -275,5 +278,32 @@ describe('start and stop (node-cron)', () => {
     await stopping;
     await run;
     expect(t.services.scheduler.get('slow')).toMatchObject({ runCount: 1 });
+  });
+});
+
+describe('stop with a run that never ends', () => {
+  it('gives up waiting after drainMs so shutdown can proceed', async () => {
+    const db = openTestDb();
+    try {
+      const scheduler = createSchedulerService({
+        db,
+        store: createSchedulerStore(db),
+        audit: { append: () => ({}) as never },
+        clock: new ManualClock(),
+        logger: createLogger('silent'),
+        health: { update: () => {} },
+        enabled: true,
+        driver: () => ({ disarm: async () => {} }),
+        drainMs: 20,
+      });
+      scheduler.register(task('stuck', () => new Promise(() => {})));
+      scheduler.start();
+      void scheduler.fire('stuck');
+      await scheduler.stop();
+      expect(scheduler.isStarted()).toBe(false);
+      expect(scheduler.get('stuck').runCount).toBe(0);
+    } finally {
+      db.close();
+    }
   });
 });
