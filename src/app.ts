@@ -19,12 +19,19 @@ import { createWebhooksRouter, WEBHOOK_PATHS, webhookOperation } from './webhook
 import { buildOpenApi, extraOperation, type ExtraOperation } from './openapi/openapi.js';
 import { createDocsRouter, docsOperations } from './openapi/openapi.routes.js';
 import { HealthResponse } from './health/health.schemas.js';
+import { schedulerRoutes } from './scheduler/scheduler.routes.js';
 
 export const API_PREFIXES = ['/api', '/v1/api'];
 
 /** Every /api route, from every domain: the single source for routing and the OpenAPI document. */
 export function apiRoutes(s: Services): RouteDef[] {
-  return [...agentsRoutes(s.agents), ...projectsRoutes(s.projects), ...auditRoutes(s.audit), ...orgsRoutes(s.orgs)];
+  return [
+    ...agentsRoutes(s.agents),
+    ...projectsRoutes(s.projects),
+    ...auditRoutes(s.audit),
+    ...orgsRoutes(s.orgs),
+    ...schedulerRoutes(s.scheduler),
+  ];
 }
 
 /** What is served outside the /api registry, for the OpenAPI document. */

@@ -3,6 +3,7 @@ import type { Db } from './db/open.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { GitHubClient } from './github/github.client.js';
+import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
 
 /** Everything createApp needs from the outside world; tests build their own. */
 export interface AppDeps {
@@ -15,4 +16,9 @@ export interface AppDeps {
   startedAt: Date;
   /** GitHub's REST API; built from config when absent (tests pass one with a short timeout). */
   github?: GitHubClient;
+  /**
+   * Replaces cross-domain ports the scheduled tasks use (services.ts wires the real ones);
+   * tests plug in implementations backed by local stubs here.
+   */
+  ports?: Partial<SchedulerPorts>;
 }

@@ -44,18 +44,22 @@ function main(): void {
   services.idempotency.abandonInProgress();
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
+    // Only once the server is up, so a failed listen never leaves timers running.
+    services.scheduler.start();
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');
     process.exit(1);
   });
-  installShutdown(server, logger, () => {
+  installShutdown(server, logger, async () => {
+    // Before the database closes: no new runs, and runs in flight get to record themselves.
+    await services.scheduler.stop();
     db.close();
   });
 }
 
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), close, exit 0. */
-function installShutdown(server: Server, logger: Logger, cleanup: () => void): void {
+function installShutdown(server: Server, logger: Logger, cleanup: () => Promise<void>): void {
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -68,13 +72,13 @@ function installShutdown(server: Server, logger: Logger, cleanup: () => void): v
     force.unref();
     server.close(() => {
       clearTimeout(force);
-      try {
-        cleanup();
-      } finally {
-        logger.info('stopped');
-        logger.flush?.();
-        process.exit(0);
-      }
+      cleanup()
+        .catch((err: unknown) => logger.error({ err }, 'error during shutdown'))
+        .finally(() => {
+          logger.info('stopped');
+          logger.flush?.();
+          process.exit(0);
+        });
     });
     server.closeIdleConnections();
   };

@@ -12,20 +12,24 @@ import { createGitHubClient } from './github/github.client.js';
 import { createIdempotencyStore } from './idempotency/idempotency.store.js';
 import { createWebhooksStore } from './webhooks/webhooks.store.js';
 import { createWebhooksService, type MemoryPort } from './webhooks/webhooks.service.js';
+import { createSchedulerStore } from './scheduler/scheduler.store.js';
+import { createSchedulerService } from './scheduler/scheduler.service.js';
+import { nodeCronDriver } from './scheduler/scheduler.driver.js';
+import { builtinTasks } from './scheduler/scheduler.builtins.js';
+import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order. Domains talk
- * to each other only through what is wired here: a port that points at a domain built
- * later is resolved lazily.
+ * to each other only through what is wired here.
  */
 export function createServices(deps: AppDeps) {
   const { db, clock, config, logger } = deps;
-  const github =
-    deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
+  const github = deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
   const orgsStore = createOrgsStore(db);
   const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids() });
   const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt });
 
+  // Ports that point at a domain built further down resolve lazily, when first called.
   const agentPorts: AgentPorts = {
     project: (orgId, projectId) => {
       const p = projects.inOrg(orgId, projectId);
@@ -49,13 +53,38 @@ export function createServices(deps: AppDeps) {
   };
   const orgs = createOrgsService({ db, store: orgsStore, audit, clock, relations: () => relations });
 
-  // TODO(memory): point at the memory service once it lands.
   const memoryPort: MemoryPort = { addDocument: () => {} };
   const webhooks = createWebhooksService({ db, store: createWebhooksStore(db), audit, agents, projects, memory: () => memoryPort, clock });
 
+  const schedulerPorts: SchedulerPorts = {
+    channels: deps.ports?.channels ?? { reconnectDisconnected: async () => ({ enabled: [], disconnected: [] }) },
+    agents: deps.ports?.agents ?? { countInError: () => agents.inStatus('ERROR').length },
+    projects: deps.ports?.projects ?? {
+      listForBuildReport: () => projects.all().map((p) => ({ orgId: p.orgId, id: p.id, repo: p.repo, defaultBranch: p.defaultBranch })),
+      setLastBuild: (_orgId, projectId, build) => projects.setLastBuild(projectId, build),
+    },
+    github: deps.ports?.github ?? {
+      latestWorkflowRun: async (owner, repo, branch) => {
+        const run = await github.latestWorkflowRun(owner, repo, branch);
+        return run && { name: run.name, head_branch: run.branch, conclusion: run.conclusion, head_sha: run.sha, html_url: run.url, updated_at: run.at };
+      },
+    },
+  };
+  const scheduler = createSchedulerService({
+    db,
+    store: createSchedulerStore(db),
+    audit,
+    clock,
+    logger,
+    health,
+    enabled: config.SCHEDULER_ENABLED,
+    driver: nodeCronDriver(logger),
+  });
+  for (const task of builtinTasks({ config, db, clock, logger, audit, health, ports: schedulerPorts })) scheduler.register(task);
+
   const idempotency = createIdempotencyStore(db);
 
-  return { audit, orgs, health, agents, projects, github, webhooks, idempotency };
+  return { audit, orgs, health, agents, projects, github, webhooks, scheduler, idempotency };
 }
 
 export type Services = ReturnType<typeof createServices>;

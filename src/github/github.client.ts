@@ -101,7 +101,8 @@ export function createGitHubClient({ baseUrl, token, timeoutMs = 10_000, logger 
       }),
     latestWorkflowRun: (owner, repo, branch) =>
       call(async () => {
-        const { data } = await octokit.rest.actions.listWorkflowRunsForRepo({ owner, repo, branch, per_page: 1, ...opts() });
+        // Completed runs only: a run in progress is not a result and must not hide the last one.
+        const { data } = await octokit.rest.actions.listWorkflowRunsForRepo({ owner, repo, branch, status: 'completed', per_page: 1, ...opts() });
         const run = data.workflow_runs[0];
         if (!run) return null;
         return {

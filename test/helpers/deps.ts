@@ -23,6 +23,8 @@ export interface TestDepsOptions {
   /** Capture log lines (JSON) instead of discarding them; sets LOG_LEVEL to info unless env says otherwise. */
   captureLogs?: boolean;
   github?: GitHubClient;
+  /** Cross-domain ports for the scheduled tasks (see AppDeps.ports). */
+  ports?: AppDeps['ports'];
 }
 
 export interface TestDeps extends AppDeps {
@@ -54,6 +56,7 @@ export function makeTestDeps(opts: TestDepsOptions = {}): TestDeps {
     logger: createLogger(config.LOG_LEVEL, sink),
     version: '0.0.0-test',
     startedAt: clock.now(),
+    ports: opts.ports,
     logs,
     ...(opts.github ? { github: opts.github } : {}),
   };

@@ -1,0 +1,44 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/open.js';
+import type { Logger } from '../logger.js';
+import type { AuditService } from '../audit/audit.service.js';
+import type { HealthService } from '../health/health.service.js';
+import type { SchedulerPorts } from './scheduler.ports.js';
+import type { TaskDefinition } from './scheduler.service.js';
+import { healthCheckTask } from './tasks/health-check.task.js';
+import { buildStatusReportTask } from './tasks/build-status-report.task.js';
+import { auditCleanupTask } from './tasks/audit-cleanup.task.js';
+
+export interface BuiltinTaskDeps {
+  config: Config;
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  audit: AuditService;
+  health: HealthService;
+  ports: SchedulerPorts;
+}
+
+/** The three tasks of §10, in the order GET /api/scheduler lists them. */
+export function builtinTasks({ config, db, clock, logger, audit, health, ports }: BuiltinTaskDeps): TaskDefinition[] {
+  const ping = db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck();
+  return [
+    healthCheckTask({
+      ping: () => void ping.get(),
+      channels: ports.channels,
+      agents: ports.agents,
+      health,
+      audit,
+      clock,
+      logger: logger.child({ task: 'health-check' }),
+    }),
+    buildStatusReportTask({
+      hasToken: config.GITHUB_TOKEN !== undefined,
+      projects: ports.projects,
+      github: ports.github,
+      logger: logger.child({ task: 'build-status-report' }),
+    }),
+    auditCleanupTask({ db, audit, retentionDays: config.AUDIT_RETENTION_DAYS }),
+  ];
+}

@@ -1,0 +1,53 @@
+import { performance } from 'node:perf_hooks';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { SchedulerStore } from './scheduler.store.js';
+import type { TaskRunResult } from './scheduler.schemas.js';
+
+/** One task as the runner sees it: its handler and the run in flight, if any. */
+export interface RunSlot {
+  def: { name: string; handler: () => unknown };
+  inFlight?: Promise<TaskRunResult>;
+}
+
+// Stored and shown as is: keep a runaway message from bloating the row and the API.
+const MAX_ERROR_LENGTH = 1000;
+
+const messageOf = (err: unknown): string =>
+  ((err instanceof Error ? err.message : String(err)) || 'Task failed').slice(0, MAX_ERROR_LENGTH);
+
+export function createRunner({ store, clock, log }: { store: SchedulerStore; clock: Clock; log: Logger }) {
+  /** Runs the handler, times it, records the outcome. Never throws: one task cannot hurt another. */
+  async function execute(slot: RunSlot): Promise<TaskRunResult> {
+    const { name } = slot.def;
+    const at = clock.now().toISOString();
+    const t0 = performance.now();
+    let error: string | null = null;
+    try {
+      await slot.def.handler();
+    } catch (err) {
+      error = messageOf(err);
+      log.error({ err, task: name }, 'scheduled task failed');
+    }
+    // Durations are measured on the monotonic clock; only timestamps come from `clock`.
+    const durationMs = Math.round(performance.now() - t0);
+    try {
+      store.recordRun(name, { at, durationMs, error });
+    } catch (err) {
+      log.error({ err, task: name }, 'could not record the task run');
+    }
+    return { name, ok: error === null, durationMs, error };
+  }
+
+  return {
+    /** Starts a run unless one is in flight (then undefined): never two runs of a task at once. */
+    begin(slot: RunSlot): Promise<TaskRunResult> | undefined {
+      if (slot.inFlight) return undefined;
+      const run = execute(slot).finally(() => {
+        slot.inFlight = undefined;
+      });
+      slot.inFlight = run;
+      return run;
+    },
+  };
+}

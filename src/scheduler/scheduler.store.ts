@@ -1,0 +1,64 @@
+import type { Db } from '../db/open.js';
+
+export interface TaskState {
+  name: string;
+  enabled: boolean;
+  runCount: number;
+  errors: number;
+  lastRun: string | null;
+  lastError: string | null;
+  lastDurationMs: number | null;
+}
+
+export interface RunRecord {
+  at: string;
+  durationMs: number;
+  error: string | null;
+}
+
+interface Row {
+  name: string;
+  enabled: number;
+  run_count: number;
+  errors: number;
+  last_run: string | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
+}
+
+const toState = (r: Row): TaskState => ({
+  name: r.name,
+  enabled: r.enabled === 1,
+  runCount: r.run_count,
+  errors: r.errors,
+  lastRun: r.last_run,
+  lastError: r.last_error,
+  lastDurationMs: r.last_duration_ms,
+});
+
+export function createSchedulerStore(db: Db) {
+  const ensure = db.prepare('INSERT INTO scheduler_tasks (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
+  const byName = db.prepare<[string], Row>(
+    'SELECT name, enabled, run_count, errors, last_run, last_error, last_duration_ms FROM scheduler_tasks WHERE name = ?',
+  );
+  const setEnabled = db.prepare('UPDATE scheduler_tasks SET enabled = ? WHERE name = ?');
+  const recordRun = db.prepare(
+    `UPDATE scheduler_tasks SET run_count = run_count + 1, errors = errors + ?, last_run = ?, last_error = ?,
+       last_duration_ms = ? WHERE name = ?`,
+  );
+  const remove = db.prepare('DELETE FROM scheduler_tasks WHERE name = ?');
+  return {
+    /** Creates the task's row (enabled, no history) unless a previous start left one. */
+    ensure: (name: string): void => void ensure.run(name),
+    get: (name: string): TaskState | undefined => {
+      const r = byName.get(name);
+      return r && toState(r);
+    },
+    setEnabled: (name: string, enabled: boolean): void => void setEnabled.run(enabled ? 1 : 0, name),
+    recordRun: (name: string, run: RunRecord): void =>
+      void recordRun.run(run.error === null ? 0 : 1, run.at, run.error, run.durationMs, name),
+    remove: (name: string): void => void remove.run(name),
+  };
+}
+
+export type SchedulerStore = ReturnType<typeof createSchedulerStore>;

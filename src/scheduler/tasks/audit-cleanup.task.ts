@@ -1,0 +1,39 @@
+import type { Db } from '../../db/open.js';
+import type { AuditService } from '../../audit/audit.service.js';
+import { DEFAULT_ORG } from '../../http/org-scope.js';
+import type { TaskDefinition } from '../scheduler.service.js';
+
+export interface AuditCleanupDeps {
+  db: Db;
+  audit: Pick<AuditService, 'append' | 'purgeOlderThan'>;
+  retentionDays: number;
+}
+
+/**
+ * `audit-cleanup`: retention (§5). The purge and its `audit_cleanup` record commit
+ * together; nothing removed, nothing recorded.
+ */
+export function auditCleanupTask({ db, audit, retentionDays }: AuditCleanupDeps): TaskDefinition {
+  const cleanup = db.transaction(() => {
+    const result = audit.purgeOlderThan(retentionDays);
+    if (result.removed > 0) {
+      audit.append({
+        orgId: DEFAULT_ORG,
+        actorType: 'system',
+        actorId: 'audit-cleanup',
+        action: 'audit_cleanup',
+        metadata: { removed: result.removed, orgs: result.orgs },
+      });
+    }
+    return result;
+  });
+  return {
+    name: 'audit-cleanup',
+    schedule: '0 3 * * *',
+    intervalMs: 86_400_000,
+    builtin: true,
+    handler: () => {
+      cleanup();
+    },
+  };
+}
