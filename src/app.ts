@@ -11,12 +11,23 @@ import { buildRouter, type RouteDef } from './http/registry.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
+import { channelsRoutes } from './channels/channels.routes.js';
+import { memoryRoutes } from './memory/memory.routes.js';
+import { identityRoutes } from './identity/identity.routes.js';
+import { membersRoutes } from './identity/members.routes.js';
 
 export const API_PREFIXES = ['/api', '/v1/api'];
 
 /** Every /api route, from every domain: the single source for routing and the OpenAPI document. */
 export function apiRoutes(s: Services): RouteDef[] {
-  return [...orgsRoutes(s.orgs), ...auditRoutes(s.audit)];
+  return [
+    ...orgsRoutes(s.orgs),
+    ...membersRoutes(s.members),
+    ...auditRoutes(s.audit),
+    ...channelsRoutes(s.channels, s.webMessages),
+    ...memoryRoutes(s.memory),
+    ...identityRoutes(s.identity),
+  ];
 }
 
 export interface BuiltApp {

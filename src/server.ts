@@ -34,9 +34,11 @@ function main(): void {
   const applied = migrate(db);
   if (applied.length) logger.info({ applied }, 'database migrated');
 
-  const { app } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
+  const { app, services } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
   const server = app.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
+    // Not awaited: channel checks run in the background (status `connecting` meanwhile).
+    void services.channels.start();
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');
