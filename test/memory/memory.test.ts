@@ -143,7 +143,7 @@ describe('GET /api/memory/search', () => {
   });
 
   it('answers 400 MISSING_PARAMETER without q', async () => {
-    for (const query of [{}, { q: '' }, { limit: 5 }]) {
+    for (const query of [{}, { q: "" }, { limit: 5 }] as Array<Record<string, string | number>>) {
       const res = await search({}, query).expect(400);
       expect(res.body).toMatchObject({ code: 'MISSING_PARAMETER', status: 400, error: 'Missing required parameter: q' });
     }
