@@ -40,8 +40,14 @@ export const CAPABILITIES: Readonly<Record<ChannelName, Capabilities>> = {
   web: caps(false, true, true, false, false, 100000, 'none'),
 };
 
-/** The ENABLE_* flag of a platform channel. */
-export const enableVar = (name: PlatformChannel): string => `ENABLE_${name.toUpperCase()}`;
+const ENABLE_FLAGS = {
+  whatsapp: 'ENABLE_WHATSAPP',
+  slack: 'ENABLE_SLACK',
+  discord: 'ENABLE_DISCORD',
+  telegram: 'ENABLE_TELEGRAM',
+} as const satisfies Record<PlatformChannel, keyof Config>;
 
-export const isEnabledByEnv = (config: Config, name: PlatformChannel): boolean =>
-  Boolean(config[enableVar(name) as 'ENABLE_TELEGRAM']);
+/** The ENABLE_* flag of a platform channel. */
+export const enableVar = (name: PlatformChannel): string => ENABLE_FLAGS[name];
+
+export const isEnabledByEnv = (config: Config, name: PlatformChannel): boolean => config[ENABLE_FLAGS[name]];

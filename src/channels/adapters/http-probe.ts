@@ -12,6 +12,7 @@ const causeCode = (err: unknown): string | undefined => {
  */
 export async function probe(label: string, url: string, init: RequestInit, timeoutMs: number): Promise<ProbeResult> {
   try {
+    // No redirects: a credential header must not follow the request to another host.
     const res = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
     let json: unknown;
