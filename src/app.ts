@@ -20,6 +20,10 @@ import { buildOpenApi, extraOperation, type ExtraOperation } from './openapi/ope
 import { createDocsRouter, docsOperations } from './openapi/openapi.routes.js';
 import { HealthResponse } from './health/health.schemas.js';
 import { schedulerRoutes } from './scheduler/scheduler.routes.js';
+import { channelsRoutes } from './channels/channels.routes.js';
+import { memoryRoutes } from './memory/memory.routes.js';
+import { identityRoutes } from './identity/identity.routes.js';
+import { membersRoutes } from './identity/members.routes.js';
 
 export const API_PREFIXES = ['/api', '/v1/api'];
 
@@ -31,6 +35,10 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...auditRoutes(s.audit),
     ...orgsRoutes(s.orgs),
     ...schedulerRoutes(s.scheduler),
+    ...membersRoutes(s.members),
+    ...channelsRoutes(s.channels, s.webMessages),
+    ...memoryRoutes(s.memory),
+    ...identityRoutes(s.identity),
   ];
 }
 

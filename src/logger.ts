@@ -17,6 +17,17 @@ export const REDACT_PATHS = [
   'config.*.botToken',
   'config.*.appToken',
   'config.*.evolutionApiKey',
+  // Channel settings as they travel: a configure body, a stored settings record.
+  '*.config.botToken',
+  '*.config.appToken',
+  '*.config.evolutionApiKey',
+  'settings.botToken',
+  'settings.appToken',
+  'settings.evolutionApiKey',
+  '*.settings.botToken',
+  '*.settings.appToken',
+  '*.settings.evolutionApiKey',
+  '*.apikey',
 ];
 
 export function createLogger(level: string, destination?: DestinationStream): Logger {

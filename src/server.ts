@@ -46,6 +46,8 @@ function main(): void {
     logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
     // Only once the server is up, so a failed listen never leaves timers running.
     services.scheduler.start();
+    // Not awaited: channel checks run in the background (status `connecting` meanwhile).
+    void services.channels.start();
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');

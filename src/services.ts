@@ -17,6 +17,17 @@ import { createSchedulerService } from './scheduler/scheduler.service.js';
 import { nodeCronDriver } from './scheduler/scheduler.driver.js';
 import { builtinTasks } from './scheduler/scheduler.builtins.js';
 import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
+import { createChannelsStore } from './channels/channels.store.js';
+import { createChannelsService } from './channels/channels.service.js';
+import { CHANNEL_NAMES } from './channels/channels.catalog.js';
+import { createWebMessagesService } from './channels/web-messages.service.js';
+import { createMemoryStore } from './memory/memory.store.js';
+import { createMemoryService } from './memory/memory.service.js';
+import { createHashingEmbedder } from './memory/embedder.js';
+import { createIdentityStore } from './identity/identity.store.js';
+import { createIdentityService } from './identity/identity.service.js';
+import { createMembersStore } from './identity/members.store.js';
+import { createMembersService } from './identity/members.service.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order. Domains talk
@@ -28,6 +39,18 @@ export function createServices(deps: AppDeps) {
   const orgsStore = createOrgsStore(db);
   const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids() });
   const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt });
+  const channels = createChannelsService({ db, store: createChannelsStore(db), audit, clock, config, logger });
+  const memory = createMemoryService({
+    store: createMemoryStore(db),
+    clock,
+    embedder: createHashingEmbedder(),
+    channelNames: CHANNEL_NAMES,
+    retentionDays: config.AUDIT_RETENTION_DAYS,
+    projectRepo: (orgId, projectId) => {
+      const p = orgId === null ? projects.byId(projectId) : projects.inOrg(orgId, projectId);
+      return p?.repo ?? null;
+    },
+  });
 
   // Ports that point at a domain built further down resolve lazily, when first called.
   const agentPorts: AgentPorts = {
@@ -35,8 +58,8 @@ export function createServices(deps: AppDeps) {
       const p = projects.inOrg(orgId, projectId);
       return p && { id: p.id, name: p.name, repo: p.repo, defaultBranch: p.defaultBranch };
     },
-    memorySummary: () => ({ embeddings: 0, storageMB: 0 }),
-    connectedChannels: () => ['web'],
+    memorySummary: (orgId, projectId) => memory.summaryForProject(orgId, projectId),
+    connectedChannels: () => channels.connectedNames(),
   };
   const agents = createAgentsService({ db, store: createAgentsStore(db), audit, clock, ports: () => agentPorts });
   const projects = createProjectsService({ db, store: createProjectsStore(db), audit, agents, github, clock, config, logger });
@@ -48,16 +71,50 @@ export function createServices(deps: AppDeps) {
         return { id: p.id, name: p.name, repo: p.repo, agentId: p.agentId, agentStatus: agent?.status ?? null, autonomyLevel: agent?.autonomyLevel ?? null, createdAt: p.createdAt };
       }),
     projectCount: (orgId) => projects.count(orgId),
-    members: () => [],
-    memberCount: () => 0,
+    members: (orgId) => members.list(orgId),
+    memberCount: (orgId) => members.count(orgId),
   };
   const orgs = createOrgsService({ db, store: orgsStore, audit, clock, relations: () => relations });
 
-  const memoryPort: MemoryPort = { addDocument: () => {} };
+  const identityStore = createIdentityStore(db);
+  const membersStore = createMembersStore(db);
+  const identity = createIdentityService({ db, store: identityStore, members: membersStore, audit, clock });
+  const members = createMembersService({
+    db,
+    store: membersStore,
+    identities: identityStore,
+    audit,
+    clock,
+    assertOrgVisible: (scope, orgId) => orgs.assertVisible(scope, orgId),
+  });
+  const webMessages = createWebMessagesService({
+    db,
+    audit,
+    clock,
+    resolveChannelUser: (u) => identity.resolveChannelUser(u),
+    recordConversation: (c) => memory.recordConversation(c),
+    addDocument: (d) => memory.addDocument(d),
+    projectExists: (orgId, projectId) => projects.inOrg(orgId, projectId) !== undefined,
+    recordMessage: (orgId, projectId) => {
+      const agent = projectId ? agents.projectAgent(projectId) : undefined;
+      if (agent && agent.orgId === orgId) agents.countStat(agent.id, 'messagesProcessed');
+    },
+  });
+
+  const memoryPort: MemoryPort = { addDocument: (d) => void memory.addDocument(d) };
   const webhooks = createWebhooksService({ db, store: createWebhooksStore(db), audit, agents, projects, memory: () => memoryPort, clock });
 
   const schedulerPorts: SchedulerPorts = {
-    channels: deps.ports?.channels ?? { reconnectDisconnected: async () => ({ enabled: [], disconnected: [] }) },
+    channels: deps.ports?.channels ?? {
+      reconnectDisconnected: async () => {
+        await channels.reconnectDisconnected();
+        const statuses = Object.entries(channels.healthSummary().channels);
+        return {
+          enabled: statuses.filter(([name, st]) => name !== 'web' && st !== 'disabled').map(([name]) => name),
+          disconnected: statuses.filter(([, st]) => st === 'disconnected').map(([name]) => name),
+        };
+      },
+    },
     agents: deps.ports?.agents ?? { countInError: () => agents.inStatus('ERROR').length },
     projects: deps.ports?.projects ?? {
       listForBuildReport: () => projects.all().map((p) => ({ orgId: p.orgId, id: p.id, repo: p.repo, defaultBranch: p.defaultBranch })),
@@ -84,7 +141,7 @@ export function createServices(deps: AppDeps) {
 
   const idempotency = createIdempotencyStore(db);
 
-  return { audit, orgs, health, agents, projects, github, webhooks, scheduler, idempotency };
+  return { audit, orgs, health, agents, projects, github, webhooks, scheduler, idempotency, channels, memory, identity, members, webMessages };
 }
 
 export type Services = ReturnType<typeof createServices>;

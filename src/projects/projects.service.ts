@@ -242,6 +242,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       const p = store.get(id);
       return p && p.orgId === orgId ? p : undefined;
     },
+    byId: (id: string): ProjectRow | undefined => store.get(id),
     /** Every project linked to a repo, in any org (webhook routing; case-insensitive). */
     linkedTo: (repo: string): ProjectRow[] => store.linkedTo(repoKey(repo)),
     all: (): ProjectRow[] => store.all(),

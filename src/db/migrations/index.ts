@@ -1,8 +1,9 @@
 import type { Migration } from '../migrate.js';
 import { m001 } from './001-core.js';
+import { m002 } from './002-channels-memory-identity.js';
 import { m003 } from './003-scheduler.js';
 import { m004 } from './004-webhook-deliveries.js';
 import { m005 } from './005-idempotency.js';
 
 /** Append new migrations here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [m001, m003, m004, m005];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];

@@ -1,0 +1,143 @@
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/open.js';
+import type { Logger } from '../logger.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { AppError } from '../http/errors.js';
+import { DEFAULT_ORG } from '../http/org-scope.js';
+import { ADAPTERS, type ChannelAdapter } from './adapters/index.js';
+import {
+  CAPABILITIES,
+  CHANNEL_NAMES,
+  PLATFORM_CHANNELS,
+  enableVar,
+  isPlatformChannel,
+  type ChannelName,
+  type PlatformChannel,
+} from './channels.catalog.js';
+import type { ChannelStatus, ChannelView, ConfigureBody } from './channels.schemas.js';
+import { resolveSettings, scrub, secretsOf, type ResolvedSettings } from './channels.settings.js';
+import type { ChannelsStore } from './channels.store.js';
+
+export interface ChannelsServiceDeps {
+  db: Db;
+  store: ChannelsStore;
+  audit: AuditService;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+  adapters?: Readonly<Record<PlatformChannel, ChannelAdapter>>;
+}
+
+interface State {
+  status: ChannelStatus;
+  lastError: string | null;
+  /** Bumped by every check, so a slow earlier check never overwrites a newer result. */
+  generation: number;
+}
+
+const missingError = (variable: string) => `${variable} is not set`;
+
+function initialState(r: ResolvedSettings): State {
+  if (r.kind === 'disabled') return { status: 'disabled', lastError: null, generation: 0 };
+  if (r.kind === 'missing') return { status: 'disconnected', lastError: missingError(r.variable), generation: 0 };
+  return { status: 'disconnected', lastError: null, generation: 0 };
+}
+
+const notFoundError = (name: string) =>
+  new AppError(404, 'CHANNEL_NOT_FOUND', `Channel '${name}' not found. Valid channels: ${PLATFORM_CHANNELS.join(', ')}`);
+
+export function createChannelsService({ db, store, audit, clock, config, logger, adapters = ADAPTERS }: ChannelsServiceDeps) {
+  const resolve = (name: PlatformChannel) => resolveSettings(adapters[name], config, store.get(name));
+  const states = new Map<PlatformChannel, State>(PLATFORM_CHANNELS.map((n) => [n, initialState(resolve(n))]));
+  const stateOf = (name: PlatformChannel): State => states.get(name)!;
+
+  const view = (name: ChannelName): ChannelView => {
+    if (name === 'web') return { name, platform: name, connected: true, status: 'connected', capabilities: CAPABILITIES.web, lastError: null };
+    const s = stateOf(name);
+    return { name, platform: name, connected: s.status === 'connected', status: s.status, capabilities: CAPABILITIES[name], lastError: s.lastError };
+  };
+
+  /** One real check against the platform; the state reads `connecting` until it ends. */
+  async function runCheck(name: PlatformChannel): Promise<boolean> {
+    const adapter = adapters[name];
+    const state = stateOf(name);
+    const generation = ++state.generation;
+    const resolved = resolve(name);
+    if (resolved.kind !== 'ready') {
+      Object.assign(state, initialState(resolved));
+      if (resolved.kind === 'missing') logger.warn({ channel: name, missing: resolved.variable }, 'channel enabled without its settings');
+      return false;
+    }
+    state.status = 'connecting';
+    const result = await adapter
+      .check(resolved.settings, { config, timeoutMs: config.CHANNEL_CONNECT_TIMEOUT_MS })
+      .catch(() => ({ connected: false, error: 'Connection check failed' }));
+    const error = result.connected ? null : scrub(result.error ?? 'Connection check failed', secretsOf(adapter, resolved.settings));
+    if (state.generation === generation) {
+      state.status = result.connected ? 'connected' : 'disconnected';
+      state.lastError = error;
+    }
+    logger.info({ channel: name, source: resolved.source, connected: result.connected, error }, 'channel connection check');
+    return result.connected;
+  }
+
+  const isEnabled = (name: PlatformChannel) => resolve(name).kind !== 'disabled';
+
+  const saveWithAudit = db.transaction((channel: PlatformChannel, settings: Record<string, string>, actor: string) => {
+    store.save(channel, settings, clock.now().toISOString());
+    // Instance-level change: the default org's chain; the channel name only, never settings.
+    audit.append({ orgId: DEFAULT_ORG, actorType: 'user', actorId: actor, action: 'channel_configure', metadata: { channel } });
+  });
+
+  return {
+    list: (): { channels: ChannelView[] } => ({ channels: CHANNEL_NAMES.map(view) }),
+
+    /**
+     * Kicks off the first check of every enabled channel. server.ts does not await it (the
+     * listen is never delayed); tests may, to observe the outcome.
+     */
+    start(): Promise<void> {
+      const checks = PLATFORM_CHANNELS.filter(isEnabled).map((n) => runCheck(n));
+      return Promise.all(checks).then(() => undefined);
+    },
+
+    async reconnect(name: string): Promise<{ success: true; channel: string; connected: boolean }> {
+      if (name === 'web') return { success: true, channel: name, connected: true };
+      if (!isPlatformChannel(name)) throw notFoundError(name);
+      if (!isEnabled(name)) {
+        throw new AppError(400, 'CHANNEL_DISABLED', `Channel '${name}' is not enabled. Set ${enableVar(name)}=true to enable.`);
+      }
+      return { success: true, channel: name, connected: await runCheck(name) };
+    },
+
+    /** Stores the settings (enabling the channel), then answers after one bounded check. */
+    async configure(actor: string, body: ConfigureBody) {
+      saveWithAudit(body.channel, body.config, actor);
+      logger.info({ channel: body.channel }, 'channel configured');
+      const connected = await runCheck(body.channel);
+      return { success: true as const, channel: body.channel, configured: true as const, connected };
+    },
+
+    /** For the scheduler's health-check: re-checks enabled channels that are down. */
+    async reconnectDisconnected(): Promise<Array<{ channel: PlatformChannel; connected: boolean }>> {
+      const down = PLATFORM_CHANNELS.filter((n) => isEnabled(n) && stateOf(n).status === 'disconnected');
+      return Promise.all(down.map(async (channel) => ({ channel, connected: await runCheck(channel) })));
+    },
+
+    /** For /health: degraded when an enabled channel is disconnected. */
+    healthSummary() {
+      const views = CHANNEL_NAMES.map(view);
+      const degraded = views.some((v) => v.status === 'disconnected');
+      return {
+        status: degraded ? ('degraded' as const) : ('ok' as const),
+        channels: Object.fromEntries(views.map((v) => [v.name, v.status])) as Record<ChannelName, ChannelStatus>,
+      };
+    },
+
+    /** Names of the connected channels (`web` included), for project agents' `channels`. */
+    connectedNames: (): ChannelName[] => CHANNEL_NAMES.filter((n) => view(n).connected),
+  };
+}
+
+export type ChannelsService = ReturnType<typeof createChannelsService>;

@@ -1,0 +1,122 @@
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/open.js';
+import type { AuditService } from '../audit/audit.service.js';
+import { AppError, badRequest } from '../http/errors.js';
+import { DEFAULT_ORG } from '../http/org-scope.js';
+import { newId } from '../ids.js';
+import { CHANNEL_TYPES, isChannelType, type ChannelType, type Identity, type RegisterIdentityBody } from './identity.schemas.js';
+import type { IdentityRow, IdentityStore, LinkRow } from './identity.store.js';
+import type { MembersStore } from './members.store.js';
+
+export interface IdentityServiceDeps {
+  db: Db;
+  store: IdentityStore;
+  members: MembersStore;
+  audit: AuditService;
+  clock: Clock;
+}
+
+export interface ChannelUser {
+  type: ChannelType;
+  userId: string;
+  username?: string;
+  at: string;
+}
+
+const key = (type: string, userId: string) => `${type}:${userId}`;
+const latest = (values: Array<string | null>): string | null =>
+  values.reduce<string | null>((a, b) => (b !== null && (a === null || b > a) ? b : a), null);
+
+function checkChannels(channels: RegisterIdentityBody['channels']): void {
+  const seen = new Set<string>();
+  for (const c of channels) {
+    if (!isChannelType(c.type)) {
+      throw badRequest('INVALID_CHANNEL', `Invalid channel type '${c.type}'. Must be one of: ${CHANNEL_TYPES.join(', ')}`);
+    }
+    if (seen.has(key(c.type, c.userId))) throw badRequest('VALIDATION_ERROR', `Channel identity '${key(c.type, c.userId)}' is listed twice`);
+    seen.add(key(c.type, c.userId));
+  }
+}
+
+export function createIdentityService({ db, store, members, audit, clock }: IdentityServiceDeps) {
+  const view = (i: IdentityRow): Identity => ({
+    id: i.id,
+    displayName: i.displayName,
+    role: i.role,
+    channels: store.links(i.id).map((l) => ({ type: l.type, userId: l.userId, username: l.username, linkedAt: l.linkedAt })),
+    registeredAt: i.registeredAt,
+    lastSeen: i.lastSeen,
+  });
+
+  /** The auto-created identities the request's channels belong to; a registered owner is a conflict. */
+  function mergeable(links: Array<LinkRow | undefined>): string[] {
+    const ids = new Set<string>();
+    for (const l of links) {
+      if (!l) continue;
+      if (store.get(l.identityId)?.registeredAt != null) {
+        throw new AppError(409, 'IDENTITY_CONFLICT', `Channel identity '${key(l.type, l.userId)}' already belongs to a registered identity`);
+      }
+      ids.add(l.identityId);
+    }
+    return [...ids];
+  }
+
+  const registerTx = db.transaction((actor: string, body: RegisterIdentityBody): IdentityRow => {
+    const links = body.channels.map((c) => store.link(c.type, c.userId));
+    const merged = mergeable(links);
+    const now = clock.now().toISOString();
+    const identity: IdentityRow = {
+      id: newId('ident', 10),
+      displayName: body.displayName,
+      role: body.role,
+      registeredAt: now,
+      lastSeen: latest(merged.map((id) => store.get(id)?.lastSeen ?? null)),
+      createdAt: now,
+    };
+    store.insert(identity);
+    for (const id of merged) {
+      store.moveLinks(id, identity.id, now);
+      members.moveAll(id, identity.id);
+      store.delete(id);
+    }
+    body.channels.forEach((c, i) => {
+      if (!links[i]) store.insertLink({ type: c.type, userId: c.userId, identityId: identity.id, username: c.username ?? null, linkedAt: now });
+      else if (c.username !== undefined) store.setUsername(c.type, c.userId, c.username);
+    });
+    // Identities are instance-wide: the change goes to the default org's chain.
+    audit.append({ orgId: DEFAULT_ORG, actorType: 'user', actorId: actor, action: 'identity_register', metadata: { identityId: identity.id, role: identity.role, merged } });
+    return identity;
+  });
+
+  return {
+    lookup(type: ChannelType, userId: string): { found: true; identity: Identity } | { found: false; identity: null } {
+      const link = store.link(type, userId);
+      const identity = link && store.get(link.identityId);
+      return identity ? { found: true, identity: view(identity) } : { found: false, identity: null };
+    },
+
+    register(actor: string, body: RegisterIdentityBody): Identity {
+      checkChannels(body.channels);
+      return view(registerTx(actor, body));
+    },
+
+    /**
+     * The identity behind a channel user, created on first sight (read-only, no display
+     * name, not registered). Call inside the caller's transaction.
+     */
+    resolveChannelUser({ type, userId, username, at }: ChannelUser): string {
+      const link = store.link(type, userId);
+      if (link) {
+        store.touch(link.identityId, at);
+        if (username !== undefined && username !== link.username) store.setUsername(type, userId, username);
+        return link.identityId;
+      }
+      const id = newId('ident', 10);
+      store.insert({ id, displayName: null, role: 'read-only', registeredAt: null, lastSeen: at, createdAt: at });
+      store.insertLink({ type, userId, identityId: id, username: username ?? null, linkedAt: at });
+      return id;
+    },
+  };
+}
+
+export type IdentityService = ReturnType<typeof createIdentityService>;
