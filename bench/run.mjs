@@ -1,0 +1,247 @@
+// `npm run bench`: seeds a fresh database, starts the real server (node dist/server.js) and a
+// bare Express 5 reference, loads both with autocannon, prints a table and writes
+// bench/results.json. Flags: --duration S (default 10), --warmup S (2), --connections N (50),
+// --entries N (1000000).
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import net from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { sign } from '@octokit/webhooks-methods';
+import { seed, BENCH_ORG, BENCH_REPO } from './seed.mjs';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.resolve(here, '..');
+const { values: flags } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '10' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '50' },
+    entries: { type: 'string', default: '1000000' },
+  },
+});
+const DURATION = Number(flags.duration);
+const WARMUP = Number(flags.warmup);
+const CONNECTIONS = Number(flags.connections);
+const ENTRIES = Number(flags.entries);
+const SECRET = 'bench-webhook-secret';
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+
+async function waitFor200(url, timeoutMs = 20_000) {
+  const start = Date.now();
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      if (r.status === 200) return Date.now() - start;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() - start > timeoutMs) throw new Error(`no 200 from ${url} within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** Peak resident set (VmHWM) of a process, in MB. */
+function peakRssMb(pid) {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+function startProcess(args, env) {
+  return spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+const stop = (child) =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', resolve);
+    child.kill('SIGTERM');
+  });
+
+function load(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, pipelining: 1, ...opts }, (err, res) => (err ? reject(err) : resolve(res)));
+  });
+}
+
+/** Warm-up, then two measured rounds; the row keeps both rounds and their mean. */
+async function runCase(name, opts) {
+  await load({ ...opts, duration: WARMUP });
+  const rounds = [];
+  for (let i = 0; i < 2; i++) {
+    const r = await load({ ...opts, duration: DURATION });
+    rounds.push({
+      reqPerSec: r.requests.average,
+      p50: r.latency.p50,
+      p99: r.latency.p99,
+      errors: r.errors + r.timeouts,
+      non2xx: r.non2xx,
+      requests: r.requests.total,
+    });
+  }
+  const mean = (k) => rounds.reduce((n, r) => n + r[k], 0) / rounds.length;
+  const row = {
+    name,
+    reqPerSec: Math.round(mean('reqPerSec')),
+    p50: Math.max(...rounds.map((r) => r.p50)),
+    p99: Math.max(...rounds.map((r) => r.p99)),
+    errors: rounds.reduce((n, r) => n + r.errors, 0),
+    non2xx: rounds.reduce((n, r) => n + r.non2xx, 0),
+    rounds,
+  };
+  console.error(`  ${name}: ${row.reqPerSec} req/s, p99 ${row.p99} ms`);
+  return row;
+}
+
+function pushPayload() {
+  return JSON.stringify({
+    ref: 'refs/heads/main',
+    before: '0'.repeat(40),
+    after: 'a'.repeat(40),
+    repository: { full_name: BENCH_REPO, name: 'bench-repo', owner: { login: 'bench-co' } },
+    pusher: { name: 'bench-bot', email: 'bot@example.com' },
+    head_commit: { id: 'a'.repeat(40), message: 'perf: keep the hot path cheap\n\nbody', author: { name: 'Bench', username: 'bench-bot' } },
+    commits: [{ id: 'a'.repeat(40), message: 'perf: keep the hot path cheap\n\nbody' }],
+  });
+}
+
+async function main() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-bench-'));
+  const dbFile = path.join(dir, 'bench.db');
+  console.error(`seeding ${ENTRIES} audit entries into ${dbFile} …`);
+  const seeded = await seed(dbFile, { auditEntries: ENTRIES, agents: 100 });
+  console.error(`  seeded in ${(seeded.auditSeedMs / 1000).toFixed(1)} s`);
+
+  const refPort = await freePort();
+  const ref = startProcess([path.join(here, 'reference-server.mjs')], { PORT: String(refPort) });
+  await waitFor200(`http://127.0.0.1:${refPort}/`);
+
+  const apiPort = await freePort();
+  const env = {
+    PORT: String(apiPort),
+    HOST: '127.0.0.1',
+    DATABASE_PATH: dbFile,
+    LOG_LEVEL: 'info',
+    RATE_LIMIT_MAX: '0',
+    WEBHOOK_RATE_LIMIT_MAX: '0',
+    GITHUB_WEBHOOK_SECRET: SECRET,
+  };
+  let api = startProcess(['dist/server.js'], env);
+  const firstStartMs = await waitFor200(`http://127.0.0.1:${apiPort}/health`);
+  const base = `http://127.0.0.1:${apiPort}`;
+  const org = { 'x-org-id': BENCH_ORG };
+  const rows = [];
+
+  rows.push(await runCase('bare Express GET / (reference)', { url: `http://127.0.0.1:${refPort}/` }));
+  rows.push(await runCase('GET /health', { url: `${base}/health` }));
+  rows.push(await runCase('GET /api/agents (100 agents)', { url: `${base}/api/agents`, headers: org }));
+  rows.push(await runCase('GET /api/agents/:id', { url: `${base}/api/agents/${seeded.agentId}`, headers: org }));
+  rows.push(await runCase('GET /api/audit?limit=20 page 1', { url: `${base}/api/audit?limit=20`, headers: org }));
+  rows.push(await runCase('GET /api/audit?limit=20 page 25000', { url: `${base}/api/audit?limit=20&page=25000`, headers: org }));
+  rows.push(await runCase('GET /api/audit?limit=20&risk=critical', { url: `${base}/api/audit?limit=20&risk=critical`, headers: org }));
+
+  const verifyTimes = [];
+  let verified;
+  for (let i = 0; i < 2; i++) {
+    const t0 = performance.now();
+    verified = await (await fetch(`${base}/api/audit/verify`, { headers: org })).json();
+    verifyTimes.push(Math.round(performance.now() - t0));
+  }
+  console.error(`  verify: ${verifyTimes.join(' / ')} ms over ${verified.checked} entries, valid ${verified.valid}`);
+
+  const body = pushPayload();
+  const signature = await sign(SECRET, body);
+  let delivery = 0;
+  let acknowledged = 0;
+  const before = (await (await fetch(`${base}/api/audit?action=ci_event&limit=1`, { headers: org })).json()).total;
+  const webhookOpts = {
+    url: `${base}/webhooks/github`,
+    method: 'POST',
+    body,
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+    requests: [
+      {
+        setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'x-github-delivery': `bench-${++delivery}` } }),
+        onResponse: (status) => {
+          if (status >= 200 && status < 300) acknowledged++;
+        },
+      },
+    ],
+  };
+  const webhookRow = await runCase('POST /webhooks/github (signed push, L3)', webhookOpts);
+  rows.push(webhookRow);
+  const after = (await (await fetch(`${base}/api/audit?action=ci_event&limit=1`, { headers: org })).json()).total;
+  const postVerify = await (await fetch(`${base}/api/audit/verify`, { headers: org })).json();
+  // Every acknowledged delivery must have its ci_event; requests cut off when a round ends
+  // may be recorded without their answer being counted, never the other way round.
+  const recorded = after - before;
+  const webhookCheck = {
+    deliveriesSent: delivery,
+    acknowledged2xx: acknowledged,
+    ciEventsRecorded: recorded,
+    lost: Math.max(0, acknowledged - recorded),
+    chainValid: postVerify.valid,
+    entriesVerified: postVerify.checked,
+  };
+  console.error(`  webhook check: ${JSON.stringify(webhookCheck)}`);
+
+  const peakRss = peakRssMb(api.pid);
+  await stop(api);
+
+  // Cold start on the now-larger database: process start to the first 200 on /health.
+  api = startProcess(['dist/server.js'], env);
+  const coldStartMs = await waitFor200(`http://127.0.0.1:${apiPort}/health`);
+  const startPeak = peakRssMb(api.pid);
+  await stop(api);
+  await stop(ref);
+
+  const refRps = rows[0].reqPerSec;
+  for (const r of rows) r.ratio = Math.round((r.reqPerSec / refRps) * 100) / 100;
+  const results = {
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    durationS: DURATION,
+    connections: CONNECTIONS,
+    auditEntries: ENTRIES,
+    auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10,
+    cases: rows,
+    verify: { ms: verifyTimes, checked: verified.checked, valid: verified.valid },
+    webhookCheck,
+    peakRssMb: Math.max(peakRss, startPeak),
+    startToFirstHealthMs: { first: firstStartMs, afterLoad: coldStartMs },
+  };
+  fs.mkdirSync(here, { recursive: true });
+  fs.writeFileSync(path.join(here, 'results.json'), JSON.stringify(results, null, 2));
+  printTable(results);
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+function printTable(r) {
+  const pad = (s, n) => String(s).padEnd(n);
+  const lpad = (s, n) => String(s).padStart(n);
+  console.log(`\n${pad('case', 44)}${lpad('req/s', 9)}${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('errors', 8)}${lpad('non2xx', 8)}${lpad('× ref', 7)}`);
+  for (const c of r.cases) {
+    console.log(`${pad(c.name, 44)}${lpad(c.reqPerSec, 9)}${lpad(c.p50, 8)}${lpad(c.p99, 8)}${lpad(c.errors, 8)}${lpad(c.non2xx, 8)}${lpad(c.ratio.toFixed(2), 7)}`);
+  }
+  console.log(`\naudit seed: ${r.auditEntries} entries in ${r.auditSeedSeconds} s`);
+  console.log(`verify: ${r.verify.ms.join(' / ')} ms over ${r.verify.checked} entries (valid: ${r.verify.valid})`);
+  console.log(`webhooks: ${JSON.stringify(r.webhookCheck)}`);
+  console.log(`peak RSS: ${r.peakRssMb} MB; start to first 200 on /health: ${r.startToFirstHealthMs.first} ms (fresh seed), ${r.startToFirstHealthMs.afterLoad} ms (after load)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+// Seeds a fresh SQLite file for the benchmark through the real services (compiled in dist/):
+// the audit entries go through the same append path the API uses (hash chain), batched in
+// transactions of BATCH appends.
+import { openDatabase } from '../dist/db/open.js';
+import { migrate } from '../dist/db/migrate.js';
+import { loadConfig } from '../dist/config.js';
+import { createLogger } from '../dist/logger.js';
+import { createServices } from '../dist/services.js';
+import { systemClock } from '../dist/clock.js';
+
+const BATCH = 10_000;
+// A spread of actions so risk filters have something to find (deploy is critical: 1 in 40).
+const ACTIONS = ['status', 'ci_event', 'notify', 'resume', 'suspend', 'restart', 'agent_create', 'link', 'instruct', 'fix',
+  'review', 'approve', 'status', 'ci_event', 'notify', 'status', 'ci_event', 'notify', 'status', 'ci_event',
+  'notify', 'status', 'ci_event', 'notify', 'status', 'ci_event', 'notify', 'status', 'ci_event', 'notify',
+  'status', 'ci_event', 'notify', 'status', 'ci_event', 'notify', 'status', 'ci_event', 'notify', 'deploy'];
+
+export const BENCH_ORG = 'org-bench';
+export const BENCH_REPO = 'bench-co/bench-repo';
+
+/** Returns ids the cases need, and how long the audit seeding took. */
+export function seed(file, { auditEntries, agents: agentCount }) {
+  const db = openDatabase(file);
+  migrate(db);
+  const config = loadConfig({ DATABASE_PATH: file, LOG_LEVEL: 'silent', SCHEDULER_ENABLED: 'false' });
+  const services = createServices({ config, db, clock: systemClock, logger: createLogger('silent'), version: 'bench', startedAt: new Date() });
+  const scope = { orgId: BENCH_ORG };
+
+  services.orgs.create('bench', { name: 'Bench' });
+  const project = services.projects.create(scope, 'bench', { repo: BENCH_REPO });
+  return project.then((p) => {
+    services.agents.act(scope, 'bench', p.agentId, { action: 'set_autonomy', params: { level: 3 } });
+    const agentIds = [p.agentId];
+    for (let i = agentIds.length; i < agentCount; i++) {
+      agentIds.push(services.agents.create(scope, 'bench', { name: `bench agent ${i}`, type: i % 2 ? 'task' : 'coordinator' }).id);
+    }
+
+    const started = process.hrtime.bigint();
+    const appendBatch = db.transaction((from, to) => {
+      for (let i = from; i < to; i++) {
+        services.audit.append({
+          orgId: BENCH_ORG,
+          actorType: i % 3 === 0 ? 'system' : 'user',
+          actorId: i % 3 === 0 ? 'webhook-handler' : `ci:job-${i % 17}`,
+          action: ACTIONS[i % ACTIONS.length],
+          projectId: p.id,
+          metadata: { n: i, agentId: p.agentId },
+        });
+      }
+    });
+    const existing = services.audit.query(scope, { limit: 1 }).total;
+    for (let from = existing; from < auditEntries; from += BATCH) appendBatch(from, Math.min(auditEntries, from + BATCH));
+    const auditSeedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.close();
+    return { projectId: p.id, projectAgentId: p.agentId, agentId: agentIds[1], agentCount: agentIds.length, auditSeedMs };
+  });
+}
