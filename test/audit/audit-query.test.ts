@@ -228,6 +228,18 @@ describe('GET /api/audit filters', () => {
     expect((await get('?since=2026-06-02').expect(200)).body.total).toBe(0);
   });
 
+  it('reads a time without a zone as UTC, whatever the server zone', async () => {
+    const saved = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      expect(times((await get('?since=2026-06-01T12:00:07').expect(200)).body)).toEqual([at(7), at(6)]);
+      expect(times((await get('?until=2026-06-01T12:00:02.000').expect(200)).body)).toEqual([at(1), at(0)]);
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it('answers nothing when since is after until', async () => {
     expect((await get(`?since=${at(5)}&until=${at(2)}`).expect(200)).body).toMatchObject({ total: 0, entries: [] });
   });
@@ -238,6 +250,9 @@ describe('GET /api/audit filters', () => {
     'actorType=robot',
     'since=yesterday',
     'since=2026-13-01',
+    'since=2026-02-31',
+    'until=2026-06-01T25:00Z',
+    'since=2026-06-01T12:00:00Zjunk',
     'until=not-a-date',
     'until=1717243200',
     'order=up',
