@@ -7,7 +7,7 @@ import { requestContext } from './http/request-id.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { jsonBody } from './http/body.js';
 import { orgScope } from './http/org-scope.js';
-import { buildRouter, type RouteDef } from './http/registry.js';
+import { buildRouter, methodNotAllowed, type RouteDef } from './http/registry.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
@@ -60,9 +60,11 @@ export function createApp(deps: AppDeps): BuiltApp {
   );
 
   const scopeOrgs = orgScope((id) => services.orgs.exists(id));
-  app.get(['/health', '/v1/health'], scopeOrgs, (_req, res) => {
+  const health = ['/health', '/v1/health'];
+  app.get(health, scopeOrgs, (_req, res) => {
     res.json(services.health.report());
   });
+  app.all(health, methodNotAllowed(['GET', 'HEAD']));
 
   const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX);
   const api = express.Router();

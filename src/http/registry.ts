@@ -120,12 +120,15 @@ export function buildRouter(defs: readonly RouteDef[]): Router {
     if (def.method === 'get') set.add('HEAD');
     methodsByPath.set(def.path, set);
   }
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods].join(', ');
-    router.all(path, (_req: Request, res: Response, next: NextFunction) => {
-      res.setHeader('Allow', allow);
-      next(new AppError(405, 'METHOD_NOT_ALLOWED', `Method not allowed. Allowed: ${allow}`));
-    });
-  }
+  for (const [path, methods] of methodsByPath) router.all(path, methodNotAllowed([...methods]));
   return router;
+}
+
+/** The answer for a known path asked with another method: 405 with `Allow`. */
+export function methodNotAllowed(methods: readonly string[]) {
+  const allow = methods.join(', ');
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    res.setHeader('Allow', allow);
+    next(new AppError(405, 'METHOD_NOT_ALLOWED', `Method not allowed. Allowed: ${allow}`));
+  };
 }

@@ -129,6 +129,17 @@ describe('unknown routes and wrong methods', () => {
     expectError(audit, 405, 'METHOD_NOT_ALLOWED');
     expect(audit.headers.allow!.split(/,\s*/).sort()).toEqual(['GET', 'HEAD']);
   });
+
+  it('answers 405 on /health for another method, and HEAD like GET', async () => {
+    open();
+    for (const path of ['/health', '/v1/health']) {
+      const res = await t.api().post(path).send({});
+      expectError(res, 405, 'METHOD_NOT_ALLOWED');
+      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(res.headers['x-api-version']).toBe('v1');
+    }
+    await t.api().head('/health').expect(200);
+  });
 });
 
 describe('JSON bodies', () => {

@@ -82,6 +82,18 @@ describe('configuration errors', () => {
     expect(fs.existsSync(path.join(tmp, 'never.db'))).toBe(false);
   });
 
+  it.each([
+    ['a directory', () => tmp],
+    ['a file that is not a database', () => (fs.writeFileSync(path.join(tmp, 'notes.txt'), 'x'.repeat(4096)), path.join(tmp, 'notes.txt'))],
+  ])('exits 1 with one line naming DATABASE_PATH when it is %s', async (_what, file) => {
+    const run = start({ DATABASE_PATH: file(), LOG_LEVEL: 'silent' });
+    expect((await run.exited).code).toBe(1);
+    const lines = run.stderr().trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Invalid configuration: DATABASE_PATH /);
+    expect(run.stderr()).not.toMatch(/^\s+at /m);
+  });
+
   it('never prints a secret value in the error line', async () => {
     const run = start({ API_TOKENS: 'supersecretvalue', LOG_LEVEL: 'silent' });
     expect((await run.exited).code).toBe(1);
