@@ -7,7 +7,7 @@ export type ActorType = (typeof ACTOR_TYPES)[number];
 const positiveInt = (name: string) =>
   z
     .string({ error: `${name} must be a single value` })
-    .regex(/^\d{1,15}$/, { error: `${name} must be a positive integer` })
+    .regex(/^\d+$/, { error: `${name} must be a positive integer` })
     .transform(Number)
     .refine((n) => n >= 1, { error: `${name} must be at least 1` });
 
@@ -45,7 +45,8 @@ const text = (name: string) => z.string({ error: `${name} must be a single value
 export const AuditQuery = z.object(
   {
     limit: positiveInt('limit').transform((n) => Math.min(n, 100)).optional(),
-    page: positiveInt('page').optional(),
+    // Beyond 2^53 a page number could not be echoed back exactly.
+    page: positiveInt('page').refine(Number.isSafeInteger, { error: 'page is too large' }).optional(),
     risk: z.enum([...RISKS, 'all'], { error: `risk must be one of ${[...RISKS, 'all'].join(', ')}` }).optional(),
     action: text('action').optional(),
     actorType: z.enum(ACTOR_TYPES, { error: `actorType must be one of ${ACTOR_TYPES.join(', ')}` }).optional(),

@@ -126,6 +126,7 @@ describe('GET /api/audit pagination', () => {
     expect(res.body).toMatchObject({ pageSize: 100, totalPages: 2, hasMore: true });
     expect(res.body.entries).toHaveLength(100);
     expect((await get('?limit=100000').expect(200)).body.pageSize).toBe(100);
+    expect((await get(`?limit=${'9'.repeat(40)}`).expect(200)).body.pageSize).toBe(100);
   });
 
   it('accepts limit=1 and limit=100', async () => {
@@ -134,7 +135,7 @@ describe('GET /api/audit pagination', () => {
     expect((await get('?limit=100').expect(200)).body).toMatchObject({ pageSize: 100, totalPages: 1, hasMore: false });
   });
 
-  it.each(['limit=0', 'limit=-1', 'limit=1.5', 'limit=abc', 'limit=1e2', 'limit=%201', 'page=0', 'page=-3', 'page=2.5', 'page=x', 'limit=5&limit=6'])(
+  it.each(['limit=0', 'limit=-1', 'limit=1.5', 'limit=abc', 'limit=1e2', 'limit=%201', 'page=0', 'page=-3', 'page=2.5', 'page=x', 'page=9007199254740993', 'limit=5&limit=6'])(
     'answers 400 INVALID_PARAMETER for %s',
     async (query) => {
       const res = await get(`?${query}`, 'default');
@@ -157,6 +158,12 @@ describe('GET /api/audit pagination', () => {
     }
     const filtered = await get('?page=4&limit=2&action=notify').expect(200);
     expect(filtered.body).toEqual({ entries: [], total: 5, page: 4, pageSize: 2, totalPages: 3, hasMore: false });
+  });
+
+  it('answers a very deep page empty, echoing the page asked for', async () => {
+    seedMany(3);
+    const res = await get('?page=9007199254740991').expect(200);
+    expect(res.body).toEqual({ entries: [], total: 3, page: 9007199254740991, pageSize: 20, totalPages: 1, hasMore: false });
   });
 
   it('answers totalPages 0 when there is nothing', async () => {
