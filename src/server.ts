@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, type Db } from './db/open.js';
 import { migrate } from './db/migrate.js';
@@ -60,6 +60,14 @@ function main(): void {
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), close, exit 0. */
 function installShutdown(server: Server, logger: Logger, cleanup: () => void): void {
   let stopping = false;
+  // Once stopping, a keep-alive connection closes as soon as its response is sent, instead
+  // of holding server.close() open until the client's idle timeout.
+  server.on('request', (_req, res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    res.on('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;

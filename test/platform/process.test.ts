@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -149,6 +150,38 @@ describe('serving and shutdown', () => {
     expect(verify).toEqual({ valid: true, checked: 1, brokenAt: null });
     second.child.kill('SIGINT');
     expect(await second.exited).toEqual({ code: 0, signal: null });
+  }, 30_000);
+
+  it('on SIGTERM refuses new connections but lets an in-flight request finish, then exits 0', async () => {
+    const port = await freePort();
+    const run = start({ PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: path.join(tmp, 'inflight.db'), LOG_LEVEL: 'info' });
+    await waitFor(() => run.stdout().includes('CodeSpar API listening'), 'listening', run);
+
+    const body = JSON.stringify({ name: 'In Flight' });
+    const response = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/api/orgs', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } });
+      req.on('response', (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+      });
+      req.on('error', reject);
+      req.write(body.slice(0, 5));
+      // The rest of the body arrives only after the signal.
+      setTimeout(() => {
+        run.child.kill('SIGTERM');
+        waitFor(() => run.stdout().includes('shutting down'), 'shutdown', run)
+          .then(() => fetch(`http://127.0.0.1:${port}/health`).then(
+            () => reject(new Error('a new connection was accepted during shutdown')),
+            () => req.end(body.slice(5)),
+          ))
+          .catch(reject);
+      }, 500);
+    });
+    const res = await response;
+    expect(res.status).toBe(201);
+    expect(JSON.parse(res.body)).toMatchObject({ id: 'org-in-flight' });
+    expect(await run.exited).toEqual({ code: 0, signal: null });
   }, 30_000);
 
   it('exits 1 with a log line when the port is taken', async () => {
