@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SERVER = path.join(ROOT, 'dist/server.js');
@@ -18,10 +18,11 @@ beforeAll(() => {
   execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-process-'));
 }, 120_000);
-afterEach(() => {
+// Once at the end, not per test: the config-error tests run concurrently.
+afterAll(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  fs.rmSync(tmp, { recursive: true, force: true });
 });
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 interface Run {
   child: ChildProcess;
@@ -61,7 +62,7 @@ async function waitFor(check: () => boolean, what: string, run: Run): Promise<vo
   throw new Error(`timed out waiting for ${what}: ${run.stdout()} ${run.stderr()}`);
 }
 
-describe('configuration errors', () => {
+describe.concurrent('configuration errors', () => {
   it.each([
     ['PORT', { PORT: 'abc' }],
     ['PORT', { PORT: 'abc', LOG_LEVEL: 'silent' }],
