@@ -9,7 +9,7 @@ import { jsonBody } from './http/body.js';
 import { bearerAuth } from './http/auth.js';
 import { idempotency } from './idempotency/idempotency.middleware.js';
 import { orgScope } from './http/org-scope.js';
-import { buildRouter, type RouteDef } from './http/registry.js';
+import { buildRouter, methodNotAllowed, type RouteDef } from './http/registry.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { auditRoutes } from './audit/audit.routes.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
@@ -102,9 +102,11 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.use(createDocsRouter(openapi));
 
   const scopeOrgs = orgScope((id) => services.orgs.exists(id));
-  app.get(['/health', '/v1/health'], scopeOrgs, (_req, res) => {
+  const health = ['/health', '/v1/health'];
+  app.get(health, scopeOrgs, (_req, res) => {
     res.json(services.health.report());
   });
+  app.all(health, methodNotAllowed(['GET', 'HEAD']));
 
   app.use(
     WEBHOOK_PATHS,

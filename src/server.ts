@@ -1,7 +1,7 @@
 import fs from 'node:fs';
-import type { Server } from 'node:http';
+import type { Server, ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase } from './db/open.js';
+import { openDatabase, type Db } from './db/open.js';
 import { migrate } from './db/migrate.js';
 import { createApp } from './app.js';
 import { createLogger, type Logger } from './logger.js';
@@ -26,11 +26,21 @@ function configOrExit(): Config {
   }
 }
 
+/** A path that cannot hold a database is a bad DATABASE_PATH: one line, exit 1, as for config. */
+function databaseOrExit(file: string): Db {
+  try {
+    return openDatabase(file);
+  } catch (err) {
+    process.stderr.write(`Invalid configuration: DATABASE_PATH cannot be opened (${(err as Error).message}) (got ${JSON.stringify(file)})\n`);
+    process.exit(1);
+  }
+}
+
 function main(): void {
   const startedAt = new Date();
   const config = configOrExit();
   const logger = createLogger(config.LOG_LEVEL);
-  const db = openDatabase(config.DATABASE_PATH);
+  const db = databaseOrExit(config.DATABASE_PATH);
   const applied = migrate(db);
   if (applied.length) logger.info({ applied }, 'database migrated');
 
@@ -63,6 +73,14 @@ function main(): void {
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), close, exit 0. */
 function installShutdown(server: Server, logger: Logger, cleanup: () => Promise<void>): void {
   let stopping = false;
+  // Once stopping, a keep-alive connection closes as soon as its response is sent, instead
+  // of holding server.close() open until the client's idle timeout.
+  server.on('request', (_req, res: ServerResponse) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    res.on('finish', () => {
+      if (stopping) setImmediate(() => server.closeIdleConnections());
+    });
+  });
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;

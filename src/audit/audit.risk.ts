@@ -30,5 +30,8 @@ const RISK_OF: Record<string, Risk> = {
   scheduler_cancel: 'medium',
 };
 
-/** Fixed when the entry is written (§5, §13); unknown actions are low. */
-export const riskOf = (action: string): Risk => RISK_OF[action] ?? 'low';
+/**
+ * Fixed when the entry is written (§5, §13); unknown actions are low. Own keys only:
+ * `constructor` or `toString` must not resolve through the prototype.
+ */
+export const riskOf = (action: string): Risk => (Object.hasOwn(RISK_OF, action) ? RISK_OF[action]! : 'low');

@@ -7,30 +7,46 @@ export type ActorType = (typeof ACTOR_TYPES)[number];
 const positiveInt = (name: string) =>
   z
     .string({ error: `${name} must be a single value` })
-    .regex(/^\d{1,15}$/, { error: `${name} must be a positive integer` })
+    .regex(/^\d+$/, { error: `${name} must be a positive integer` })
     .transform(Number)
     .refine((n) => n >= 1, { error: `${name} must be at least 1` });
 
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The instant an ISO 8601 date or time names, or undefined. A time without a zone is
+ * UTC (never the server's local zone); a bare date is the start of that UTC day, or its
+ * last millisecond when `endOfDay`. Impossible calendar dates (2026-02-31) are refused.
+ */
+function toInstant(s: string, endOfDay: boolean): string | undefined {
+  const m = ISO_TIME.exec(s);
+  if (!m) return undefined;
+  const [, y, mo, day, time, zone] = m;
+  const calendar = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(day)));
+  if (calendar.getUTCMonth() !== Number(mo) - 1 || calendar.getUTCDate() !== Number(day)) return undefined;
+  const d = new Date(time === undefined ? `${y}-${mo}-${day}T00:00:00.000Z` : zone === undefined ? `${s}Z` : s);
+  if (Number.isNaN(d.getTime())) return undefined;
+  if (time === undefined && endOfDay) d.setUTCDate(d.getUTCDate() + 1), d.setUTCMilliseconds(-1);
+  return d.toISOString();
+}
+
 const isoInstant = (name: string, endOfDay: boolean) =>
-  z
-    .string({ error: `${name} must be a single value` })
-    .refine((s) => /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/.test(s) && !Number.isNaN(Date.parse(s)), {
-      error: `${name} must be an ISO 8601 date or time`,
-    })
-    .transform((s) => {
-      // A bare date means the whole day: since from its start, until through its end.
-      const dateOnly = s.length === 10;
-      const d = new Date(dateOnly ? `${s}T00:00:00.000Z` : s);
-      if (dateOnly && endOfDay) d.setUTCDate(d.getUTCDate() + 1), d.setUTCMilliseconds(-1);
-      return d.toISOString();
-    });
+  z.string({ error: `${name} must be a single value` }).transform((s, ctx) => {
+    const instant = toInstant(s, endOfDay);
+    if (instant === undefined) {
+      ctx.addIssue({ code: 'custom', message: `${name} must be an ISO 8601 date or time` });
+      return z.NEVER;
+    }
+    return instant;
+  });
 
 const text = (name: string) => z.string({ error: `${name} must be a single value` }).min(1).max(200);
 
 export const AuditQuery = z.object(
   {
     limit: positiveInt('limit').transform((n) => Math.min(n, 100)).optional(),
-    page: positiveInt('page').optional(),
+    // Beyond 2^53 a page number could not be echoed back exactly.
+    page: positiveInt('page').refine(Number.isSafeInteger, { error: 'page is too large' }).optional(),
     risk: z.enum([...RISKS, 'all'], { error: `risk must be one of ${[...RISKS, 'all'].join(', ')}` }).optional(),
     action: text('action').optional(),
     actorType: z.enum(ACTOR_TYPES, { error: `actorType must be one of ${ACTOR_TYPES.join(', ')}` }).optional(),

@@ -98,8 +98,9 @@ function handle(def: RouteDef) {
   return async (req: Request, res: Response) => {
     const params = parsePart('params', def.params, { ...req.params }, rules);
     const query = parsePart('query', def.query, cleanQuery(req.query as Record<string, unknown>), rules);
-    // No body at all reads as an empty object, so "missing field" rules apply to it.
-    const body = parsePart('body', def.body, req.body ?? {}, rules);
+    // No body at all reads as an empty object, so "missing field" rules apply to it; a JSON
+    // `null` body is a body, and not an object (VALIDATION_ERROR like any other primitive).
+    const body = parsePart('body', def.body, req.body === undefined ? {} : req.body, rules);
     const result = await def.handler({ params, query, body, scope: getScope(res), actor: res.locals.actor as string, req, res });
     if (res.headersSent) return;
     const status = def.status ?? 200;
@@ -119,12 +120,15 @@ export function buildRouter(defs: readonly RouteDef[]): Router {
     if (def.method === 'get') set.add('HEAD');
     methodsByPath.set(def.path, set);
   }
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods].join(', ');
-    router.all(path, (_req: Request, res: Response, next: NextFunction) => {
-      res.setHeader('Allow', allow);
-      next(new AppError(405, 'METHOD_NOT_ALLOWED', `Method not allowed. Allowed: ${allow}`));
-    });
-  }
+  for (const [path, methods] of methodsByPath) router.all(path, methodNotAllowed([...methods]));
   return router;
+}
+
+/** The answer for a known path asked with another method: 405 with `Allow`. */
+export function methodNotAllowed(methods: readonly string[]) {
+  const allow = methods.join(', ');
+  return (_req: Request, res: Response, next: NextFunction): void => {
+    res.setHeader('Allow', allow);
+    next(new AppError(405, 'METHOD_NOT_ALLOWED', `Method not allowed. Allowed: ${allow}`));
+  };
 }
