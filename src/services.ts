@@ -30,6 +30,7 @@ export function createServices(deps: AppDeps) {
     },
     memorySummary: () => ({ embeddings: 0, storageMB: 0 }),
     connectedChannels: () => ['web'],
+    adoptProjectAgent: (orgId, projectId, agentId) => projects.adoptAgent(orgId, projectId, agentId),
   };
   const agents = createAgentsService({ db, store: createAgentsStore(db), audit, clock, ports: () => agentPorts });
   const projects = createProjectsService({ db, store: createProjectsStore(db), audit, agents, github, clock, config, logger });

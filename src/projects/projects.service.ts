@@ -248,6 +248,10 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     listForOrg: (orgId: string): ProjectRow[] => store.list(orgId),
     count: (orgId: string): number => store.count(orgId),
     setLastBuild: (id: string, build: LastBuild): void => store.setLastBuild(id, build),
+    /** Makes a project agent created through POST /api/agents the project's agent. */
+    adoptAgent(orgId: string, projectId: string, agentId: string): void {
+      if (store.get(projectId)?.orgId === orgId) store.setAgent(projectId, agentId);
+    },
   };
 }
 
