@@ -210,7 +210,11 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
       const a = find(scope, id);
       if (body.action === 'set_autonomy') {
         const parsed = SetAutonomyParams.safeParse(body.params ?? {});
-        if (!parsed.success) throw badRequest('INVALID_AUTONOMY_LEVEL', AUTONOMY_MESSAGE);
+        if (!parsed.success) {
+          // Same details as the registry gives a bad body.autonomyLevel on create.
+          const details = parsed.error.issues.map((i) => ({ path: ['body', 'params', ...i.path.map(String)].join('.'), message: i.message }));
+          throw badRequest('INVALID_AUTONOMY_LEVEL', AUTONOMY_MESSAGE, details);
+        }
         return autonomyTx(a.id, actor, parsed.data.level);
       }
       if (body.action === 'suspend' || body.action === 'resume' || body.action === 'restart') return statusActionTx(a, actor, body.action);
