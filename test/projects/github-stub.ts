@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { sendJson, startStub, type RecordedRequest, type Stub } from '../helpers/stub-server.js';
+import { sendJson, startStub, type RecordedRequest, type Stub, type StubHandler } from '../helpers/stub-server.js';
 
 export interface FakeRepo {
   fullName: string;
@@ -20,6 +20,8 @@ export interface FakeGitHub {
   /** Status for DELETE /repos/{o}/{r}/hooks/{id} (204 deletes it). */
   deleteStatus: number;
   nextHookId: number;
+  /** The fake's own handler, for tests that wrap it (e.g. to hold answers back). */
+  handler: StubHandler;
   /** `METHOD /path` of every request received, in order. */
   calls: () => string[];
   close: () => Promise<void>;
@@ -49,6 +51,7 @@ export async function startGitHub(repos: FakeRepo[] = [{ fullName: 'acme/widget'
   };
   const stub = await startStub(handler);
   return Object.assign(fake, {
+    handler,
     stub,
     url: stub.url,
     calls: () => stub.requests.map((r) => `${r.method} ${r.path}`),

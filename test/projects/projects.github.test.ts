@@ -276,3 +276,44 @@ describe('POST /api/project/link with GitHub', () => {
     expect(res.body).toMatchObject({ code: 'GITHUB_UNAVAILABLE', status: 502 });
   });
 });
+
+describe('races with GitHub in between', () => {
+  /** Holds GET /repos answers until `n` have arrived, so both requests pass their checks first. */
+  const holdRepoChecks = (n: number) => {
+    const waiting: Array<() => void> = [];
+    gh.stub.handle((req, res) => {
+      if (req.method !== 'GET') return gh.handler(req, res);
+      waiting.push(() => void gh.handler(req, res));
+      if (waiting.length === n) waiting.splice(0).forEach((answer) => answer());
+    });
+  };
+
+  it("creates one project for two concurrent creations of a repo and deletes the loser's webhook", async () => {
+    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    holdRepoChecks(2);
+    const answers = await Promise.all([1, 2].map(() => t.api().post('/api/projects').send({ repo: 'acme/widget' })));
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.code).toBe('PROJECT_EXISTS');
+    const projects = (await t.api().get('/api/projects').expect(200)).body.projects;
+    expect(projects).toEqual([expect.objectContaining({ webhookConfigured: true })]);
+    const loserHook = projects[0].webhookId === 9001 ? 9002 : 9001;
+    expect(gh.calls().filter((c) => c.startsWith('DELETE'))).toEqual([`DELETE /repos/acme/widget/hooks/${loserHook}`]);
+    expect((await t.api().get('/api/agents').expect(200)).body).toHaveLength(1);
+    expect(await auditEntries({ action: 'project_create' })).toHaveLength(1);
+  });
+
+  it("links an agent once when two links race, and deletes the loser's webhook", async () => {
+    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'task' }).expect(201)).body;
+    holdRepoChecks(2);
+    const answers = await Promise.all(
+      ['acme/widget', 'acme/gadget'].map((repo) => t.api().post('/api/project/link').send({ agentId: agent.id, repo })),
+    );
+    expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
+    expect(answers.find((r) => r.status === 409)!.body.code).toBe('ALREADY_LINKED');
+    const winner = answers.find((r) => r.status === 201)!.body.config;
+    expect((await t.api().get('/api/projects').expect(200)).body.projects.map((p: { id: string }) => p.id)).toEqual([winner.id]);
+    expect(gh.calls().filter((c) => c.startsWith('DELETE'))).toHaveLength(1);
+    expect(await auditEntries({ action: 'link' })).toHaveLength(1);
+  });
+});
