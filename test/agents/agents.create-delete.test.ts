@@ -117,6 +117,11 @@ describe('POST /api/agents', () => {
     expect(res.body).toMatchObject({ error: TYPES_MESSAGE, code: 'INVALID_AGENT_TYPE', status: 400 });
   });
 
+  it('answers 400 INVALID_AGENT_TYPE for a missing type too', async () => {
+    const res = await t.api().post('/api/agents').send({ name: 'A' }).expect(400);
+    expect(res.body).toMatchObject({ error: TYPES_MESSAGE, code: 'INVALID_AGENT_TYPE', status: 400 });
+  });
+
   it('answers 400 MISSING_FIELD for a project agent without projectId', async () => {
     const res = await t.api().post('/api/agents').send({ name: 'A', type: 'project' }).expect(400);
     expect(res.body).toMatchObject({ code: 'MISSING_FIELD', status: 400 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
 
 const T0 = '2026-06-01T12:00:00.000Z';
 
@@ -178,6 +178,13 @@ describe('GET /api/agents/:id', () => {
       stats: { messagesProcessed: 0, tasksCompleted: 0, reviewsPerformed: 0, deploysTriggered: 0, incidentsHandled: 0 },
       memory: { embeddings: 0, storageMB: 0 },
     });
+  });
+
+  it('answers a task agent of a project with that project', async () => {
+    const p = await createProject('acme/widget');
+    const a = await createAgent({ name: 'Fixer', type: 'task', projectId: p.id });
+    const res = await t.api().get(`/api/agents/${a.id}`).expect(200);
+    expect(res.body).toMatchObject({ projectId: p.id, task: null, project: { id: p.id, repo: 'acme/widget' } });
   });
 
   it('answers an agent without a project with project null and zero memory', async () => {

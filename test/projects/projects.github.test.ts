@@ -258,6 +258,17 @@ describe('POST /api/project/link with GitHub', () => {
     expect(gh.calls()).toEqual(['GET /repos/acme/widget', 'POST /repos/acme/widget/hooks', 'GET /repos/acme/widget']);
   });
 
+  it('creates the webhook when the reused project has none yet', async () => {
+    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    gh.hookStatus = 422;
+    const p = (await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201)).body;
+    gh.hookStatus = 201;
+    const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'task' }).expect(201)).body;
+    const res = await t.api().post('/api/project/link').send({ agentId: agent.id, repo: 'acme/widget' }).expect(201);
+    expect(res.body.config).toMatchObject({ id: p.id, webhookConfigured: true, webhookId: 9001 });
+    expect(gh.calls().filter((c) => c.startsWith('POST'))).toEqual(['POST /repos/acme/widget/hooks', 'POST /repos/acme/widget/hooks']);
+  });
+
   it.each([404, 403])('answers 404 REPO_NOT_FOUND when GitHub answers %i and links nothing', async (status) => {
     app({ GITHUB_TOKEN: TOKEN });
     gh.stub.handle((_req, res) => sendJson(res, status, { message: 'Not Found' }));
