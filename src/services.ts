@@ -60,6 +60,7 @@ export function createServices(deps: AppDeps) {
     },
     memorySummary: (orgId, projectId) => memory.summaryForProject(orgId, projectId),
     connectedChannels: () => channels.connectedNames(),
+    adoptProjectAgent: (orgId, projectId, agentId) => projects.adoptAgent(orgId, projectId, agentId),
   };
   const agents = createAgentsService({ db, store: createAgentsStore(db), audit, clock, ports: () => agentPorts });
   const projects = createProjectsService({ db, store: createProjectsStore(db), audit, agents, github, clock, config, logger });

@@ -27,6 +27,8 @@ export interface AgentPorts {
   project(orgId: string, projectId: string): AgentProject | undefined;
   memorySummary(orgId: string, projectId: string): { embeddings: number; storageMB: number };
   connectedChannels(): string[];
+  /** Records a new project agent as its project's agent (the project row holds the link). */
+  adoptProjectAgent(orgId: string, projectId: string, agentId: string): void;
 }
 
 export interface Actor {
@@ -109,6 +111,8 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
       }
     }
     const row = insertAgent({ orgId, projectId: body.projectId ?? null, name: body.name, type: body.type, autonomyLevel: body.autonomyLevel ?? 1, task: null });
+    // A project left without an agent (its project agent was deleted or unlinked) gets this one.
+    if (row.type === 'project') ports().adoptProjectAgent(orgId, row.projectId!, row.id);
     audit.append({
       orgId,
       actorType: 'user',
@@ -206,7 +210,11 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
       const a = find(scope, id);
       if (body.action === 'set_autonomy') {
         const parsed = SetAutonomyParams.safeParse(body.params ?? {});
-        if (!parsed.success) throw badRequest('INVALID_AUTONOMY_LEVEL', AUTONOMY_MESSAGE);
+        if (!parsed.success) {
+          // Same details as the registry gives a bad body.autonomyLevel on create.
+          const details = parsed.error.issues.map((i) => ({ path: ['body', 'params', ...i.path.map(String)].join('.'), message: i.message }));
+          throw badRequest('INVALID_AUTONOMY_LEVEL', AUTONOMY_MESSAGE, details);
+        }
         return autonomyTx(a.id, actor, parsed.data.level);
       }
       if (body.action === 'suspend' || body.action === 'resume' || body.action === 'restart') return statusActionTx(a, actor, body.action);

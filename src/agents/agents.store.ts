@@ -80,11 +80,12 @@ export function createAgentsStore(db: Db) {
     `INSERT INTO agents (id, org_id, project_id, name, type, status, autonomy_level, task, started_at, last_activity, created_at)
      VALUES (@id, @orgId, @projectId, @name, @type, @status, @autonomyLevel, @task, @startedAt, @lastActivity, @createdAt)`,
   );
+  // rowid breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
   const list = db.prepare<Record<string, string | null>, Row>(
     `SELECT * FROM agents
      WHERE (@orgId IS NULL OR org_id = @orgId) AND (@type IS NULL OR type = @type)
        AND (@status IS NULL OR status = @status) AND (@projectId IS NULL OR project_id = @projectId)
-     ORDER BY created_at, id`,
+     ORDER BY created_at, rowid`,
   );
   const setStatus = db.prepare('UPDATE agents SET status = ?, last_activity = ? WHERE id = ?');
   const restart = db.prepare("UPDATE agents SET status = 'ACTIVE', started_at = ?, last_activity = ? WHERE id = ?");
@@ -92,9 +93,9 @@ export function createAgentsStore(db: Db) {
   const setProject = db.prepare('UPDATE agents SET project_id = ?, last_activity = ? WHERE id = ?');
   const touch = db.prepare('UPDATE agents SET last_activity = ? WHERE id = ?');
   const remove = db.prepare('DELETE FROM agents WHERE id = ?');
-  const projectAgent = db.prepare<[string], Row>("SELECT * FROM agents WHERE project_id = ? AND type = 'project' ORDER BY created_at LIMIT 1");
-  const ofProject = db.prepare<[string], Row>('SELECT * FROM agents WHERE project_id = ? ORDER BY created_at, id');
-  const inStatus = db.prepare<[string], Row>('SELECT * FROM agents WHERE status = ? ORDER BY created_at, id');
+  const projectAgent = db.prepare<[string], Row>("SELECT * FROM agents WHERE project_id = ? AND type = 'project' ORDER BY created_at, rowid LIMIT 1");
+  const ofProject = db.prepare<[string], Row>('SELECT * FROM agents WHERE project_id = ? ORDER BY created_at, rowid');
+  const inStatus = db.prepare<[string], Row>('SELECT * FROM agents WHERE status = ? ORDER BY created_at, rowid');
   const addStat = Object.fromEntries(
     Object.entries(STAT_COLUMN).map(([k, col]) => [
       k,

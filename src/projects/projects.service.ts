@@ -218,7 +218,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       const found = await lookUp(ref, body.defaultBranch ?? 'main');
       const hookId = await createHook(found.repo);
       try {
-        const p = createTx(orgId, actor, found.repo, body.name ?? ref.name, found.defaultBranch, hookId);
+        const p = createTx(orgId, actor, found.repo, body.name ?? found.repo.split('/')[1]!, found.defaultBranch, hookId);
         return { id: p.id, agentId: p.agentId!, repo: p.repo, orgId, webhookUrl, webhookConfigured: p.webhookConfigured };
       } catch (err) {
         if (hookId !== null) await removeHook(found.repo, hookId);
@@ -249,6 +249,10 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     listForOrg: (orgId: string): ProjectRow[] => store.list(orgId),
     count: (orgId: string): number => store.count(orgId),
     setLastBuild: (id: string, build: LastBuild): void => store.setLastBuild(id, build),
+    /** Makes a project agent created through POST /api/agents the project's agent. */
+    adoptAgent(orgId: string, projectId: string, agentId: string): void {
+      if (store.get(projectId)?.orgId === orgId) store.setAgent(projectId, agentId);
+    },
   };
 }
 

@@ -49,9 +49,10 @@ const toProject = (r: Row): ProjectRow => ({
 export function createProjectsStore(db: Db) {
   const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
   const byRepo = db.prepare<[string, string], Row>('SELECT * FROM projects WHERE org_id = ? AND repo_key = ?');
-  const linkedTo = db.prepare<[string], Row>('SELECT * FROM projects WHERE repo_key = ? ORDER BY created_at, id');
-  const list = db.prepare<{ orgId: string | null }, Row>('SELECT * FROM projects WHERE (@orgId IS NULL OR org_id = @orgId) ORDER BY created_at, id');
-  const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at, id');
+  // rowid breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
+  const linkedTo = db.prepare<[string], Row>('SELECT * FROM projects WHERE repo_key = ? ORDER BY created_at, rowid');
+  const list = db.prepare<{ orgId: string | null }, Row>('SELECT * FROM projects WHERE (@orgId IS NULL OR org_id = @orgId) ORDER BY created_at, rowid');
+  const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at, rowid');
   const count = db.prepare<[string]>('SELECT COUNT(*) FROM projects WHERE org_id = ?').pluck();
   const insert = db.prepare(
     `INSERT INTO projects (id, org_id, name, repo, repo_key, default_branch, webhook_configured, webhook_id, linked_at, linked_by, agent_id, last_build, created_at)
