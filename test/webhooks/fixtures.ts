@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { expect } from 'vitest';
+import type { Response } from 'supertest';
 import examples from '@octokit/webhooks-examples/api.github.com/index.json' with { type: 'json' };
 import { sign } from '@octokit/webhooks-methods';
 import type { TestApp } from '../helpers/app.js';
@@ -23,6 +25,7 @@ export function realExample(event: string, match: (p: Payload) => boolean = () =
 
 export const SHA = 'abc1234def5678901234567890abcdef12345678';
 export const REPO = 'acme/api';
+export const PR_BRANCH = 'feat/rate-limiting';
 
 const withRepo = (p: Payload, repo: string): Payload => {
   p.repository.full_name = repo;
@@ -56,6 +59,7 @@ export function pullRequest(o: { action?: string; merged?: boolean; title?: stri
     merged: o.merged ?? false,
   });
   p.pull_request.user.login = o.user ?? 'alice';
+  p.pull_request.head.ref = PR_BRANCH;
   p.number = p.pull_request.number;
   return withRepo(p, o.repo ?? REPO);
 }
@@ -97,7 +101,7 @@ export interface DeliverOptions {
 }
 
 /** Posts one delivery as GitHub does: the raw JSON string, its signature over those bytes. */
-export async function deliver(t: TestApp, event: string | null, payload: unknown, o: DeliverOptions = {}) {
+async function send(t: TestApp, event: string | null, payload: unknown, o: DeliverOptions): Promise<Response> {
   const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
   const req = t.api().post(o.path ?? '/webhooks/github').set('content-type', 'application/json');
   if (event !== null) req.set('x-github-event', event);
@@ -105,6 +109,18 @@ export async function deliver(t: TestApp, event: string | null, payload: unknown
   if (o.secret) req.set('x-hub-signature-256', await sign(o.secret, body));
   for (const [k, v] of Object.entries(o.headers ?? {})) req.set(k, v);
   return req.send(body);
+}
+
+/** A delivery; `.expect(status)` asserts the status (showing the body when it differs), like supertest's. */
+export function deliver(t: TestApp, event: string | null, payload: unknown, o: DeliverOptions = {}) {
+  const sent = send(t, event, payload, o);
+  return Object.assign(sent, {
+    expect: async (status: number): Promise<Response> => {
+      const res = await sent;
+      expect(res.status, JSON.stringify(res.body)).toBe(status);
+      return res;
+    },
+  });
 }
 
 /** Creates a project (and its project agent) through the API; optionally sets the agent's level. */
