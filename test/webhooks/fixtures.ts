@@ -133,7 +133,7 @@ export async function linkRepo(t: TestApp, repo = REPO, o: { org?: string; level
   return { projectId, agentId };
 }
 
-export async function agentAction(t: TestApp, agentId: string, body: unknown) {
+export async function agentAction(t: TestApp, agentId: string, body: object) {
   await t.api().post(`/api/agents/${agentId}/action`).send(body).expect(200);
 }
 

@@ -91,6 +91,13 @@ describe('POST /webhooks/github: refused deliveries (§9, in the order of §13)'
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
+  it('answers 400 MISSING_EVENT_HEADER rather than 413 for an oversized body without the header', async () => {
+    t.close();
+    t = makeTestApp({ env: { WEBHOOK_BODY_LIMIT: '1kb' } });
+    const res = await deliver(t, null, { ...push(), padding: 'x'.repeat(2048) }).expect(400);
+    expect(res.body.code).toBe('MISSING_EVENT_HEADER');
+  });
+
   it('answers 405 METHOD_NOT_ALLOWED with Allow: POST for another method', async () => {
     const res = await t.api().get('/webhooks/github').expect(405);
     expect(res.headers.allow).toBe('POST');
