@@ -106,7 +106,7 @@ function checkVerb(conclusion: string | null | undefined, status: string | null 
 function mapWorkflowRun(p: z.infer<typeof WorkflowRun>): Mapped {
   const r = p.workflow_run;
   // Some real deliveries carry an empty run name; the workflow's own name is the same thing.
-  const name = r.name || p.workflow?.name || r.name;
+  const name = r.name || (p.workflow?.name ?? '');
   return {
     ciEvent: {
       type: 'workflow_run',
