@@ -37,6 +37,7 @@ const Repository = z.object({ full_name: str });
 const WorkflowRun = z.object({
   action: str.optional(),
   repository: Repository,
+  workflow: z.object({ name: str.optional() }).nullable().optional(),
   workflow_run: z.object({
     name: str,
     head_branch: str,
@@ -104,6 +105,8 @@ function checkVerb(conclusion: string | null | undefined, status: string | null 
 
 function mapWorkflowRun(p: z.infer<typeof WorkflowRun>): Mapped {
   const r = p.workflow_run;
+  // Some real deliveries carry an empty run name; the workflow's own name is the same thing.
+  const name = r.name || (p.workflow?.name ?? '');
   return {
     ciEvent: {
       type: 'workflow_run',
@@ -111,11 +114,11 @@ function mapWorkflowRun(p: z.infer<typeof WorkflowRun>): Mapped {
       branch: r.head_branch,
       status: r.status ?? null,
       conclusion: r.conclusion ?? null,
-      details: `Workflow '${r.name}' ${workflowVerb(r.conclusion, r.status)} on ${r.head_branch} (${sha7(r.head_sha)})`,
+      details: `Workflow '${name}' ${workflowVerb(r.conclusion, r.status)} on ${r.head_branch} (${sha7(r.head_sha)})`,
     },
     facts: {
       action: p.action ?? null,
-      build: { workflow: r.name, sha: r.head_sha, url: r.html_url ?? null, at: r.updated_at ?? null, completed: Boolean(r.conclusion) },
+      build: { workflow: name, sha: r.head_sha, url: r.html_url ?? null, at: r.updated_at ?? null, completed: Boolean(r.conclusion) },
     },
   };
 }
@@ -138,7 +141,7 @@ function mapPullRequest(p: z.infer<typeof PullRequest>): Mapped {
 }
 
 function mapPush(p: z.infer<typeof Push>): Mapped | undefined {
-  const user = p.head_commit?.author?.username ?? p.pusher?.name;
+  const user = p.head_commit?.author?.username || p.pusher?.name;
   if (!user) return undefined;
   const branch = branchOf(p.ref);
   const message = p.head_commit?.message ?? p.commits?.at(-1)?.message ?? '';
@@ -150,7 +153,8 @@ function mapPush(p: z.infer<typeof Push>): Mapped | undefined {
       branch,
       status: 'pushed',
       conclusion: null,
-      details: `Push to ${branch} by ${user}: ${firstLine(message)}`,
+      // A branch deletion has no head commit, so nothing follows the colon.
+      details: message ? `Push to ${branch} by ${user}: ${firstLine(message)}` : `Push to ${branch} by ${user}`,
     },
     facts: { action: null, commits },
   };

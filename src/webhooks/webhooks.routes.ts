@@ -14,6 +14,11 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
+/** §13 puts the event header first, so it is checked before a (possibly 25 MB) body is read. */
+const requireEventHeader: RequestHandler = (req, _res, next) => {
+  next(header(req, 'x-github-event') ? undefined : new AppError(400, 'MISSING_EVENT_HEADER', 'Missing X-GitHub-Event header'));
+};
+
 const invalidSignature = () => new AppError(401, 'INVALID_SIGNATURE', 'Missing or invalid X-Hub-Signature-256');
 
 /**
@@ -62,9 +67,8 @@ export function createWebhooksRouter({ service, secret, bodyLimit, limiter }: We
   const webhooks = secret ? new Webhooks({ secret }) : undefined;
   const router = Router();
   if (limiter) router.use(limiter);
-  router.post('/', express.raw({ type: () => true, limit: bodyLimit }), async (req: Request, res: Response) => {
-    const event = header(req, 'x-github-event');
-    if (!event) throw new AppError(400, 'MISSING_EVENT_HEADER', 'Missing X-GitHub-Event header');
+  router.post('/', requireEventHeader, express.raw({ type: () => true, limit: bodyLimit }), async (req: Request, res: Response) => {
+    const event = header(req, 'x-github-event')!;
     const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     if (webhooks) await verifySignature(webhooks, raw, header(req, 'x-hub-signature-256'));
     const payload = parsePayload(req, raw);
