@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { METHODS } from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,7 +30,10 @@ function servedOperations(stack: Layer[], prefixes: string[] = ['']): string[] {
   const out: string[] = [];
   for (const layer of stack) {
     if (layer.route) {
-      for (const method of Object.keys(layer.route.methods).filter((m) => m !== '_all')) {
+      const methods = Object.keys(layer.route.methods);
+      // `router.all` (the 405 answers) registers every method: not an operation of its own.
+      if (methods.includes('_all') || methods.length >= METHODS.length) continue;
+      for (const method of methods) {
         for (const prefix of prefixes) for (const p of list(layer.route.path)) out.push(`${method} ${join(prefix, p)}`);
       }
     } else if (layer.handle?.stack) {
