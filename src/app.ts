@@ -80,8 +80,9 @@ export function createApp(deps: AppDeps): BuiltApp {
     pinoHttp({
       logger,
       genReqId: (_req, res) => (res as express.Response).locals.requestId as string,
-      customProps: (_req, res) => ({ requestId: (res as express.Response).locals.requestId as string }),
+      customAttributeKeys: { reqId: 'requestId' },
       quietReqLogger: true,
+      wrapSerializers: false,
       serializers: {
         req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

@@ -30,7 +30,14 @@ export const REDACT_PATHS = [
   '*.apikey',
 ];
 
+/**
+ * Without a destination, lines go to stdout through an asynchronous sonic-boom: lines that
+ * arrive while a write is in flight are coalesced into the next one, so under load the
+ * request path does not pay a syscall per line, and a quiet server still logs at once.
+ * server.ts flushes it before exiting.
+ */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const dest = destination ?? pino.destination({ dest: 1, sync: false });
   return pino(
     {
       level,
@@ -38,6 +45,6 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    dest,
   );
 }

@@ -61,7 +61,7 @@ function main(): void {
   });
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');
-    process.exit(1);
+    logger.flush(() => process.exit(1));
   });
   installShutdown(server, logger, async () => {
     // Before the database closes: no new runs, and runs in flight get to record themselves.
@@ -73,13 +73,10 @@ function main(): void {
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), close, exit 0. */
 function installShutdown(server: Server, logger: Logger, cleanup: () => Promise<void>): void {
   let stopping = false;
-  // Once stopping, a keep-alive connection closes as soon as its response is sent, instead
-  // of holding server.close() open until the client's idle timeout.
+  // Once stopping, new responses ask to close their connection, and connections that fall
+  // idle after their last response are closed promptly instead of at the client's idle timeout.
   server.on('request', (_req, res: ServerResponse) => {
     if (stopping) res.setHeader('Connection', 'close');
-    res.on('finish', () => {
-      if (stopping) setImmediate(() => server.closeIdleConnections());
-    });
   });
   const stop = (signal: string) => {
     if (stopping) return;
@@ -90,14 +87,16 @@ function installShutdown(server: Server, logger: Logger, cleanup: () => Promise<
       server.closeAllConnections();
     }, SHUTDOWN_GRACE_MS);
     force.unref();
+    const sweep = setInterval(() => server.closeIdleConnections(), 50);
+    sweep.unref();
     server.close(() => {
       clearTimeout(force);
+      clearInterval(sweep);
       cleanup()
         .catch((err: unknown) => logger.error({ err }, 'error during shutdown'))
         .finally(() => {
           logger.info('stopped');
-          logger.flush?.();
-          process.exit(0);
+          logger.flush(() => process.exit(0));
         });
     });
     server.closeIdleConnections();
