@@ -1,16 +1,44 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 const ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+// CSPRNG bytes drawn 4 KB at a time: ids are made on hot paths (every audit append).
+const pool = Buffer.alloc(4096);
+let poolAt = pool.length;
+
+function randomByte(): number {
+  if (poolAt === pool.length) {
+    randomFillSync(pool);
+    poolAt = 0;
+  }
+  return pool[poolAt++]!;
+}
 
 /** `length` characters of [0-9a-z] from the CSPRNG (rejection sampling keeps it unbiased). */
 export function randomSlug(length: number): string {
   let out = '';
   while (out.length < length) {
-    for (const byte of randomBytes(length * 2)) {
-      if (byte < 252 && out.length < length) out += ALPHABET[byte % 36];
-    }
+    const byte = randomByte();
+    if (byte < 252) out += ALPHABET[byte % 36];
   }
   return out;
 }
 
 export const newId = (prefix: string, length = 6): string => `${prefix}-${randomSlug(length)}`;
+
+let lastMs = 0;
+let counter = 0;
+
+/**
+ * Ids that sort by creation within this process (time, then a counter, then randomness):
+ * a unique index over them grows at its right edge instead of taking random inserts, which
+ * keeps appends to a million-row audit trail cheap.
+ */
+export function orderedId(prefix: string): string {
+  const ms = Date.now();
+  if (ms > lastMs) {
+    lastMs = ms;
+    counter = 0;
+  } else counter++;
+  return `${prefix}-${lastMs.toString(36).padStart(9, '0')}${counter.toString(36).padStart(4, '0')}${randomSlug(6)}`;
+}

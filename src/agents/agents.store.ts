@@ -81,12 +81,26 @@ export function createAgentsStore(db: Db) {
      VALUES (@id, @orgId, @projectId, @name, @type, @status, @autonomyLevel, @task, @startedAt, @lastActivity, @createdAt)`,
   );
   // rowid breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
-  const list = db.prepare<Record<string, string | null>, Row>(
-    `SELECT * FROM agents
-     WHERE (@orgId IS NULL OR org_id = @orgId) AND (@type IS NULL OR type = @type)
-       AND (@status IS NULL OR status = @status) AND (@projectId IS NULL OR project_id = @projectId)
-     ORDER BY created_at, rowid`,
-  );
+  // One statement per combination of filters (prepared on first use), so each can use the
+  // (org_id, created_at) index instead of scanning past `@x IS NULL OR …` terms.
+  const FILTERS: Array<[keyof AgentFilter, string]> = [
+    ['orgId', 'org_id = @orgId'],
+    ['type', 'type = @type'],
+    ['status', 'status = @status'],
+    ['projectId', 'project_id = @projectId'],
+  ];
+  const shaped = new Map<string, Statement<Record<string, string>, Row>>();
+  function listStatement(f: AgentFilter) {
+    const present = FILTERS.filter(([k]) => f[k] != null);
+    const key = present.map(([k]) => k).join(',');
+    let st = shaped.get(key);
+    if (!st) {
+      const where = present.length ? `WHERE ${present.map(([, sql]) => sql).join(' AND ')}` : '';
+      st = db.prepare<Record<string, string>, Row>(`SELECT * FROM agents ${where} ORDER BY created_at, rowid`);
+      shaped.set(key, st);
+    }
+    return { st, params: Object.fromEntries(present.map(([k]) => [k, f[k] as string])) };
+  }
   const setStatus = db.prepare('UPDATE agents SET status = ?, last_activity = ? WHERE id = ?');
   const restart = db.prepare("UPDATE agents SET status = 'ACTIVE', started_at = ?, last_activity = ? WHERE id = ?");
   const setLevel = db.prepare('UPDATE agents SET autonomy_level = ?, last_activity = ? WHERE id = ?');
@@ -107,8 +121,10 @@ export function createAgentsStore(db: Db) {
   return {
     get: (id: string): AgentRow | undefined => one(byId.get(id)),
     insert: (a: AgentRow): void => void insert.run(a),
-    list: (f: AgentFilter): AgentRow[] =>
-      list.all({ orgId: f.orgId, type: f.type ?? null, status: f.status ?? null, projectId: f.projectId ?? null }).map(toAgent),
+    list(f: AgentFilter): AgentRow[] {
+      const { st, params } = listStatement(f);
+      return st.all(params).map(toAgent);
+    },
     setStatus: (id: string, status: AgentStatus, at: string): void => void setStatus.run(status, at, id),
     restart: (id: string, at: string): void => void restart.run(at, at, id),
     setLevel: (id: string, level: number, at: string): void => void setLevel.run(level, at, id),

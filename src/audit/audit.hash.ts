@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export const GENESIS_HASH = '0'.repeat(64);
 export const HASH_PREFIX = 'sha256:';
@@ -15,9 +15,9 @@ export interface HashedFields {
 
 /** §5: sha256_hex(previousHashHex + timestamp + actorType + actorId + action + result + metadata). */
 export function chainHash(previousHex: string, f: HashedFields): string {
-  return createHash('sha256')
-    .update(previousHex + f.timestamp + f.actorType + f.actorId + f.action + f.result + f.metadataJson)
-    .digest('hex');
+  // One-shot crypto.hash is about twice as fast as createHash().update().digest() (verify
+  // of a million entries is mostly this call).
+  return hash('sha256', previousHex + f.timestamp + f.actorType + f.actorId + f.action + f.result + f.metadataJson, 'hex');
 }
 
 export const stripPrefix = (hash: string): string => (hash.startsWith(HASH_PREFIX) ? hash.slice(HASH_PREFIX.length) : hash);

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open.js';
+import { orderedId } from '../ids.js';
 import type { Clock } from '../clock.js';
 import type { OrgScope } from '../http/org-scope.js';
 import { canonicalMetadata, chainHash, GENESIS_HASH, HASH_PREFIX, stripPrefix } from './audit.hash.js';
@@ -47,7 +47,7 @@ export function createAuditService({ db, store, clock, orgIds }: AuditServiceDep
    * serialized here and the chain cannot fork; inside a caller's transaction it
    * becomes a savepoint and commits or rolls back with the caller's work.
    */
-  const appendTx = db.transaction((input: AppendInput): AuditEntry => {
+  const appendOnce = (input: AppendInput): AuditEntry => {
     const chain = store.chain(input.orgId);
     const previous = chain ? stripPrefix(chain.headHash) : GENESIS_HASH;
     const timestamp = clock.now().toISOString();
@@ -55,7 +55,7 @@ export function createAuditService({ db, store, clock, orgIds }: AuditServiceDep
     const result = input.result ?? 'completed';
     const hash = HASH_PREFIX + chainHash(previous, { timestamp, actorType: input.actorType, actorId: input.actorId, action: input.action, result, metadataJson });
     const row = {
-      id: `aud-${randomUUID()}`,
+      id: orderedId('aud'),
       orgId: input.orgId,
       chainSeq: (chain?.headSeq ?? 0) + 1,
       timestamp,
@@ -82,7 +82,8 @@ export function createAuditService({ db, store, clock, orgIds }: AuditServiceDep
       orgId: row.orgId,
       projectId: row.projectId,
     };
-  });
+  };
+  const appendTx = db.transaction(appendOnce);
 
   function query(scope: OrgScope, q: AuditQuery): AuditPage {
     const pageSize = q.limit ?? 20;
@@ -98,13 +99,14 @@ export function createAuditService({ db, store, clock, orgIds }: AuditServiceDep
       since: q.since,
       until: q.until,
     };
-    const unfiltered = Object.entries(filter).every(([k, v]) => k === 'orgId' || v === undefined);
+    const present = Object.entries(filter).filter(([k, v]) => k !== 'orgId' && v !== undefined).map(([k]) => k);
+    const unfiltered = present.length === 0;
     const chain = scope.orgId && unfiltered ? store.chain(scope.orgId) : undefined;
-    const total = unfiltered
-      ? scope.orgId
-        ? chain ? chain.headSeq - chain.anchorSeq : 0
-        : store.chains().reduce((n, c) => n + c.count, 0)
-      : store.count(filter);
+    // Totals come from kept counters where they can (no filter, or risk alone); else a count.
+    let total: number;
+    if (unfiltered) total = scope.orgId ? (chain ? chain.headSeq - chain.anchorSeq : 0) : store.chains().reduce((n, c) => n + c.count, 0);
+    else if (present.length === 1 && filter.risk) total = store.riskCount(scope.orgId, filter.risk);
+    else total = store.count(filter);
     const offset = (page - 1) * pageSize;
     let entries: AuditEntry[] = [];
     if (offset < total) {
@@ -139,7 +141,9 @@ export function createAuditService({ db, store, clock, orgIds }: AuditServiceDep
   }
 
   return {
-    append: (input: AppendInput): AuditEntry => appendTx(input),
+    // Inside a caller's transaction the append is part of it (no savepoint of its own:
+    // a failure rolls the caller's whole change back); alone, it is its own transaction.
+    append: (input: AppendInput): AuditEntry => (db.inTransaction ? appendOnce(input) : appendTx(input)),
     query,
     verify(scope: OrgScope) {
       if (scope.orgId) {

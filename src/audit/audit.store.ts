@@ -81,6 +81,16 @@ export function createAuditStore(db: Db) {
     `INSERT INTO audit_entries (id, org_id, chain_seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const countRisk = db.prepare(
+    'INSERT INTO audit_risk_counts (org_id, risk, n) VALUES (?, ?, 1) ON CONFLICT (org_id, risk) DO UPDATE SET n = n + 1',
+  );
+  const riskTotal = db.prepare<{ orgId: string | null; risk: string }>(
+    'SELECT COALESCE(SUM(n), 0) FROM audit_risk_counts WHERE risk = @risk AND (@orgId IS NULL OR org_id = @orgId)',
+  ).pluck();
+  const prefixRisks = db.prepare<[string, number], { risk: string; n: number }>(
+    'SELECT risk, COUNT(*) AS n FROM audit_entries WHERE org_id = ? AND chain_seq <= ? GROUP BY risk',
+  );
+  const uncountRisk = db.prepare('UPDATE audit_risk_counts SET n = n - ? WHERE org_id = ? AND risk = ?');
   const chains = db.prepare<[], { org_id: string; head_seq: number; anchor_seq: number }>(
     'SELECT org_id, head_seq, anchor_seq FROM audit_chains ORDER BY org_id',
   );
@@ -141,7 +151,10 @@ export function createAuditStore(db: Db) {
     insert(e: NewEntryRow, anchorIfNew: string): void {
       insert.run(e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId);
       upsertHead.run(e.orgId, e.hash, e.chainSeq, anchorIfNew);
+      countRisk.run(e.orgId, e.risk);
     },
+    /** Entries of one risk, from the kept counters (all orgs when orgId is null). */
+    riskCount: (orgId: string | null, risk: Risk): number => riskTotal.get({ orgId, risk }) as number,
     chains(): Array<{ orgId: string; count: number }> {
       return chains.all().map((r) => ({ orgId: r.org_id, count: r.head_seq - r.anchor_seq }));
     },
@@ -171,9 +184,11 @@ export function createAuditStore(db: Db) {
     },
     /** Deletes the chain prefix up to `chainSeq`; only this opens the append-only gate. */
     deletePrefix(orgId: string, chainSeq: number, anchorHash: string): number {
+      const removedByRisk = prefixRisks.all(orgId, chainSeq);
       gate.run(1);
       try {
         const { changes } = deleteBelow.run(orgId, chainSeq);
+        for (const r of removedByRisk) uncountRisk.run(r.n, orgId, r.risk);
         setAnchor.run(anchorHash, chainSeq, orgId);
         return changes;
       } finally {

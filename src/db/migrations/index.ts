@@ -4,6 +4,7 @@ import { m002 } from './002-channels-memory-identity.js';
 import { m003 } from './003-scheduler.js';
 import { m004 } from './004-webhook-deliveries.js';
 import { m005 } from './005-idempotency.js';
+import { m006 } from './006-audit-risk-counts.js';
 
 /** Append new migrations here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
