@@ -3,6 +3,7 @@ import cors from 'cors';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps.js';
 import { createServices, type Services } from './services.js';
+import { createDbVersion } from './db/version.js';
 import { requestContext } from './http/request-id.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { jsonBody } from './http/body.js';
@@ -77,6 +78,26 @@ export function createApp(deps: AppDeps): BuiltApp {
 
   app.use(requestContext);
   app.use(
+    cors({
+      origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS,
+      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+      allowedHeaders: ['Content-Type', 'x-org-id', 'x-actor-id', 'Authorization', 'Idempotency-Key'],
+      exposedHeaders: ['X-API-Version', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'],
+      maxAge: 600,
+      optionsSuccessStatus: 204,
+    }),
+  );
+
+  // Health probes come every few seconds from load balancers and Docker: answered before
+  // the request logger, so they neither flood the log nor pay for a log line.
+  const scopeOrgs = orgScope((id) => services.orgs.exists(id));
+  const health = ['/health', '/v1/health'];
+  app.get(health, scopeOrgs, (_req, res) => {
+    res.json(services.health.report());
+  });
+  app.all(health, methodNotAllowed(['GET', 'HEAD']));
+
+  app.use(
     pinoHttp({
       logger,
       genReqId: (_req, res) => (res as express.Response).locals.requestId as string,
@@ -89,25 +110,6 @@ export function createApp(deps: AppDeps): BuiltApp {
       },
     }),
   );
-  app.use(
-    cors({
-      origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS,
-      methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
-      allowedHeaders: ['Content-Type', 'x-org-id', 'x-actor-id', 'Authorization', 'Idempotency-Key'],
-      exposedHeaders: ['X-API-Version', 'X-Request-Id', 'Retry-After', 'RateLimit', 'RateLimit-Policy', 'Idempotent-Replayed'],
-      maxAge: 600,
-      optionsSuccessStatus: 204,
-    }),
-  );
-
-  app.use(createDocsRouter(openapi));
-
-  const scopeOrgs = orgScope((id) => services.orgs.exists(id));
-  const health = ['/health', '/v1/health'];
-  app.get(health, scopeOrgs, (_req, res) => {
-    res.json(services.health.report());
-  });
-  app.all(health, methodNotAllowed(['GET', 'HEAD']));
 
   app.use(
     WEBHOOK_PATHS,
@@ -127,9 +129,16 @@ export function createApp(deps: AppDeps): BuiltApp {
   api.use(scopeOrgs);
   api.use(jsonBody(config.JSON_BODY_LIMIT));
   api.use(idempotency({ db: deps.db, store: services.idempotency, clock: deps.clock }));
-  api.use(buildRouter(routes));
+  const dbVersion = createDbVersion(deps.db);
+  api.use(
+    buildRouter(routes, {
+      // Reads depend on the database, the clock's second (uptimes) and which channels are up.
+      stamp: () => `${dbVersion()}|${Math.floor(deps.clock.now().getTime() / 1000)}|${services.channels.connectedNames().join(',')}`,
+    }),
+  );
   app.use(API_PREFIXES, api);
 
+  app.use(createDocsRouter(openapi));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
   return { app, services, routes, openapi };

@@ -4,31 +4,29 @@ export type { Logger };
 
 /** Paths that may carry a secret; pino replaces them before a line is written. */
 export const REDACT_PATHS = [
+  // Fixed paths only: wildcard paths make pino walk every log line's objects.
   'req.headers.authorization',
-  'req.headers["x-hub-signature-256"]',
-  'req.headers["x-hub-signature"]',
-  'req.headers.apikey',
   'req.headers.cookie',
-  '*.botToken',
-  '*.appToken',
-  '*.evolutionApiKey',
-  '*.token',
-  '*.secret',
-  'config.*.botToken',
-  'config.*.appToken',
-  'config.*.evolutionApiKey',
-  // Channel settings as they travel: a configure body, a stored settings record.
-  '*.config.botToken',
-  '*.config.appToken',
-  '*.config.evolutionApiKey',
+  'req.headers.apikey',
+  'req.headers["x-hub-signature-256"]',
+  'headers.authorization',
+  'headers.apikey',
+  'token',
+  'secret',
+  'apikey',
+  'botToken',
+  'appToken',
+  'evolutionApiKey',
+  'config.botToken',
+  'config.appToken',
+  'config.evolutionApiKey',
   'settings.botToken',
   'settings.appToken',
   'settings.evolutionApiKey',
-  '*.settings.botToken',
-  '*.settings.appToken',
-  '*.settings.evolutionApiKey',
-  '*.apikey',
-];
+  'body.config.botToken',
+  'body.config.appToken',
+  'body.config.evolutionApiKey',
+]
 
 /**
  * Without a destination, lines go to stdout through an asynchronous sonic-boom: lines that

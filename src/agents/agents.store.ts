@@ -21,42 +21,48 @@ export interface AgentRow {
   incidentsHandled: number;
 }
 
-interface Row {
-  id: string;
-  org_id: string;
-  project_id: string | null;
-  name: string;
-  type: AgentType;
-  status: AgentStatus;
-  autonomy_level: number;
-  task: string | null;
-  started_at: string;
-  last_activity: string;
-  created_at: string;
-  messages_processed: number;
-  tasks_completed: number;
-  reviews_performed: number;
-  deploys_triggered: number;
-  incidents_handled: number;
-}
+// Rows come back as arrays (raw mode) in this column order: better-sqlite3 builds arrays
+// much faster than objects, and the agent list is read by every dashboard poll.
+const COLUMNS =
+  'id, org_id, project_id, name, type, status, autonomy_level, task, started_at, last_activity, created_at, ' +
+  'messages_processed, tasks_completed, reviews_performed, deploys_triggered, incidents_handled';
+
+type Row = [
+  id: string,
+  orgId: string,
+  projectId: string | null,
+  name: string,
+  type: AgentType,
+  status: AgentStatus,
+  autonomyLevel: number,
+  task: string | null,
+  startedAt: string,
+  lastActivity: string,
+  createdAt: string,
+  messagesProcessed: number,
+  tasksCompleted: number,
+  reviewsPerformed: number,
+  deploysTriggered: number,
+  incidentsHandled: number,
+];
 
 const toAgent = (r: Row): AgentRow => ({
-  id: r.id,
-  orgId: r.org_id,
-  projectId: r.project_id,
-  name: r.name,
-  type: r.type,
-  status: r.status,
-  autonomyLevel: r.autonomy_level,
-  task: r.task,
-  startedAt: r.started_at,
-  lastActivity: r.last_activity,
-  createdAt: r.created_at,
-  messagesProcessed: r.messages_processed,
-  tasksCompleted: r.tasks_completed,
-  reviewsPerformed: r.reviews_performed,
-  deploysTriggered: r.deploys_triggered,
-  incidentsHandled: r.incidents_handled,
+  id: r[0],
+  orgId: r[1],
+  projectId: r[2],
+  name: r[3],
+  type: r[4],
+  status: r[5],
+  autonomyLevel: r[6],
+  task: r[7],
+  startedAt: r[8],
+  lastActivity: r[9],
+  createdAt: r[10],
+  messagesProcessed: r[11],
+  tasksCompleted: r[12],
+  reviewsPerformed: r[13],
+  deploysTriggered: r[14],
+  incidentsHandled: r[15],
 });
 
 const STAT_COLUMN: Record<StatName, string> = {
@@ -75,7 +81,9 @@ export interface AgentFilter {
 }
 
 export function createAgentsStore(db: Db) {
-  const byId = db.prepare<[string], Row>('SELECT * FROM agents WHERE id = ?');
+  const select = <P extends unknown[] | Record<string, unknown>>(sql: string) =>
+    db.prepare<P, Row>(`SELECT ${COLUMNS} FROM agents ${sql}`).raw(true) as unknown as Statement<P, Row>;
+  const byId = select<[string]>('WHERE id = ?');
   const insert = db.prepare(
     `INSERT INTO agents (id, org_id, project_id, name, type, status, autonomy_level, task, started_at, last_activity, created_at)
      VALUES (@id, @orgId, @projectId, @name, @type, @status, @autonomyLevel, @task, @startedAt, @lastActivity, @createdAt)`,
@@ -96,7 +104,7 @@ export function createAgentsStore(db: Db) {
     let st = shaped.get(key);
     if (!st) {
       const where = present.length ? `WHERE ${present.map(([, sql]) => sql).join(' AND ')}` : '';
-      st = db.prepare<Record<string, string>, Row>(`SELECT * FROM agents ${where} ORDER BY created_at, rowid`);
+      st = select<Record<string, string>>(`${where} ORDER BY created_at, rowid`);
       shaped.set(key, st);
     }
     return { st, params: Object.fromEntries(present.map(([k]) => [k, f[k] as string])) };
@@ -107,9 +115,9 @@ export function createAgentsStore(db: Db) {
   const setProject = db.prepare('UPDATE agents SET project_id = ?, last_activity = ? WHERE id = ?');
   const touch = db.prepare('UPDATE agents SET last_activity = ? WHERE id = ?');
   const remove = db.prepare('DELETE FROM agents WHERE id = ?');
-  const projectAgent = db.prepare<[string], Row>("SELECT * FROM agents WHERE project_id = ? AND type = 'project' ORDER BY created_at, rowid LIMIT 1");
-  const ofProject = db.prepare<[string], Row>('SELECT * FROM agents WHERE project_id = ? ORDER BY created_at, rowid');
-  const inStatus = db.prepare<[string], Row>('SELECT * FROM agents WHERE status = ? ORDER BY created_at, rowid');
+  const projectAgent = select<[string]>("WHERE project_id = ? AND type = 'project' ORDER BY created_at, rowid LIMIT 1");
+  const ofProject = select<[string]>('WHERE project_id = ? ORDER BY created_at, rowid');
+  const inStatus = select<[string]>('WHERE status = ? ORDER BY created_at, rowid');
   const addStat = Object.fromEntries(
     Object.entries(STAT_COLUMN).map(([k, col]) => [
       k,

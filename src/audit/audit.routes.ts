@@ -9,6 +9,7 @@ export function auditRoutes(audit: AuditService): RouteDef[] {
       path: '/audit',
       tag: 'Audit',
       summary: 'Query the audit trail (newest first)',
+      cacheable: true,
       query: AuditQuery,
       response: AuditPage,
       errors: ['INVALID_PARAMETER'],

@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { Router, type Request, type Response, type NextFunction } from 'express';
 import { z, type ZodType } from 'zod';
 import { AppError, type ErrorCode, type ErrorDetail } from './errors.js';
@@ -45,6 +46,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   invalid?: InvalidRule[];
   /** `instance` routes act on instance-wide resources (channels, scheduler). */
   scope?: 'org' | 'instance';
+  /**
+   * The answer is a pure function of the request, the database and the current second:
+   * it may be served from the read cache while neither has changed (see ReadCache).
+   */
+  cacheable?: boolean;
   handler: (ctx: RouteContext<P, Q, B>) => unknown;
 }
 
@@ -93,9 +99,54 @@ function parsePart<T>(where: 'params' | 'query' | 'body', schema: ZodType<T> | u
   return r.data;
 }
 
-function handle(def: RouteDef) {
+/**
+ * Serialized answers of cacheable reads, valid while the database stamp and the clock's
+ * second are unchanged: a dashboard polling a quiet server costs a lookup, not a query.
+ * Bounded: a full cache starts over.
+ */
+export interface ReadCache {
+  stamp: () => string;
+}
+
+const CACHE_MAX = 512;
+
+interface CachedAnswer {
+  stamp: string;
+  text: string;
+  etag: string;
+}
+
+function sendCached(res: Response, status: number, answer: CachedAnswer): void {
+  res.status(status).set('ETag', answer.etag).type('application/json; charset=utf-8').send(answer.text);
+}
+
+function cached(def: RouteDef, cache: ReadCache | undefined) {
+  if (!def.cacheable || !cache || def.method !== 'get') return undefined;
+  const entries = new Map<string, CachedAnswer>();
+  return {
+    get(key: string, stamp: string): CachedAnswer | undefined {
+      const hit = entries.get(key);
+      return hit && hit.stamp === stamp ? hit : undefined;
+    },
+    set(key: string, stamp: string, text: string): CachedAnswer {
+      if (entries.size >= CACHE_MAX) entries.clear();
+      // Computed once per answer rather than by Express on every send.
+      const etag = `W/"${Buffer.byteLength(text).toString(16)}-${hash('sha1', text, 'base64').slice(0, 27)}"`;
+      const answer = { stamp, text, etag };
+      entries.set(key, answer);
+      return answer;
+    },
+  };
+}
+
+function handle(def: RouteDef, cache: ReadCache | undefined) {
   const rules = def.invalid ?? [];
+  const store = cached(def, cache);
   return async (req: Request, res: Response) => {
+    const key = store ? `${getScope(res).orgId ?? '*'} ${req.originalUrl.replace(/^\/v1/, '')}` : '';
+    const stamp = store ? cache!.stamp() : '';
+    const hit = store?.get(key, stamp);
+    if (hit !== undefined) return sendCached(res, def.status ?? 200, hit);
     const params = parsePart('params', def.params, { ...req.params }, rules);
     const query = parsePart('query', def.query, cleanQuery(req.query as Record<string, unknown>), rules);
     // No body at all reads as an empty object, so "missing field" rules apply to it; a JSON
@@ -104,17 +155,18 @@ function handle(def: RouteDef) {
     const result = await def.handler({ params, query, body, scope: getScope(res), actor: res.locals.actor as string, req, res });
     if (res.headersSent) return;
     const status = def.status ?? 200;
-    if (status === 204) res.status(204).end();
-    else res.status(status).json(result);
+    if (status === 204) return void res.status(204).end();
+    if (!store) return void res.status(status).json(result);
+    sendCached(res, status, store.set(key, stamp, JSON.stringify(result)));
   };
 }
 
 /** Mounts every route, then a 405 with `Allow` for known paths asked with another method. */
-export function buildRouter(defs: readonly RouteDef[]): Router {
+export function buildRouter(defs: readonly RouteDef[], cache?: ReadCache): Router {
   const router = Router();
   const methodsByPath = new Map<string, Set<string>>();
   for (const def of defs) {
-    router[def.method](def.path, handle(def));
+    router[def.method](def.path, handle(def, cache));
     const set = methodsByPath.get(def.path) ?? new Set<string>();
     set.add(def.method.toUpperCase());
     if (def.method === 'get') set.add('HEAD');

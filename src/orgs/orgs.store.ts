@@ -23,12 +23,20 @@ export function createOrgsStore(db: Db) {
   const all = db.prepare<[], Row>('SELECT id, name, slug, created_at FROM orgs ORDER BY created_at, id');
   const ids = db.prepare<[]>('SELECT id FROM orgs ORDER BY id').pluck();
   const insert = db.prepare('INSERT INTO orgs (id, name, slug, created_at) VALUES (?, ?, ?, ?)');
+  // Orgs are never deleted, so one that exists always will: every request checks x-org-id,
+  // and after the first time that check is a set lookup.
+  const known = new Set<string>();
   return {
     get: (id: string): OrgRow | undefined => {
       const r = byId.get(id);
       return r && toOrg(r);
     },
-    exists: (id: string): boolean => exists.get(id) !== undefined,
+    exists(id: string): boolean {
+      if (known.has(id)) return true;
+      const found = exists.get(id) !== undefined;
+      if (found) known.add(id);
+      return found;
+    },
     slugTaken: (slug: string): boolean => bySlug.get(slug) !== undefined,
     list: (): OrgRow[] => all.all().map(toOrg),
     ids: (): string[] => ids.all() as string[],

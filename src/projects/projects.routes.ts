@@ -57,6 +57,7 @@ export function projectsRoutes(projects: ProjectsService): RouteDef[] {
       path: '/projects',
       tag: 'Projects',
       summary: 'List projects (every org without x-org-id)',
+      cacheable: true,
       response: ProjectList,
       handler: ({ scope }) => projects.list(scope),
     }),
