@@ -15,12 +15,24 @@ export function isJsonRequest(req: Request): boolean {
   return JSON_TYPE.test(type);
 }
 
+/** The bytes of the JSON body as received (empty when there was none). */
+export const rawBodyOf = (res: Response): Buffer => (res.locals.rawBody as Buffer | undefined) ?? Buffer.alloc(0);
+
 /**
  * JSON bodies only: a body with another content type is 415; primitives and arrays
  * parse (strict: false) so the route's schema can answer VALIDATION_ERROR for them.
+ * The raw bytes are kept for idempotency fingerprints: hashing them needs no recursion,
+ * which re-serializing a hostile, deeply nested body would.
  */
 export function jsonBody(limit: string): RequestHandler {
-  const parse = express.json({ limit, strict: false, type: () => true });
+  const parse = express.json({
+    limit,
+    strict: false,
+    type: () => true,
+    verify: (_req, res, buf) => {
+      (res as Response).locals.rawBody = buf;
+    },
+  });
   return (req: Request, res: Response, next: NextFunction) => {
     if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !hasBody(req)) return next();
     if (!isJsonRequest(req)) {
