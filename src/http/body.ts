@@ -2,6 +2,7 @@ import express, { type Request, type Response, type NextFunction, type RequestHa
 import { AppError } from './errors.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** A request carries a body when it says so with a non-zero length or chunked encoding. */
 export function hasBody(req: Request): boolean {
@@ -34,7 +35,9 @@ export function jsonBody(limit: string): RequestHandler {
     },
   });
   return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !hasBody(req)) return next();
+    // Only the methods §2 gives a body to: a body on DELETE (or GET) means nothing here and is
+    // left unread rather than refused with codes those operations do not document.
+    if (!BODY_METHODS.has(req.method) || !hasBody(req)) return next();
     if (!isJsonRequest(req)) {
       return next(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     }

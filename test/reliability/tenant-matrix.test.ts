@@ -60,8 +60,8 @@ function queriesFor(def: RouteDef, v: Victim): string[] {
   const names = Object.keys(json.properties ?? {});
   const required = json.required ?? [];
   for (const r of required) if (!(r in values)) throw new Error(`tenant matrix: no value for required query parameter ${r} of GET ${def.path}`);
-  const minimal = new URLSearchParams(required.map((r) => [r, values[r]!])).toString();
-  const referencing = new URLSearchParams(names.filter((n) => n in values).map((n) => [n, values[n]!])).toString();
+  const minimal = new URLSearchParams(required.map((r): [string, string] => [r, values[r]!])).toString();
+  const referencing = new URLSearchParams(names.filter((n) => n in values).map((n): [string, string] => [n, values[n]!])).toString();
   return [...new Set([minimal, referencing])].map((q) => (q ? `?${q}` : ''));
 }
 
