@@ -12,7 +12,7 @@ import { allEntries, buildServer, deliver, failedRun, json, startServer, type Se
  */
 
 const SECRET = 'crash-test-secret';
-const CLIENTS = 24;
+const CLIENTS = 64;
 const ACKED_BEFORE_KILL = 400;
 const ORGS = ['org-crash-a', 'org-crash-b'];
 
@@ -67,7 +67,7 @@ function send(url: string, op: Op) {
   if (op.kind === 'webhook') return deliver(url, SECRET, op.deliveryId, failedRun(op.repo, op.n));
   return json(`${url}/api/agents/${op.agentId}/action`, {
     method: 'POST',
-    headers: { 'x-org-id': op.orgId, 'x-actor-id': op.actor },
+    headers: { 'x-org-id': op.orgId, 'x-actor-id': op.actor, 'idempotency-key': op.actor },
     body: JSON.stringify({ action: 'set_autonomy', params: { level: op.level } }),
   });
 }
@@ -78,37 +78,8 @@ describe('crash safety: SIGKILL mid-stream, restart on the same file', () => {
     expect(server.output().match(/API_TOKENS is not set/g)).toHaveLength(1);
     const { repos, taskAgents } = await setUp(server.url);
 
-    const acked: Op[] = [];
-    const unanswered: Op[] = [];
-    let inFlight = 0;
-    let inFlightAtKill = -1;
-    let seq = 0;
     const first = server;
-    const client = async (c: number) => {
-      while (inFlightAtKill < 0) {
-        const n = seq++;
-        const op: Op =
-          n % 3 === 2
-            ? { kind: 'autonomy', ...pickAgent(taskAgents, n), actor: `crash:c${c}:${n}`, level: n % 6 }
-            : { kind: 'webhook', deliveryId: `dlv-${n}`, repo: repos[n % repos.length]!, n };
-        inFlight++;
-        try {
-          const res = await send(first.url, op);
-          if (res.status >= 200 && res.status < 300) acked.push(op);
-          else throw new Error(`unexpected ${res.status} ${JSON.stringify(res.body)}`);
-        } catch (err) {
-          if (inFlightAtKill < 0) throw err;
-          unanswered.push(op);
-        } finally {
-          inFlight--;
-        }
-        if (acked.length >= ACKED_BEFORE_KILL && inFlightAtKill < 0) {
-          inFlightAtKill = inFlight;
-          first.child.kill('SIGKILL');
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+    const { acked, unanswered, inFlightAtKill } = await streamThenKill(first, repos, taskAgents);
     expect(await first.exited).toBeNull();
     expect(inFlightAtKill).toBeGreaterThan(0);
 
@@ -117,20 +88,66 @@ describe('crash safety: SIGKILL mid-stream, restart on the same file', () => {
 
     // A CI system retries what it never heard back about: each delivery still runs once.
     const retried = unanswered.filter((o): o is Extract<Op, { kind: 'webhook' }> => o.kind === 'webhook');
-    for (const op of retried) expect((await send(server.url, op)).status).toBe(200);
+    let appliedUnheard = 0;
+    for (const op of retried) {
+      const res = await send(server.url, op);
+      expect(res.status).toBe(200);
+      if (res.body.duplicate) appliedUnheard++;
+    }
+    // Kept answers survive the restart: an acknowledged keyed action replays instead of running.
+    const keyed = acked.filter((o): o is Extract<Op, { kind: 'autonomy' }> => o.kind === 'autonomy');
+    for (const op of keyed) expect((await send(server.url, op)).headers.get('idempotent-replayed'), op.actor).toBe('true');
+
     const entries = (await Promise.all(ORGS.map((o) => allEntries(server!.url, o)))).flat();
     const ciEvents = entries.filter((e) => e.action === 'ci_event').map((e) => e.metadata.deliveryId as string);
     expect(new Set(ciEvents).size).toBe(ciEvents.length);
     for (const op of retried) expect(ciEvents).toContain(op.deliveryId);
+    const keyedActors = new Set(keyed.map((o) => o.actor));
+    expect(entries.filter((e) => e.action === 'autonomy_change' && keyedActors.has(e.actorId))).toHaveLength(keyed.length);
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     crossCheckDatabase(env.DATABASE_PATH!);
     console.log(
-      `crash: ${acked.length} requests acknowledged before the kill, ${inFlightAtKill} in flight at the kill (${unanswered.length} unanswered, ${retried.length} deliveries retried after restart); ${after.checked} audit entries verified after restart`,
+      `crash: ${acked.length} requests acknowledged by the killed server, ${inFlightAtKill} in flight at the kill (${unanswered.length} unanswered, ${retried.length} deliveries retried, ${appliedUnheard} of them applied before the kill and answered as duplicates; ${keyed.length} keyed actions replayed after restart); ${after.checked} audit entries verified after restart`,
     );
   }, 120_000);
 });
+
+/** CLIENTS loops of webhooks and keyed actions; SIGKILL once ACKED_BEFORE_KILL got a 2xx. */
+async function streamThenKill(target: ServerProcess, repos: string[], taskAgents: Array<{ id: string; orgId: string }>) {
+  const acked: Op[] = [];
+  const unanswered: Op[] = [];
+  let inFlight = 0;
+  let inFlightAtKill = -1;
+  let seq = 0;
+  const client = async (c: number) => {
+    while (inFlightAtKill < 0) {
+      const n = seq++;
+      const op: Op =
+        n % 3 === 2
+          ? { kind: 'autonomy', ...pickAgent(taskAgents, n), actor: `crash:c${c}:${n}`, level: n % 6 }
+          : { kind: 'webhook', deliveryId: `dlv-${n}`, repo: repos[n % repos.length]!, n };
+      inFlight++;
+      try {
+        const res = await send(target.url, op);
+        if (res.status < 200 || res.status >= 300) throw new Error(`unexpected ${res.status} ${JSON.stringify(res.body)}`);
+        acked.push(op);
+      } catch (err) {
+        if (inFlightAtKill < 0) throw err;
+        unanswered.push(op);
+      } finally {
+        inFlight--;
+      }
+      if (acked.length >= ACKED_BEFORE_KILL && inFlightAtKill < 0) {
+        inFlightAtKill = inFlight;
+        target.child.kill('SIGKILL');
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CLIENTS }, (_, c) => client(c)));
+  return { acked, unanswered, inFlightAtKill };
+}
 
 const pickAgent = (agents: Array<{ id: string; orgId: string }>, n: number) => {
   const a = agents[n % agents.length]!;

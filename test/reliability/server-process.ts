@@ -52,10 +52,10 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   throw new Error(`server did not come up: ${out}`);
 }
 
-export async function json<T = any>(url: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+export async function json<T = any>(url: string, init: RequestInit = {}): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
   const text = await res.text();
-  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+  return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T, headers: res.headers };
 }
 
 export const failedRun = (repo: string, n: number) => ({
