@@ -139,3 +139,24 @@ describe('hostile input to every route', () => {
     await t.api().get('/health').expect(200);
   }, 120_000);
 });
+
+describe('what the fuzzer found, pinned', () => {
+  it('answers 400 VALIDATION_ERROR to a path parameter that is not valid percent-encoding (was 500)', async () => {
+    for (const path of ['/api/agents/%FF', '/api/orgs/%00/members/%E0%A4%A', '/v1/api/scheduler/%']) {
+      const res = await t.api().get(path).expect(400);
+      expect(res.body).toEqual({ error: 'Malformed percent-encoding in the URL path', code: 'VALIDATION_ERROR', status: 400 });
+    }
+    const del = await t.api().delete('/api/agents/%FF').expect(400);
+    expect(del.body.code).toBe('VALIDATION_ERROR');
+  });
+
+  it('leaves a body sent with DELETE unread instead of refusing it with an undocumented 415', async () => {
+    const res = await t.api().delete('/api/agents/agent-task-none00').set('content-type', 'text/plain').send('not json').expect(404);
+    expect(res.body.code).toBe('AGENT_NOT_FOUND');
+  });
+
+  it('documents the body errors of a POST that takes no body', async () => {
+    const res = await t.api().post('/api/scheduler/health-check/pause').type('json').send('{bad').expect(400);
+    expect(res.body.code).toBe('INVALID_JSON');
+  });
+});

@@ -135,14 +135,25 @@ describe('API_TOKENS: bearer tokens on /api (§12)', () => {
     for (const token of [ALPHA, BETA, OPS]) expect(logs).not.toContain(token);
   });
 
-  it('keeps tokens out of the configuration error', () => {
+  it.each([
+    ['an entry without an org', 'sekrit-token-no-org'],
+    ['a malformed org id', 'sekrit-token:Org_A'],
+    ['one token bound to two orgs', 'sekrit-token:org-a,sekrit-token:org-b'],
+  ])('refuses %s at start-up, without printing the token', (_what, value) => {
     let message = '';
     try {
-      loadConfig({ API_TOKENS: 'sekrit-token-no-org' });
+      loadConfig({ API_TOKENS: value });
     } catch (err) {
       if (err instanceof ConfigError) message = err.message;
     }
     expect(message).toMatch(/^Invalid configuration: API_TOKENS /);
     expect(message).not.toContain('sekrit');
+  });
+
+  it('parses tokens that contain colons (the org is after the last one)', () => {
+    expect(loadConfig({ API_TOKENS: ' a:b:c:org-a , ops:* ' }).API_TOKENS).toEqual([
+      { token: 'a:b:c', orgId: 'org-a' },
+      { token: 'ops', orgId: '*' },
+    ]);
   });
 });
