@@ -68,6 +68,11 @@ const apiTokens = z.preprocess(
           ctx.addIssue({ code: 'custom', message: 'each entry must be token:orgId (token of printable characters, orgId an org id or *)' });
           return z.NEVER;
         }
+        // One token bound to two orgs would silently act in the first only.
+        if (out.some((t) => t.token === token)) {
+          ctx.addIssue({ code: 'custom', message: 'lists the same token twice' });
+          return z.NEVER;
+        }
         out.push({ token, orgId });
       }
       return out;

@@ -6,6 +6,7 @@ import { migrate } from './db/migrate.js';
 import { createApp } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { systemClock } from './clock.js';
+import { answerClientError } from './http/client-error.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -59,6 +60,7 @@ function main(): void {
     // Not awaited: channel checks run in the background (status `connecting` meanwhile).
     void services.channels.start();
   });
+  server.on('clientError', answerClientError);
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');
     logger.flush(() => process.exit(1));

@@ -2,6 +2,7 @@ import express, { type Request, type Response, type NextFunction, type RequestHa
 import { AppError } from './errors.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
 
 /** A request carries a body when it says so with a non-zero length or chunked encoding. */
 export function hasBody(req: Request): boolean {
@@ -15,14 +16,28 @@ export function isJsonRequest(req: Request): boolean {
   return JSON_TYPE.test(type);
 }
 
+/** The bytes of the JSON body as received (empty when there was none). */
+export const rawBodyOf = (res: Response): Buffer => (res.locals.rawBody as Buffer | undefined) ?? Buffer.alloc(0);
+
 /**
  * JSON bodies only: a body with another content type is 415; primitives and arrays
  * parse (strict: false) so the route's schema can answer VALIDATION_ERROR for them.
+ * The raw bytes are kept for idempotency fingerprints: hashing them needs no recursion,
+ * which re-serializing a hostile, deeply nested body would.
  */
 export function jsonBody(limit: string): RequestHandler {
-  const parse = express.json({ limit, strict: false, type: () => true });
+  const parse = express.json({
+    limit,
+    strict: false,
+    type: () => true,
+    verify: (_req, res, buf) => {
+      (res as Response).locals.rawBody = buf;
+    },
+  });
   return (req: Request, res: Response, next: NextFunction) => {
-    if (req.method === 'GET' || req.method === 'HEAD' || req.method === 'OPTIONS' || !hasBody(req)) return next();
+    // Only the methods §2 gives a body to: a body on DELETE (or GET) means nothing here and is
+    // left unread rather than refused with codes those operations do not document.
+    if (!BODY_METHODS.has(req.method) || !hasBody(req)) return next();
     if (!isJsonRequest(req)) {
       return next(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     }

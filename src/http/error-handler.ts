@@ -34,6 +34,8 @@ export function toAppError(err: unknown): AppError | undefined {
     const details = err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
     return new AppError(400, 'VALIDATION_ERROR', 'Invalid request', details);
   }
+  // The router decodes path parameters itself; `/api/agents/%FF` is the client's mistake.
+  if (err instanceof URIError) return new AppError(400, 'VALIDATION_ERROR', 'Malformed percent-encoding in the URL path');
   if (err && typeof err === 'object') return fromBodyParser(err as BodyParserError);
   return undefined;
 }

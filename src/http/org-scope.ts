@@ -34,23 +34,20 @@ const header = (req: Request, name: string): string | undefined => {
 export function orgScope(orgExists: (id: string) => boolean): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const orgId = header(req, 'x-org-id');
-    if (orgId !== undefined) {
-      if (!ORG_ID_PATTERN.test(orgId)) {
-        return next(new AppError(400, 'INVALID_ORG_ID', 'Invalid x-org-id header: use 1-64 lowercase letters, digits and hyphens'));
-      }
-      if (!orgExists(orgId)) return next(new AppError(404, 'ORG_NOT_FOUND', 'Organization not found'));
+    if (orgId !== undefined && !ORG_ID_PATTERN.test(orgId)) {
+      return next(new AppError(400, 'INVALID_ORG_ID', 'Invalid x-org-id header: use 1-64 lowercase letters, digits and hyphens'));
     }
     // A token bound to an org acts only in it; `*` (operator) tokens and no tokens at all
-    // leave the header in charge.
+    // leave the header in charge. Refused before the existence check, so a bound token
+    // cannot learn which other orgs exist.
     const tokenOrg = res.locals.tokenOrg as string | undefined;
     const boundOrg = tokenOrg === '*' ? undefined : tokenOrg;
     if (boundOrg !== undefined && orgId !== undefined && orgId !== boundOrg) {
       return next(new AppError(403, 'FORBIDDEN', 'This token is not allowed to act in that organization'));
     }
-    if (boundOrg !== undefined && orgId === undefined && !orgExists(boundOrg)) {
-      return next(new AppError(404, 'ORG_NOT_FOUND', 'Organization not found'));
-    }
-    res.locals.scope = { orgId: orgId ?? boundOrg ?? null } satisfies OrgScope;
+    const acting = orgId ?? boundOrg;
+    if (acting !== undefined && !orgExists(acting)) return next(new AppError(404, 'ORG_NOT_FOUND', 'Organization not found'));
+    res.locals.scope = { orgId: acting ?? null } satisfies OrgScope;
     const actor = header(req, 'x-actor-id');
     if (actor !== undefined && (!ACTOR_PATTERN.test(actor) || actor.trim() === '')) {
       return next(new AppError(400, 'INVALID_ACTOR_ID', 'Invalid x-actor-id header: use 1-128 printable characters'));

@@ -4,18 +4,17 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { AppError } from '../http/errors.js';
 import { getScope } from '../http/org-scope.js';
+import { rawBodyOf } from '../http/body.js';
 import type { IdempotencyStore } from './idempotency.store.js';
 
 const TTL_MS = 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
 const KEY_PATTERN = /^[\x20-\x7e]{1,255}$/;
 
-/** Same method, same path (either prefix), same body: the same request. */
-function fingerprint(req: Request): string {
+/** Same method, same path (either prefix), same body bytes: the same request. */
+function fingerprint(req: Request, res: Response): string {
   const path = req.originalUrl.replace(/^\/v1\/api\//, '/api/');
-  return createHash('sha256')
-    .update(`${req.method} ${path}\n${JSON.stringify(req.body ?? null)}`)
-    .digest('hex');
+  return createHash('sha256').update(`${req.method} ${path}\n`).update(rawBodyOf(res)).digest('hex');
 }
 
 /** Answers worth keeping: not rate limits or server failures, which a retry should run again. */
@@ -51,7 +50,7 @@ export function idempotency({ db, store, clock }: { db: Db; store: IdempotencySt
       store.pruneExpired(new Date(nowMs).toISOString());
     }
     const scope = getScope(res).orgId ?? '*';
-    const print = fingerprint(req);
+    const print = fingerprint(req, res);
     const kept = claimTx(scope, key, print);
     if (kept) {
       if (kept.fingerprint !== print) {
@@ -77,7 +76,7 @@ export function idempotency({ db, store, clock }: { db: Db; store: IdempotencySt
     };
     const json = res.json.bind(res);
     res.json = (b: unknown) => {
-      settle(res.statusCode, JSON.stringify(b) ?? "");
+      settle(res.statusCode, JSON.stringify(b) ?? '');
       return json(b);
     };
     res.on('finish', () => settle(res.statusCode, ''));

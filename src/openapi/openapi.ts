@@ -29,10 +29,10 @@ export const toOpenApiPath = (path: string): string => path.replace(/:([A-Za-z0-
 /** The error codes an operation documents, grouped by status. */
 export function errorCodesOf(def: Pick<RouteDef, 'method' | 'errors' | 'body' | 'query' | 'params' | 'invalid'>): ErrorCode[] {
   const codes = new Set<ErrorCode>([...API_COMMON, ...(def.errors ?? []), ...(def.invalid ?? []).map((r) => r.code)]);
-  if (def.body) WITH_BODY.forEach((c) => codes.add(c));
+  // Every POST/PUT/PATCH body is parsed before routing, whether the operation reads one or not.
+  if (def.body || def.method === 'post' || def.method === 'put' || def.method === 'patch') WITH_BODY.forEach((c) => codes.add(c));
   if (def.query || def.params) codes.add('VALIDATION_ERROR');
   if (def.method === 'post' || def.method === 'delete') WRITE.forEach((c) => codes.add(c));
-  if (def.method === 'post' || def.method === 'put' || def.method === 'patch') codes.add('UNSUPPORTED_MEDIA_TYPE');
   return [...codes];
 }
 

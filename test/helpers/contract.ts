@@ -55,7 +55,8 @@ export interface CheckedResponse {
 }
 
 export function checkResponse(ops: Documented[], method: string, url: string, res: CheckedResponse): string | undefined {
-  const path = new URL(url, 'http://x').pathname;
+  // The path as sent: URL parsing would resolve `%2e%2e` segments the server never sees resolved.
+  const path = url.replace(/^https?:\/\/[^/]+/, '').split(/[?#]/, 1)[0]!;
   const where = `${method.toUpperCase()} ${path} → ${res.status}`;
   if (res.status === 204 || method === 'head' || method === 'options') return undefined;
   const type = String(res.headers['content-type'] ?? '');
