@@ -73,7 +73,7 @@ export function createWebhooksRouter({ service, secret, bodyLimit, limiter }: We
     if (webhooks) await verifySignature(webhooks, raw, header(req, 'x-hub-signature-256'));
     const payload = parsePayload(req, raw);
     const deliveryId = header(req, 'x-github-delivery') || null;
-    res.json(service.process({ event, deliveryId, payload }));
+    res.json(await service.process({ event, deliveryId, payload }));
   });
   router.all('/', (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Allow', 'POST');

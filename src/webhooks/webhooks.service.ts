@@ -24,6 +24,8 @@ export interface Delivery {
   payload: unknown;
 }
 
+export type DeliveryResult = Record<string, unknown> & { received: true; event: string; processed: boolean };
+
 export interface ProjectOutcome {
   projectId: string;
   agentId: string | null;
@@ -123,14 +125,55 @@ export function createWebhooksService({ db, store, audit, agents, projects, memo
     return { ...head, processed: true, ciEvent: { ...ciEvent, branch: ciEvent.branch ?? linked[0]!.defaultBranch }, outcomes };
   });
 
+  /**
+   * Group commit: deliveries that arrive in the same turn of the event loop are applied in
+   * one transaction (one WAL commit instead of one each), each inside its own savepoint so
+   * a failing delivery rolls back alone. Every caller is answered only after the commit.
+   */
+  interface Job {
+    d: Delivery;
+    mapped: Mapped | undefined;
+    resolve: (r: DeliveryResult) => void;
+    reject: (err: unknown) => void;
+  }
+  let queue: Job[] = [];
+  const applyBatch = db.transaction((jobs: Job[]) =>
+    jobs.map((job) => {
+      try {
+        return { ok: processTx(job.d, job.mapped) as DeliveryResult };
+      } catch (err) {
+        return { err };
+      }
+    }),
+  );
+  function flush(): void {
+    const jobs = queue;
+    queue = [];
+    let outcomes: Array<{ ok?: DeliveryResult; err?: unknown }>;
+    try {
+      outcomes = applyBatch(jobs);
+    } catch (err) {
+      for (const job of jobs) job.reject(err);
+      return;
+    }
+    jobs.forEach((job, i) => {
+      const o = outcomes[i]!;
+      if ('err' in o) job.reject(o.err);
+      else job.resolve(o.ok!);
+    });
+  }
+
   return {
     /** Handles one verified delivery; INVALID_PAYLOAD is decided before de-duplication (§13). */
-    process(d: Delivery) {
+    process(d: Delivery): Promise<DeliveryResult> {
       if (!isObject(d.payload)) throw badRequest('INVALID_PAYLOAD', 'Webhook payload must be a JSON object');
       const mapped = isHandled(d.event) ? toCIEvent(d.event, d.payload) : undefined;
       if (isHandled(d.event) && !mapped) throw badRequest('INVALID_PAYLOAD', `Payload is missing fields a ${d.event} event needs`);
       pruneIfDue();
-      return processTx(d, mapped);
+      return new Promise<DeliveryResult>((resolve, reject) => {
+        if (queue.length === 0) setImmediate(flush);
+        queue.push({ d, mapped, resolve, reject });
+      });
     },
   };
 }

@@ -33,14 +33,14 @@ describe('memory documents from webhook events (§8, §9.7)', () => {
     for (const level of [3, 5]) {
       docs = [];
       const { projectId } = await linkRepo(t, `acme/l${level}`, { level });
-      run('pull_request', pullRequest({ repo: `acme/l${level}` }));
+      await run('pull_request', pullRequest({ repo: `acme/l${level}` }));
       expect(docs).toEqual([{ orgId: 'default', projectId, source: 'pull_request', text: 'feat: add rate limiting' }]);
     }
   });
 
   it("keeps every commit message of a push at L3+ (context_updated)", async () => {
     const { projectId } = await linkRepo(t, undefined, { level: 3 });
-    const res = run('push', push({ messages: ['fix: one', 'feat: two\n\nwith a body'] }));
+    const res = await run('push', push({ messages: ['fix: one', 'feat: two\n\nwith a body'] }));
     expect(res).toMatchObject({ outcomes: [{ outcome: 'context_updated' }] });
     expect(docs).toEqual([
       { orgId: 'default', projectId, source: 'push', text: 'fix: one' },
@@ -53,10 +53,10 @@ describe('memory documents from webhook events (§8, §9.7)', () => {
     await linkRepo(t, 'acme/off', { level: 5, suspend: true });
     await linkRepo(t, 'acme/l5', { level: 5 });
     for (const repo of ['acme/l2', 'acme/off']) {
-      run('pull_request', pullRequest({ repo }));
-      run('push', push({ repo }));
+      await run('pull_request', pullRequest({ repo }));
+      await run('push', push({ repo }));
     }
-    run('pull_request', pullRequest({ repo: 'acme/l5', action: 'closed', merged: true }));
+    await run('pull_request', pullRequest({ repo: 'acme/l5', action: 'closed', merged: true }));
     expect(docs).toEqual([]);
   });
 
@@ -64,7 +64,7 @@ describe('memory documents from webhook events (§8, §9.7)', () => {
     const org = (await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201)).body.id as string;
     const a = await linkRepo(t, 'shared/repo', { level: 3 });
     const b = await linkRepo(t, 'shared/repo', { org, level: 3 });
-    run('pull_request', pullRequest({ repo: 'shared/repo' }));
+    await run('pull_request', pullRequest({ repo: 'shared/repo' }));
     expect(docs.map((d) => [d.orgId, d.projectId]).sort()).toEqual([['default', a.projectId], [org, b.projectId]].sort());
   });
 
@@ -76,7 +76,7 @@ describe('memory documents from webhook events (§8, §9.7)', () => {
         throw new Error('memory unavailable');
       },
     };
-    expect(() => run('pull_request', pullRequest())).toThrow('memory unavailable');
+    await expect(run('pull_request', pullRequest())).rejects.toThrow('memory unavailable');
     expect(await auditOf(t)).toHaveLength(before);
     expect((await t.api().get(`/api/agents/${agentId}`).expect(200)).body.stats.reviewsPerformed).toBe(0);
     expect((await t.api().get('/api/agents').expect(200)).body).toHaveLength(1);
