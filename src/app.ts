@@ -70,7 +70,9 @@ export function createApp(deps: AppDeps): BuiltApp {
   const { config, logger } = deps;
   const services = createServices(deps);
   const routes = apiRoutes(services);
-  const openapi = buildOpenApi(routes, deps.version, extraOperations);
+  // Built on first use (the docs or a test), not at start-up: it is only ever read.
+  let openapi: Record<string, unknown> | undefined;
+  const document = () => (openapi ??= buildOpenApi(routes, deps.version, extraOperations));
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY);
@@ -138,8 +140,15 @@ export function createApp(deps: AppDeps): BuiltApp {
   );
   app.use(API_PREFIXES, api);
 
-  app.use(createDocsRouter(openapi));
+  app.use(createDocsRouter(document));
   app.use(notFoundHandler);
   app.use(errorHandler(logger));
-  return { app, services, routes, openapi };
+  return {
+    app,
+    services,
+    routes,
+    get openapi() {
+      return document();
+    },
+  };
 }

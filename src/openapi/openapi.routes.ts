@@ -26,11 +26,11 @@ const DOCS_HTML = `<!doctype html>
 const INIT_JS = `window.ui = SwaggerUIBundle({ url: new URL('openapi.json', document.baseURI).pathname, dom_id: '#swagger-ui', deepLinking: true });`;
 
 /** GET /openapi.json and GET /docs (and their /v1 forms). */
-export function createDocsRouter(document: Record<string, unknown>): Router {
+export function createDocsRouter(document: () => Record<string, unknown>): Router {
   const router = Router();
-  const body = JSON.stringify(document);
+  let body: string | undefined;
   router.get(['/openapi.json', '/v1/openapi.json'], (_req: Request, res: Response) => {
-    res.type('application/json; charset=utf-8').send(body);
+    res.type('application/json; charset=utf-8').send((body ??= JSON.stringify(document())));
   });
   router.get(['/docs', '/v1/docs'], (_req: Request, res: Response) => {
     res.type('text/html; charset=utf-8').send(DOCS_HTML);

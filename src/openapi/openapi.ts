@@ -73,6 +73,8 @@ function operation(def: RouteDef): Json {
         description: def.summary,
         content: { 'application/json': { schema: def.response ? schemaOf(def.response, 'output') : {} } },
       },
+      // Every JSON answer carries an ETag: a GET with a matching If-None-Match gets 304.
+      ...(def.method === 'get' ? { '304': { description: 'Not modified: the ETag sent in If-None-Match still matches' } } : {}),
       ...errorResponses(errorCodesOf(def)),
     },
   };

@@ -58,7 +58,8 @@ export function checkResponse(ops: Documented[], method: string, url: string, re
   // The path as sent: URL parsing would resolve `%2e%2e` segments the server never sees resolved.
   const path = url.replace(/^https?:\/\/[^/]+/, '').split(/[?#]/, 1)[0]!;
   const where = `${method.toUpperCase()} ${path} → ${res.status}`;
-  if (res.status === 204 || method === 'head' || method === 'options') return undefined;
+  // 204 and 304 carry no body by definition (304: the client's cached copy is still good).
+  if (res.status === 204 || res.status === 304 || method === 'head' || method === 'options') return undefined;
   const type = String(res.headers['content-type'] ?? '');
   const op = ops.find((o) => o.method === method && o.re.test(path));
   if (res.status >= 400) {
