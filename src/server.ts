@@ -57,8 +57,13 @@ function main(): void {
     logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
     // Only once the server is up, so a failed listen never leaves timers running.
     services.scheduler.start();
-    // Not awaited: channel checks run in the background (status `connecting` meanwhile).
-    void services.channels.start();
+    // Not awaited: channel checks run in the background (status `connecting` meanwhile);
+    // once they are done, a first health check makes /health meaningful without waiting
+    // for the schedule (it is skipped when the scheduler is disabled or the task paused).
+    void services.channels
+      .start()
+      .then(() => services.scheduler.fire('health-check'))
+      .catch((err: unknown) => logger.error({ err }, 'start-up checks failed'));
   });
   server.on('clientError', answerClientError);
   server.on('error', (err) => {
