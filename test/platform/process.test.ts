@@ -153,6 +153,23 @@ describe('serving and shutdown', () => {
     expect(await second.exited).toEqual({ code: 0, signal: null });
   }, 30_000);
 
+  it('runs a first health check at start-up, so /health reports real checks without waiting for the schedule', async () => {
+    const port = await freePort();
+    const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: path.join(tmp, 'health-start.db'), LOG_LEVEL: 'info' };
+    const run = start(env);
+    await waitFor(() => run.stdout().includes('CodeSpar API listening'), 'listening', run);
+    let body: { status: string; checks: Record<string, { status: string }> } | undefined;
+    for (let i = 0; i < 100 && body?.checks.agents.status !== 'ok'; i++) {
+      body = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as typeof body;
+      if (body?.checks.agents.status !== 'ok') await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(body).toMatchObject({ status: 'ok', checks: { database: { status: 'ok' }, channels: { status: 'ok' }, agents: { status: 'ok' } } });
+    const task = (await (await fetch(`http://127.0.0.1:${port}/api/scheduler/health-check`)).json()) as { runCount: number };
+    expect(task.runCount).toBe(1);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toEqual({ code: 0, signal: null });
+  }, 30_000);
+
   it('on SIGTERM refuses new connections but lets an in-flight request finish, then exits 0', async () => {
     const port = await freePort();
     const run = start({ PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: path.join(tmp, 'inflight.db'), LOG_LEVEL: 'info' });
