@@ -138,7 +138,8 @@ export function createServices(deps: AppDeps) {
     enabled: config.SCHEDULER_ENABLED,
     driver: nodeCronDriver(logger),
   });
-  for (const task of builtinTasks({ config, db, clock, logger, audit, health, ports: schedulerPorts })) scheduler.register(task);
+  const tasks = builtinTasks({ config, db, clock, logger, audit, health, ports: schedulerPorts, purgeConversations: () => memory.purgeConversations() });
+  for (const task of tasks) scheduler.register(task);
 
   const idempotency = createIdempotencyStore(db);
 

@@ -18,10 +18,12 @@ export interface BuiltinTaskDeps {
   audit: AuditService;
   health: HealthService;
   ports: SchedulerPorts;
+  /** Memory's conversation retention, run with the audit's. */
+  purgeConversations?: () => number;
 }
 
 /** The three tasks of §10, in the order GET /api/scheduler lists them. */
-export function builtinTasks({ config, db, clock, logger, audit, health, ports }: BuiltinTaskDeps): TaskDefinition[] {
+export function builtinTasks({ config, db, clock, logger, audit, health, ports, purgeConversations }: BuiltinTaskDeps): TaskDefinition[] {
   const ping = db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck();
   return [
     healthCheckTask({
@@ -39,6 +41,6 @@ export function builtinTasks({ config, db, clock, logger, audit, health, ports }
       github: ports.github,
       logger: logger.child({ task: 'build-status-report' }),
     }),
-    auditCleanupTask({ db, audit, retentionDays: config.AUDIT_RETENTION_DAYS }),
+    auditCleanupTask({ db, audit, retentionDays: config.AUDIT_RETENTION_DAYS, purgeConversations }),
   ];
 }

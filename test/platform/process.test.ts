@@ -159,9 +159,9 @@ describe('serving and shutdown', () => {
     const run = start(env);
     await waitFor(() => run.stdout().includes('CodeSpar API listening'), 'listening', run);
     let body: { status: string; checks: Record<string, { status: string }> } | undefined;
-    for (let i = 0; i < 100 && body?.checks.agents.status !== 'ok'; i++) {
+    for (let i = 0; i < 100 && body?.checks.agents?.status !== 'ok'; i++) {
       body = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as typeof body;
-      if (body?.checks.agents.status !== 'ok') await new Promise((r) => setTimeout(r, 50));
+      if (body?.checks.agents?.status !== 'ok') await new Promise((r) => setTimeout(r, 50));
     }
     expect(body).toMatchObject({ status: 'ok', checks: { database: { status: 'ok' }, channels: { status: 'ok' }, agents: { status: 'ok' } } });
     const task = (await (await fetch(`http://127.0.0.1:${port}/api/scheduler/health-check`)).json()) as { runCount: number };

@@ -86,3 +86,17 @@ describe('audit-cleanup', () => {
     expect(actions).toEqual(['scheduler_pause', 'audit_cleanup', 'scheduler_run']);
   });
 });
+
+describe('audit-cleanup and conversations', () => {
+  it('removes inbound messages older than the retention that GET /api/memory reports, and keeps newer ones', async () => {
+    const send = (text: string) => t.api().post('/api/channels/web/messages').send({ userId: 'u-1', text }).expect(201);
+    await send('old question');
+    t.deps.clock.advance(2 * DAY);
+    await send('fresh question');
+    const before = await t.api().get('/api/memory').expect(200);
+    expect(before.body.conversations).toMatchObject({ totalMessages: 2, retentionDays: 1 });
+    expect((await t.api().post('/api/scheduler/audit-cleanup/run').expect(200)).body).toMatchObject({ ok: true });
+    const after = await t.api().get('/api/memory').expect(200);
+    expect(after.body.conversations).toMatchObject({ totalMessages: 1, channels: { web: 1 } });
+  });
+});

@@ -7,14 +7,17 @@ export interface AuditCleanupDeps {
   db: Db;
   audit: Pick<AuditService, 'append' | 'purgeOlderThan'>;
   retentionDays: number;
+  /** Inbound conversations older than the retention go too (memory reports that retention). */
+  purgeConversations?: () => number;
 }
 
 /**
  * `audit-cleanup`: retention (§5). The purge and its `audit_cleanup` record commit
  * together; nothing removed, nothing recorded.
  */
-export function auditCleanupTask({ db, audit, retentionDays }: AuditCleanupDeps): TaskDefinition {
+export function auditCleanupTask({ db, audit, retentionDays, purgeConversations }: AuditCleanupDeps): TaskDefinition {
   const cleanup = db.transaction(() => {
+    purgeConversations?.();
     const result = audit.purgeOlderThan(retentionDays);
     if (result.removed > 0) {
       audit.append({
