@@ -99,17 +99,29 @@ export function createApp(deps: AppDeps): BuiltApp {
   });
   app.all(health, methodNotAllowed(['GET', 'HEAD']));
 
+  // One flat line per request, written by the root logger (quietResLogger): pino-http's
+  // per-request child loggers are the costliest part of logging, so only the one it always
+  // makes remains.
+  const line = (req: express.Request, res: express.Response, responseTime: number) => ({
+    requestId: res.locals.requestId as string,
+    method: req.method,
+    url: req.originalUrl,
+    statusCode: res.statusCode,
+    responseTime,
+  });
   app.use(
     pinoHttp({
       logger,
       genReqId: (_req, res) => (res as express.Response).locals.requestId as string,
-      customAttributeKeys: { reqId: 'requestId' },
-      quietReqLogger: true,
+      quietReqLogger: false,
+      quietResLogger: true,
       wrapSerializers: false,
-      serializers: {
-        req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
+      serializers: { req: (req: { method: string; url: string }) => ({ method: req.method, url: req.url }) },
+      customSuccessObject: (req, res, val: { responseTime: number }) => line(req as express.Request, res as express.Response, val.responseTime),
+      customErrorObject: (req, res, err, val: { responseTime: number }) => ({
+        ...line(req as express.Request, res as express.Response, val.responseTime),
+        err,
+      }),
     }),
   );
 
