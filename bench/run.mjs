@@ -58,6 +58,10 @@ function peakRssMb(pid) {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+// The server runs as it is deployed (npm start, Dockerfile): with a young generation capped at
+// 8 MB per semi-space, which keeps the resident set lower under load at no cost in CPU.
+const SERVER_ARGS = ['--max-semi-space-size=8', 'dist/server.js'];
+
 function startProcess(args, env) {
   return spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
@@ -137,7 +141,7 @@ async function main() {
     WEBHOOK_RATE_LIMIT_MAX: '0',
     GITHUB_WEBHOOK_SECRET: SECRET,
   };
-  let api = startProcess(['dist/server.js'], env);
+  let api = startProcess(SERVER_ARGS, env);
   const firstStartMs = await waitFor200(`http://127.0.0.1:${apiPort}/health`);
   const base = `http://127.0.0.1:${apiPort}`;
   const org = { 'x-org-id': BENCH_ORG };
@@ -200,7 +204,7 @@ async function main() {
   await stop(api);
 
   // Cold start on the now-larger database: process start to the first 200 on /health.
-  api = startProcess(['dist/server.js'], env);
+  api = startProcess(SERVER_ARGS, env);
   const coldStartMs = await waitFor200(`http://127.0.0.1:${apiPort}/health`);
   const startPeak = peakRssMb(api.pid);
   await stop(api);
