@@ -3,7 +3,7 @@ import type { OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
 import { cosine, fromBlob, toBlob, type Embedder } from './embedder.js';
 import { SEARCH_LIMIT_DEFAULT, type MemoryStats, type SearchQuery, type SearchResult } from './memory.schemas.js';
-import type { MemoryStore } from './memory.store.js';
+import type { MemoryStore, NewConversation } from './memory.store.js';
 
 export interface MemoryServiceDeps {
   store: MemoryStore;
@@ -25,15 +25,8 @@ export interface NewDocumentInput {
   text: string;
 }
 
-export interface ConversationInput {
-  orgId: string;
-  projectId: string | null;
-  channel: string;
-  userId: string;
-  username: string | null;
-  text: string;
-  receivedAt: string;
-}
+/** An inbound message as the channels domain hands it over (the store adds its id). */
+export type ConversationInput = Omit<NewConversation, 'id'>;
 
 const BYTES_PER_MB = 1024 * 1024;
 // Six decimals: one short document (~1 KB) must still move the figure.
