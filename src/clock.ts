@@ -22,3 +22,17 @@ export class ManualClock implements Clock {
 }
 
 export const isoNow = (clock: Clock): string => clock.now().toISOString();
+
+/**
+ * Runs `fn(now)` at most once per `intervalMs` of the injected clock (housekeeping such as
+ * pruning expired rows, piggybacked on requests instead of a timer).
+ */
+export function everyInterval(clock: Clock, intervalMs: number, fn: (now: Date) => void): () => void {
+  let last = Number.NEGATIVE_INFINITY;
+  return () => {
+    const now = clock.now();
+    if (now.getTime() - last < intervalMs) return;
+    last = now.getTime();
+    fn(now);
+  };
+}

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.js';
+import { shapedStatements } from '../db/shaped.js';
 import type { AgentStatus, AgentType, StatName } from './agents.schemas.js';
 
 export interface AgentRow {
@@ -89,26 +90,15 @@ export function createAgentsStore(db: Db) {
      VALUES (@id, @orgId, @projectId, @name, @type, @status, @autonomyLevel, @task, @startedAt, @lastActivity, @createdAt)`,
   );
   // rowid breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
-  // One statement per combination of filters (prepared on first use), so each can use the
-  // (org_id, created_at) index instead of scanning past `@x IS NULL OR …` terms.
-  const FILTERS: Array<[keyof AgentFilter, string]> = [
-    ['orgId', 'org_id = @orgId'],
-    ['type', 'type = @type'],
-    ['status', 'status = @status'],
-    ['projectId', 'project_id = @projectId'],
-  ];
-  const shaped = new Map<string, Statement<Record<string, string>, Row>>();
-  function listStatement(f: AgentFilter) {
-    const present = FILTERS.filter(([k]) => f[k] != null);
-    const key = present.map(([k]) => k).join(',');
-    let st = shaped.get(key);
-    if (!st) {
-      const where = present.length ? `WHERE ${present.map(([, sql]) => sql).join(' AND ')}` : '';
-      st = select<Record<string, string>>(`${where} ORDER BY created_at, rowid`);
-      shaped.set(key, st);
-    }
-    return { st, params: Object.fromEntries(present.map(([k]) => [k, f[k] as string])) };
-  }
+  const listFor = shapedStatements<AgentFilter, Statement<Record<string, unknown>, Row>>(
+    [
+      ['orgId', 'org_id = @orgId'],
+      ['type', 'type = @type'],
+      ['status', 'status = @status'],
+      ['projectId', 'project_id = @projectId'],
+    ],
+    (where) => select<Record<string, unknown>>(`${where} ORDER BY created_at, rowid`),
+  );
   const setStatus = db.prepare('UPDATE agents SET status = ?, last_activity = ? WHERE id = ?');
   const restart = db.prepare("UPDATE agents SET status = 'ACTIVE', started_at = ?, last_activity = ? WHERE id = ?");
   const setLevel = db.prepare('UPDATE agents SET autonomy_level = ?, last_activity = ? WHERE id = ?');
@@ -130,8 +120,8 @@ export function createAgentsStore(db: Db) {
     get: (id: string): AgentRow | undefined => one(byId.get(id)),
     insert: (a: AgentRow): void => void insert.run(a),
     list(f: AgentFilter): AgentRow[] {
-      const { st, params } = listStatement(f);
-      return st.all(params).map(toAgent);
+      const { statements, params } = listFor(f);
+      return statements.all(params).map(toAgent);
     },
     setStatus: (id: string, status: AgentStatus, at: string): void => void setStatus.run(status, at, id),
     restart: (id: string, at: string): void => void restart.run(at, at, id),

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.js';
+import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import type { Risk } from './audit.risk.js';
 
@@ -119,35 +120,23 @@ export function createAuditStore(db: Db) {
   const setAnchor = db.prepare('UPDATE audit_chains SET anchor_hash = ?, anchor_seq = ? WHERE org_id = ?');
   const gate = db.prepare('UPDATE audit_retention_gate SET open = ? WHERE id = 1');
 
-  // Filtered queries differ only by which filters are present: one prepared statement per shape.
-  const shaped = new Map<string, { count: Statement; page: Statement }>();
-  const FILTERS: Array<[keyof AuditFilter, string]> = [
-    ['orgId', 'org_id = @orgId'],
-    ['risk', 'risk = @risk'],
-    ['action', 'action = @action'],
-    ['actorType', 'actor_type = @actorType'],
-    ['actorId', 'actor_id = @actorId'],
-    ['projectId', 'project_id = @projectId'],
-    ['since', 'timestamp >= @since'],
-    ['until', 'timestamp <= @until'],
-  ];
-  function statementsFor(f: AuditFilter, order: 'asc' | 'desc') {
-    const present = FILTERS.filter(([k]) => f[k] !== undefined && f[k] !== null);
-    const key = present.map(([k]) => k).join(',') + `|${order}`;
-    let s = shaped.get(key);
-    if (!s) {
-      const where = present.length ? `WHERE ${present.map(([, sql]) => sql).join(' AND ')}` : '';
+  const shapeFor = shapedStatements<AuditFilter, { count: Statement; page: Statement }>(
+    [
+      ['orgId', 'org_id = @orgId'],
+      ['risk', 'risk = @risk'],
+      ['action', 'action = @action'],
+      ['actorType', 'actor_type = @actorType'],
+      ['actorId', 'actor_id = @actorId'],
+      ['projectId', 'project_id = @projectId'],
+      ['since', 'timestamp >= @since'],
+      ['until', 'timestamp <= @until'],
+    ],
+    (where, f, order) => ({
+      count: db.prepare(`SELECT COUNT(*) FROM audit_entries ${where}`).pluck(),
       // Within one org chain_seq is append order; across orgs the global seq is.
-      const orderBy = f.orgId ? `chain_seq ${order}` : `seq ${order}`;
-      s = {
-        count: db.prepare(`SELECT COUNT(*) FROM audit_entries ${where}`).pluck(),
-        page: db.prepare(`SELECT ${COLUMNS} FROM audit_entries ${where} ORDER BY ${orderBy} LIMIT @limit OFFSET @offset`).raw(true),
-      };
-      shaped.set(key, s);
-    }
-    return s;
-  }
-  const bindings = (f: AuditFilter) => Object.fromEntries(Object.entries(f).filter(([, v]) => v !== undefined && v !== null));
+      page: db.prepare(`SELECT ${COLUMNS} FROM audit_entries ${where} ORDER BY ${f.orgId ? 'chain_seq' : 'seq'} ${order} LIMIT @limit OFFSET @offset`).raw(true),
+    }),
+  );
 
   return {
     chain(orgId: string): ChainState | undefined {
@@ -176,10 +165,12 @@ export function createAuditStore(db: Db) {
       return (rows as EntryRow[]).map(toEntry);
     },
     count(f: AuditFilter): number {
-      return statementsFor(f, 'desc').count.get(bindings(f)) as number;
+      const { statements, params } = shapeFor(f, 'desc');
+      return statements.count.get(params) as number;
     },
     page(f: AuditFilter, offset: number, limit: number, order: 'asc' | 'desc'): AuditEntry[] {
-      return (statementsFor(f, order).page.all({ ...bindings(f), offset, limit }) as EntryRow[]).map(toEntry);
+      const { statements, params } = shapeFor(f, order);
+      return (statements.page.all({ ...params, offset, limit }) as EntryRow[]).map(toEntry);
     },
     /** Chain position of the org's oldest entry at or after `cutoff`, if any. */
     firstKeptSeq(orgId: string, cutoff: string): number | null {

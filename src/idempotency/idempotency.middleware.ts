@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
-import type { Clock } from '../clock.js';
+import { everyInterval, type Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { AppError } from '../http/errors.js';
 import { getScope } from '../http/org-scope.js';
@@ -27,7 +27,7 @@ const keepable = (status: number) => status !== 429 && status < 500;
  * repeat while the first still runs is 409.
  */
 export function idempotency({ db, store, clock }: { db: Db; store: IdempotencyStore; clock: Clock }): RequestHandler {
-  let lastPrune = 0;
+  const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => store.pruneExpired(now.toISOString()));
   const claimTx = db.transaction((scope: string, key: string, print: string) => {
     const now = clock.now();
     const kept = store.get(scope, key);
@@ -44,11 +44,7 @@ export function idempotency({ db, store, clock }: { db: Db; store: IdempotencySt
     if (typeof key !== 'string' || !KEY_PATTERN.test(key) || key.trim() === '') {
       return next(new AppError(400, 'VALIDATION_ERROR', 'Idempotency-Key must be 1-255 printable characters'));
     }
-    const nowMs = clock.now().getTime();
-    if (nowMs - lastPrune > PRUNE_EVERY_MS) {
-      lastPrune = nowMs;
-      store.pruneExpired(new Date(nowMs).toISOString());
-    }
+    pruneIfDue();
     const scope = getScope(res).orgId ?? '*';
     const print = fingerprint(req, res);
     const kept = claimTx(scope, key, print);

@@ -1,4 +1,4 @@
-import type { Clock } from '../clock.js';
+import { everyInterval, type Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { badRequest } from '../http/errors.js';
 import type { AuditService } from '../audit/audit.service.js';
@@ -46,14 +46,9 @@ export interface WebhooksServiceDeps {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function createWebhooksService({ db, store, audit, agents, projects, memory, clock }: WebhooksServiceDeps) {
-  let lastPrune = 0;
-
-  function pruneIfDue(): void {
-    const now = clock.now().getTime();
-    if (now - lastPrune < PRUNE_EVERY_MS) return;
-    lastPrune = now;
-    store.pruneBefore(new Date(now - DELIVERY_TTL_MS).toISOString());
-  }
+  const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => {
+    store.pruneBefore(new Date(now.getTime() - DELIVERY_TTL_MS).toISOString());
+  });
 
   /** The project agent's work for one project; every write joins the delivery's transaction. */
   function actFor(p: ProjectRow, ci: CIEvent, facts: CIFacts, deliveryId: string | null): ProjectOutcome {
