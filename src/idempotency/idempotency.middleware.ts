@@ -17,9 +17,6 @@ function fingerprint(req: Request, res: Response): string {
   return createHash('sha256').update(`${req.method} ${path}\n`).update(rawBodyOf(res)).digest('hex');
 }
 
-/** Answers worth keeping: not rate limits or server failures, which a retry should run again. */
-const keepable = (status: number) => status !== 429 && status < 500;
-
 /**
  * Stripe-style idempotency keys on POST and DELETE (§12). The first request claims the key
  * and runs; its answer is kept for 24 h per org scope and key. A repeat gets the kept
@@ -67,8 +64,10 @@ export function idempotency({ db, store, clock }: { db: Db; store: IdempotencySt
     const settle = (status: number, body: string) => {
       if (settled) return;
       settled = true;
-      if (keepable(status)) store.complete(scope, key, status, body);
-      else store.release(scope, key);
+      // §12: the first request's status and body are kept, whatever they are (a 5xx too, as
+      // Stripe does); a client that wants another attempt uses a new key. 429s never get
+      // here: the limiter answers before a key is claimed.
+      store.complete(scope, key, status, body);
     };
     const json = res.json.bind(res);
     res.json = (b: unknown) => {

@@ -179,17 +179,19 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
     expect(again.body).toEqual(first.body);
   });
 
-  it('does not keep a 5xx answer: the retry runs again', async () => {
+  it('keeps a 5xx answer like any other: the repeat is replayed and GitHub is not called again', async () => {
     stub = await startStub((_req, res) => sendJson(res, 500, { message: 'boom' }));
     t = makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: stub.url } });
     const send = () => t.api().post('/api/projects').set('Idempotency-Key', 'k').send({ repo: 'acme/api' });
-    expect((await send().expect(502)).body.code).toBe('GITHUB_UNAVAILABLE');
-    expect(keyRows()).toBe(0);
+    const first = await send().expect(502);
+    expect(first.body.code).toBe('GITHUB_UNAVAILABLE');
+    expect(keyRows()).toBe(1);
 
     stub.handle((_req, res) => sendJson(res, 200, { full_name: 'acme/api', default_branch: 'main' }));
-    const retried = await send().expect(201);
-    expect(retried.headers['idempotent-replayed']).toBeUndefined();
-    expect(stub.requests).toHaveLength(2);
+    const again = await send().expect(502);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body).toEqual(first.body);
+    expect(stub.requests).toHaveLength(1);
   });
 
   it('does not keep a 429 answer: the limiter answers before any key is claimed', async () => {
