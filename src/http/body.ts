@@ -41,6 +41,10 @@ export function jsonBody(limit: string): RequestHandler {
     if (!isJsonRequest(req)) {
       return next(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     }
+    // §2: "a charset parameter is fine". JSON is UTF-8 by definition (RFC 8259), so the body
+    // is read as UTF-8 whatever the parameter says, rather than refused by the parser for
+    // spellings such as `utf8` or `iso-8859-1`.
+    req.headers['content-type'] = 'application/json';
     parse(req, res, next);
   };
 }

@@ -166,6 +166,17 @@ describe('JSON bodies', () => {
       .expect(201);
   });
 
+  it.each(['utf8', 'UTF-8', 'iso-8859-1'])('accepts any charset parameter (charset=%s) and reads the body as UTF-8 JSON', async (charset) => {
+    open();
+    const res = await t
+      .api()
+      .post('/api/orgs')
+      .set('Content-Type', `application/json; charset=${charset}`)
+      .send(JSON.stringify({ name: `Caf\u00e9 ${charset}` }))
+      .expect(201);
+    expect(res.body.name).toBe(`Caf\u00e9 ${charset}`);
+  });
+
   it('needs no content type for a POST without a body (no 415)', async () => {
     open();
     const res = await t.api().post('/api/orgs');
