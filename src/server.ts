@@ -6,7 +6,7 @@ import { migrate } from './db/migrate.js';
 import { createApp } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { systemClock } from './clock.js';
-import { answerClientError } from './http/client-error.js';
+import { createHttpServer } from './http/http-server.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -53,7 +53,8 @@ function main(): void {
   }
   const { app, services } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
   services.idempotency.abandonInProgress();
-  const server = app.listen(config.PORT, config.HOST, () => {
+  const server = createHttpServer(app);
+  server.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
     // Only once the server is up, so a failed listen never leaves timers running.
     services.scheduler.start();
@@ -65,7 +66,6 @@ function main(): void {
       .then(() => services.scheduler.fire('health-check'))
       .catch((err: unknown) => logger.error({ err }, 'start-up checks failed'));
   });
-  server.on('clientError', answerClientError);
   server.on('error', (err) => {
     logger.fatal({ err }, 'server failed to start');
     logger.flush(() => process.exit(1));

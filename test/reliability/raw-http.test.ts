@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { checkResponse, documentedOperations } from '../helpers/contract.js';
-import { answerClientError } from '../../src/http/client-error.js';
+import { createHttpServer } from '../../src/http/http-server.js';
 import { dbSnapshot } from './support.js';
 
 /**
  * What Node's HTTP client refuses to send — CR, LF and NUL inside header values (header
  * injection), oversized headers, request smuggling — sent over a raw socket to the app
- * listening the way server.ts listens (with its clientError handler).
+ * listening the way server.ts listens (createHttpServer, with its clientError handler).
  */
 
 let t: TestApp;
@@ -21,8 +21,7 @@ let runs = 0;
 
 beforeAll(async () => {
   t = makeTestApp();
-  server = http.createServer(t.app);
-  server.on('clientError', answerClientError);
+  server = createHttpServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
 });
