@@ -2,7 +2,7 @@ import type { Db } from '../db/open.js';
 import { orderedId } from '../ids.js';
 import type { Clock } from '../clock.js';
 import type { OrgScope } from '../http/org-scope.js';
-import { canonicalMetadata, chainHash, GENESIS_HASH, HASH_PREFIX, stripPrefix } from './audit.hash.js';
+import { canonicalMetadata, chainHash, chainHashOfBody, GENESIS_HASH, HASH_PREFIX, stripPrefix } from './audit.hash.js';
 import { riskOf } from './audit.risk.js';
 import type { ActorType, AuditEntry, AuditQuery, OrgVerification } from './audit.schemas.js';
 import type { AuditFilter, AuditStore } from './audit.store.js';
@@ -126,18 +126,24 @@ export function createAuditService({ db, store, clock, orgIds }: AuditServiceDep
     const chain = store.chain(orgId);
     let previous = chain ? stripPrefix(chain.anchorHash) : GENESIS_HASH;
     let checked = 0;
-    let brokenAt: string | null = null;
-    for (const [id, timestamp, actorType, actorId, action, result, metadataJson, hash] of store.verifyRows(orgId)) {
-      checked++;
-      if (brokenAt !== null) continue;
-      const expected = chainHash(previous, { timestamp, actorType, actorId, action, result, metadataJson });
-      if (HASH_PREFIX + expected !== hash) brokenAt = id;
-      previous = stripPrefix(hash);
+    let brokenSeq: number | null = null;
+    for (const rows of store.verifyRows(orgId)) {
+      checked += rows.length;
+      if (brokenSeq !== null) continue;
+      for (const [chainSeq, body, hash] of rows) {
+        if (hash !== HASH_PREFIX + chainHashOfBody(previous, body)) {
+          brokenSeq = chainSeq;
+          break;
+        }
+        previous = stripPrefix(hash);
+      }
     }
+    const broken = brokenSeq !== null;
+    const brokenAt = broken ? (store.idAt(orgId, brokenSeq!) ?? null) : null;
     // A chain whose newest entries were removed underneath us no longer ends at its head.
-    const truncated = brokenAt === null && chain !== undefined && checked > 0 && stripPrefix(chain.headHash) !== previous;
+    const truncated = !broken && chain !== undefined && checked > 0 && stripPrefix(chain.headHash) !== previous;
     const emptied = chain !== undefined && checked === 0 && chain.headSeq !== chain.anchorSeq;
-    return { orgId, valid: brokenAt === null && !truncated && !emptied, checked, brokenAt };
+    return { orgId, valid: !broken && !truncated && !emptied, checked, brokenAt };
   }
 
   return {

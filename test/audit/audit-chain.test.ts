@@ -89,6 +89,19 @@ describe('GET /api/audit/verify', () => {
     expect(res.body).toMatchObject({ valid: false, brokenAt: victim.id });
   });
 
+  // The server reads the chain in batches of 2,000 entries: breaks on either side of a batch
+  // boundary, and past the first batch, are found and the count still covers every entry.
+  it.each([1999, 2000, 4321])('finds a break at entry #%i of 4,500 read in batches', async (index) => {
+    t = makeTestApp();
+    appendMany(t, 'default', 4500);
+    const ok = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
+    expect(ok.body).toEqual({ valid: true, checked: 4500, brokenAt: null });
+    const victim = t.deps.db.prepare("SELECT id FROM audit_entries WHERE org_id = 'default' ORDER BY chain_seq LIMIT 1 OFFSET ?").pluck().get(index) as string;
+    tamper('UPDATE audit_entries SET result = ? WHERE id = ?', 'tampered', victim);
+    const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
+    expect(res.body).toEqual({ valid: false, checked: 4500, brokenAt: victim });
+  });
+
   it('detects a removed middle entry at the entry after it', async () => {
     t = makeTestApp();
     appendMany(t, 'default', 10);

@@ -48,7 +48,7 @@ describe('appRequestClasses', () => {
     expect(req).toBeInstanceOf(http.IncomingMessage);
     expect(res).toBeInstanceOf(http.ServerResponse);
     // Express's own methods and getters are there before Express sees the request.
-    expect(typeof res.json).toBe('function');
+    expect(typeof (res as unknown as { json: unknown }).json).toBe('function');
     expect(typeof (req as unknown as { get: unknown }).get).toBe('function');
     socket.destroy();
   });
