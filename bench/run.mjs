@@ -1,7 +1,7 @@
 // `npm run bench`: seeds a fresh database, starts the real server (node dist/server.js) and a
-// bare Express 5 reference, loads both with autocannon, prints a table and writes
-// bench/results.json. Flags: --duration S (default 10), --warmup S (2), --connections N (50),
-// --entries N (1000000).
+// bare Express 5 reference (plus, for information, the same bare app on the request classes
+// server.ts uses), loads them with autocannon, prints a table and writes bench/results.json.
+// Flags: --duration S (default 10), --warmup S (2), --connections N (50), --entries N (1000000).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -130,6 +130,10 @@ async function main() {
   const refPort = await freePort();
   const ref = startProcess([path.join(here, 'reference-server.mjs')], { PORT: String(refPort) });
   await waitFor200(`http://127.0.0.1:${refPort}/`);
+  // Informational: the same bare app on the request classes server.ts uses (see README).
+  const sameClassesPort = await freePort();
+  const sameClasses = startProcess([path.join(here, 'reference-server.mjs')], { PORT: String(sameClassesPort), REQUEST_CLASSES: '1' });
+  await waitFor200(`http://127.0.0.1:${sameClassesPort}/`);
 
   const apiPort = await freePort();
   const env = {
@@ -148,6 +152,8 @@ async function main() {
   const rows = [];
 
   rows.push(await runCase('bare Express GET / (reference)', { url: `http://127.0.0.1:${refPort}/` }));
+  const sameClassesRow = await runCase('bare Express GET /, our request classes (info)', { url: `http://127.0.0.1:${sameClassesPort}/` });
+  await stop(sameClasses);
   rows.push(await runCase('GET /health', { url: `${base}/health` }));
   rows.push(await runCase('GET /api/agents (100 agents)', { url: `${base}/api/agents`, headers: org }));
   rows.push(await runCase('GET /api/agents/:id', { url: `${base}/api/agents/${seeded.agentId}`, headers: org }));
@@ -211,7 +217,12 @@ async function main() {
   await stop(ref);
 
   const refRps = rows[0].reqPerSec;
-  for (const r of rows) r.ratio = Math.round((r.reqPerSec / refRps) * 100) / 100;
+  const round2 = (x) => Math.round(x * 100) / 100;
+  for (const r of rows) {
+    r.ratio = round2(r.reqPerSec / refRps);
+    r.ratioToSameClasses = round2(r.reqPerSec / sameClassesRow.reqPerSec);
+  }
+  sameClassesRow.ratio = round2(sameClassesRow.reqPerSec / refRps);
   const results = {
     at: new Date().toISOString(),
     node: process.version,
@@ -221,6 +232,8 @@ async function main() {
     auditEntries: ENTRIES,
     auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10,
     cases: rows,
+    // Not a target: the bare app served like ours, to show what our own code costs.
+    sameClassesReference: sameClassesRow,
     verify: { ms: verifyTimes, checked: verified.checked, valid: verified.valid },
     webhookCheck,
     peakRssMb: Math.max(peakRss, startPeak),
@@ -235,10 +248,13 @@ async function main() {
 function printTable(r) {
   const pad = (s, n) => String(s).padEnd(n);
   const lpad = (s, n) => String(s).padStart(n);
-  console.log(`\n${pad('case', 44)}${lpad('req/s', 9)}${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('errors', 8)}${lpad('non2xx', 8)}${lpad('× ref', 7)}`);
-  for (const c of r.cases) {
-    console.log(`${pad(c.name, 44)}${lpad(c.reqPerSec, 9)}${lpad(c.p50, 8)}${lpad(c.p99, 8)}${lpad(c.errors, 8)}${lpad(c.non2xx, 8)}${lpad(c.ratio.toFixed(2), 7)}`);
-  }
+  console.log(`\n${pad('case', 48)}${lpad('req/s', 9)}${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('errors', 8)}${lpad('non2xx', 8)}${lpad('× ref', 7)}${lpad('× info', 8)}`);
+  const row = (c) =>
+    console.log(`${pad(c.name, 48)}${lpad(c.reqPerSec, 9)}${lpad(c.p50, 8)}${lpad(c.p99, 8)}${lpad(c.errors, 8)}${lpad(c.non2xx, 8)}${lpad(c.ratio.toFixed(2), 7)}${lpad(c.ratioToSameClasses?.toFixed(2) ?? '', 8)}`);
+  row(r.cases[0]);
+  row(r.sameClassesReference);
+  for (const c of r.cases.slice(1)) row(c);
+  console.log('× ref: to the bare Express reference (the targets); × info: to the same bare app on our request classes');
   console.log(`\naudit seed: ${r.auditEntries} entries in ${r.auditSeedSeconds} s`);
   console.log(`verify: ${r.verify.ms.join(' / ')} ms over ${r.verify.checked} entries (valid: ${r.verify.valid})`);
   console.log(`webhooks: ${JSON.stringify(r.webhookCheck)}`);
