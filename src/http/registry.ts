@@ -112,12 +112,13 @@ const CACHE_MAX = 512;
 
 interface CachedAnswer {
   stamp: string;
-  text: string;
+  /** The UTF-8 bytes, encoded once: res.send() of a Buffer neither re-encodes nor re-parses the type. */
+  body: Buffer;
   etag: string;
 }
 
 function sendCached(res: Response, status: number, answer: CachedAnswer): void {
-  res.status(status).set('ETag', answer.etag).type('application/json; charset=utf-8').send(answer.text);
+  res.status(status).set('ETag', answer.etag).set('Content-Type', 'application/json; charset=utf-8').send(answer.body);
 }
 
 function cached(def: RouteDef, cache: ReadCache | undefined) {
@@ -131,8 +132,9 @@ function cached(def: RouteDef, cache: ReadCache | undefined) {
     set(key: string, stamp: string, text: string): CachedAnswer {
       if (entries.size >= CACHE_MAX) entries.clear();
       // Computed once per answer rather than by Express on every send.
-      const etag = `W/"${Buffer.byteLength(text).toString(16)}-${hash('sha1', text, 'base64').slice(0, 27)}"`;
-      const answer = { stamp, text, etag };
+      const body = Buffer.from(text, 'utf8');
+      const etag = `W/"${body.length.toString(16)}-${hash('sha1', body, 'base64').slice(0, 27)}"`;
+      const answer = { stamp, body, etag };
       entries.set(key, answer);
       return answer;
     },
