@@ -2,6 +2,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import { chromium, type Browser } from 'playwright-core';
+import { createHttpServer } from '../../src/http/http-server.js';
+
+const isExpress = (h: Express | http.RequestListener): h is Express => typeof (h as Express).use === 'function' && 'request' in h;
 
 /** Debian's `chromium` package; CHROMIUM_PATH lets a developer point at another build. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -39,10 +42,15 @@ export interface Listening {
   close: () => Promise<void>;
 }
 
-/** Serves a request handler on 127.0.0.1 on a free port, recording what reaches it. */
+/**
+ * Serves a request handler on 127.0.0.1 on a free port, recording what reaches it. An
+ * Express app is served the way server.ts serves it (createHttpServer).
+ */
 export async function listen(handler: Express | http.RequestListener): Promise<Listening> {
   const seen: SeenRequest[] = [];
-  const server = http.createServer((req, res) => {
+  const server = isExpress(handler) ? createHttpServer(handler) : http.createServer(handler);
+  // Runs before the handler: the recorder sees every request first.
+  server.prependListener('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
     const entry: SeenRequest = {
       method: req.method ?? '',
       url: req.url ?? '',
@@ -53,7 +61,6 @@ export async function listen(handler: Express | http.RequestListener): Promise<L
     res.on('finish', () => {
       entry.status = res.statusCode;
     });
-    (handler as http.RequestListener)(req, res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
