@@ -2,9 +2,10 @@ import type { Db } from '../db/open.js';
 import { orderedId } from '../ids.js';
 import type { Clock } from '../clock.js';
 import type { OrgScope } from '../http/org-scope.js';
-import { canonicalMetadata, chainHash, chainHashOfBody, GENESIS_HASH, HASH_PREFIX, stripPrefix } from './audit.hash.js';
+import { canonicalMetadata, chainHash, GENESIS_HASH, HASH_PREFIX, stripPrefix } from './audit.hash.js';
+import { createVerifier } from './audit.verify.js';
 import { riskOf } from './audit.risk.js';
-import type { ActorType, AuditEntry, AuditQuery, OrgVerification } from './audit.schemas.js';
+import type { ActorType, AuditEntry, AuditQuery } from './audit.schemas.js';
 import type { AuditFilter, AuditStore } from './audit.store.js';
 
 export interface AppendInput {
@@ -122,44 +123,13 @@ export function createAuditService({ db, store, clock, orgIds }: AuditServiceDep
     };
   }
 
-  function verifyOrg(orgId: string): OrgVerification {
-    const chain = store.chain(orgId);
-    let previous = chain ? stripPrefix(chain.anchorHash) : GENESIS_HASH;
-    let checked = 0;
-    let brokenSeq: number | null = null;
-    for (const rows of store.verifyRows(orgId)) {
-      checked += rows.length;
-      if (brokenSeq !== null) continue;
-      for (const [chainSeq, body, hash] of rows) {
-        if (hash !== HASH_PREFIX + chainHashOfBody(previous, body)) {
-          brokenSeq = chainSeq;
-          break;
-        }
-        previous = stripPrefix(hash);
-      }
-    }
-    const broken = brokenSeq !== null;
-    const brokenAt = broken ? (store.idAt(orgId, brokenSeq!) ?? null) : null;
-    // A chain whose newest entries were removed underneath us no longer ends at its head.
-    const truncated = !broken && chain !== undefined && checked > 0 && stripPrefix(chain.headHash) !== previous;
-    const emptied = chain !== undefined && checked === 0 && chain.headSeq !== chain.anchorSeq;
-    return { orgId, valid: !broken && !truncated && !emptied, checked, brokenAt };
-  }
-
   return {
     // Inside a caller's transaction the append is part of it (no savepoint of its own:
     // a failure rolls the caller's whole change back); alone, it is its own transaction.
     append: (input: AppendInput): AuditEntry => (db.inTransaction ? appendOnce(input) : appendTx(input)),
     query,
-    verify(scope: OrgScope) {
-      if (scope.orgId) {
-        const { valid, checked, brokenAt } = verifyOrg(scope.orgId);
-        return { valid, checked, brokenAt };
-      }
-      const ids = new Set([...orgIds(), ...store.chains().map((c) => c.orgId)]);
-      const orgs = [...ids].sort().map(verifyOrg);
-      return { valid: orgs.every((o) => o.valid), checked: orgs.reduce((n, o) => n + o.checked, 0), orgs };
-    },
+    /** §5 verification of the scope's chains; see createVerifier (it does not stop the server). */
+    verify: createVerifier({ db, orgIds }),
     /** Removes entries older than `retentionDays`, keeping each chain verifiable. */
     purgeOlderThan: db.transaction((retentionDays: number): RetentionResult => {
       const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();

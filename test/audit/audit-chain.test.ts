@@ -1,6 +1,10 @@
-import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { createHash, randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
+import { openTestDb } from '../helpers/deps.js';
 import { allEntries, appendMany, type AuditEntryBody as Entry } from '../helpers/audit.js';
 
 /** §5's formula and nothing else: what a client would write against the documented API. */
@@ -17,6 +21,8 @@ function verifyChain(entries: Entry[]): { valid: boolean; checked: number; broke
 
 let t: TestApp;
 afterEach(() => t?.close());
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-verify-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('hash chain, client-side verification', () => {
   it('verifies an org of hundreds of entries from the documented formula alone', async () => {
@@ -56,14 +62,21 @@ describe('hash chain, client-side verification', () => {
   });
 });
 
-describe('GET /api/audit/verify', () => {
+// Over a file the server verifies through a read-only connection of its own, on a snapshot,
+// between event-loop turns; in memory, synchronously on the main connection. Same answers.
+describe.each([
+  ['in memory', false],
+  ['in a file', true],
+])('GET /api/audit/verify, database %s', (_kind, onFile) => {
+  const newApp = (): TestApp => (onFile ? makeTestApp({ db: openTestDb(path.join(tmp, `${randomUUID()}.db`)) }) : makeTestApp());
+
   function tamper(sql: string, ...args: unknown[]): void {
     t.deps.db.exec('DROP TRIGGER audit_no_update');
     t.deps.db.prepare(sql).run(...args);
   }
 
   it('answers invalid with brokenAt when a middle row was altered underneath it', async () => {
-    t = makeTestApp();
+    t = newApp();
     appendMany(t, 'default', 120);
     const entries = await allEntries(t, 'default');
     const victim = entries[57]!;
@@ -81,7 +94,7 @@ describe('GET /api/audit/verify', () => {
     ['result', "'failed'"],
     ['hash', "'sha256:' || printf('%064d', 0)"],
   ])('detects an altered %s', async (column, value) => {
-    t = makeTestApp();
+    t = newApp();
     appendMany(t, 'default', 10);
     const victim = (await allEntries(t, 'default'))[4]!;
     tamper(`UPDATE audit_entries SET ${column} = ${value} WHERE id = ?`, victim.id);
@@ -92,7 +105,7 @@ describe('GET /api/audit/verify', () => {
   // The server reads the chain in batches of 2,000 entries: breaks on either side of a batch
   // boundary, and past the first batch, are found and the count still covers every entry.
   it.each([1999, 2000, 4321])('finds a break at entry #%i of 4,500 read in batches', async (index) => {
-    t = makeTestApp();
+    t = newApp();
     appendMany(t, 'default', 4500);
     const ok = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
     expect(ok.body).toEqual({ valid: true, checked: 4500, brokenAt: null });
@@ -103,7 +116,7 @@ describe('GET /api/audit/verify', () => {
   });
 
   it('detects a removed middle entry at the entry after it', async () => {
-    t = makeTestApp();
+    t = newApp();
     appendMany(t, 'default', 10);
     const entries = await allEntries(t, 'default');
     t.deps.db.exec('DROP TRIGGER audit_no_delete');
@@ -113,7 +126,7 @@ describe('GET /api/audit/verify', () => {
   });
 
   it('answers invalid when the newest entries were removed, though every remaining hash matches', async () => {
-    t = makeTestApp();
+    t = newApp();
     appendMany(t, 'default', 6);
     t.deps.db.exec('DROP TRIGGER audit_no_delete');
     t.deps.db.prepare('DELETE FROM audit_entries WHERE chain_seq > 4').run();
@@ -122,7 +135,7 @@ describe('GET /api/audit/verify', () => {
   });
 
   it('without the header answers every org, checked being the sum', async () => {
-    t = makeTestApp();
+    t = newApp();
     await t.api().post('/api/orgs').send({ name: 'Alpha' }).expect(201);
     await t.api().post('/api/orgs').send({ name: 'Beta' }).expect(201);
     appendMany(t, 'org-alpha', 4);
@@ -149,7 +162,7 @@ describe('GET /api/audit/verify', () => {
   });
 
   it('answers valid with nothing checked for an empty trail', async () => {
-    t = makeTestApp();
+    t = newApp();
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 0, brokenAt: null });
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toEqual({
       valid: true,
@@ -180,5 +193,48 @@ describe('append-only storage', () => {
       expect([404, 405]).toContain((await t.api()[method]('/api/audit')).status);
     }
     expect((await t.api().get('/api/audit').expect(200)).body.total).toBe(1);
+  });
+});
+
+describe('GET /api/audit/verify over a file, while the server goes on', () => {
+  const fileApp = (): TestApp => makeTestApp({ db: openTestDb(path.join(tmp, `${randomUUID()}.db`)) });
+
+  it('reads one snapshot: entries appended while it runs are neither counted nor mistaken for a broken chain', async () => {
+    t = fileApp();
+    appendMany(t, 'default', 4500);
+    const running = t.services.audit.verify({ orgId: 'default' });
+    // The first batch has been read (the snapshot is taken); these commit before the rest is.
+    appendMany(t, 'default', 700);
+    expect(await running).toEqual({ valid: true, checked: 4500, brokenAt: null });
+    expect(await t.services.audit.verify({ orgId: 'default' })).toEqual({ valid: true, checked: 5200, brokenAt: null });
+  });
+
+  it('gives the event loop back between batches, unlike the in-memory path', async () => {
+    const order = async (app: TestApp): Promise<string[]> => {
+      appendMany(app, 'default', 4500);
+      const seen: string[] = [];
+      const running = app.services.audit.verify({ orgId: 'default' }).then(() => seen.push('verified'));
+      setImmediate(() => seen.push('other work'));
+      await running;
+      await new Promise((resolve) => setImmediate(resolve));
+      return seen;
+    };
+    t = fileApp();
+    expect(await order(t)).toEqual(['other work', 'verified']);
+    t.close();
+    t = makeTestApp();
+    expect(await order(t)).toEqual(['verified', 'other work']);
+  });
+
+  it('sees every write its caller made before asking, though another verification is still running', async () => {
+    t = fileApp();
+    appendMany(t, 'default', 4500);
+    const first = t.services.audit.verify({ orgId: 'default' });
+    appendMany(t, 'default', 3);
+    const second = t.services.audit.verify({ orgId: 'default' });
+    const third = t.api().get('/api/audit/verify').set(inOrg('default'));
+    expect(await first).toMatchObject({ valid: true, checked: 4500 });
+    expect(await second).toMatchObject({ valid: true, checked: 4503 });
+    expect((await third.expect(200)).body).toEqual({ valid: true, checked: 4503, brokenAt: null });
   });
 });
