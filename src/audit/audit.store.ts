@@ -3,6 +3,7 @@ import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import type { Risk } from './audit.risk.js';
+import { HASHED_BODY_SQL } from './audit.hash.js';
 
 export interface ChainState {
   headHash: string;
@@ -69,6 +70,8 @@ const toEntry = (r: EntryRow): AuditEntry => ({
   projectId: r[10],
 });
 
+/** What verification reads of an entry (raw rows, no objects): its chain position, hashed body and stored hash. */
+export type VerifyRow = [chainSeq: number, hashedBody: string, hash: string];
 
 export function createAuditStore(db: Db) {
   const getChain = db.prepare<[string], { head_hash: string; head_seq: number; anchor_hash: string; anchor_seq: number }>(
@@ -95,6 +98,12 @@ export function createAuditStore(db: Db) {
   const chains = db.prepare<[], { org_id: string; head_seq: number; anchor_seq: number }>(
     'SELECT org_id, head_seq, anchor_seq FROM audit_chains ORDER BY org_id',
   );
+  const verifyRows = db
+    .prepare<[string, number, number]>(
+      `SELECT chain_seq, ${HASHED_BODY_SQL}, hash FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?`,
+    )
+    .raw(true);
+  const idAt = db.prepare<[string, number], string>('SELECT id FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
   const byChainRangeDesc = db
     .prepare<[string, number, number, number]>(
       `SELECT ${COLUMNS} FROM audit_entries WHERE org_id = ? AND chain_seq <= ? AND chain_seq > ? ORDER BY chain_seq DESC LIMIT ?`,
@@ -146,6 +155,9 @@ export function createAuditStore(db: Db) {
     chains(): Array<{ orgId: string; count: number }> {
       return chains.all().map((r) => ({ orgId: r.org_id, count: r.head_seq - r.anchor_seq }));
     },
+    /** One org's entries after `afterSeq` in chain order (all(): about twice as fast as iterate() per row). */
+    verifyBatch: (orgId: string, afterSeq: number, limit: number): VerifyRow[] => verifyRows.all(orgId, afterSeq, limit) as VerifyRow[],
+    idAt: (orgId: string, chainSeq: number): string | undefined => idAt.get(orgId, chainSeq),
     /** Unfiltered page of one org by chain position: O(limit) however deep. */
     chainPage(orgId: string, c: ChainState, offset: number, limit: number, order: 'asc' | 'desc'): AuditEntry[] {
       const rows =
