@@ -10,6 +10,8 @@ import { jsonBody } from './http/body.js';
 import { bearerAuth } from './http/auth.js';
 import { idempotency } from './idempotency/idempotency.middleware.js';
 import { orgScope } from './http/org-scope.js';
+import { operatorGuard } from './http/operator-guard.js';
+import { originCheck } from './http/origin-check.js';
 import { buildRouter, methodNotAllowed, type RouteDef } from './http/registry.js';
 import { errorHandler, notFoundHandler } from './http/error-handler.js';
 import { auditRoutes } from './audit/audit.routes.js';
@@ -52,7 +54,7 @@ export const extraOperations: ExtraOperation[] = [
     summary: 'Health of the server (never rate-limited); also at /v1/health',
     tag: 'Platform',
     response: HealthResponse,
-    codes: ['INVALID_ORG_ID', 'ORG_NOT_FOUND', 'INTERNAL_ERROR'],
+    codes: ['INTERNAL_ERROR'],
   }),
   webhookOperation,
   ...docsOperations,
@@ -91,10 +93,10 @@ export function createApp(deps: AppDeps): BuiltApp {
   );
 
   // Health probes come every few seconds from load balancers and Docker: answered before
-  // the request logger, so they neither flood the log nor pay for a log line.
-  const scopeOrgs = orgScope((id) => services.orgs.exists(id));
+  // the request logger, so they neither flood the log nor pay for a log line. x-org-id is
+  // not read here at all: an answer that differed by org would tell anyone which orgs exist.
   const health = ['/health', '/v1/health'];
-  app.get(health, scopeOrgs, (_req, res) => {
+  app.get(health, (_req, res) => {
     res.json(services.health.report());
   });
   app.all(health, methodNotAllowed(['GET', 'HEAD']));
@@ -135,12 +137,18 @@ export function createApp(deps: AppDeps): BuiltApp {
     }),
   );
 
+  // Order of checks on /api: rate limit (429), cross-site origin (403 ORIGIN_NOT_ALLOWED),
+  // bearer token (401), operator-only route (403 FORBIDDEN), x-org-id and x-actor-id (400,
+  // 403, 404), body (415, 400, 413), idempotency key, then the route's own validation and
+  // lookups. Every refusal before the idempotency step leaves no trace, not even a kept key.
   const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX);
   const api = express.Router();
   if (apiLimiter) api.use(apiLimiter);
+  const origins = originCheck(config.CORS_ORIGINS);
+  if (origins) api.use(origins);
   const auth = bearerAuth(config.API_TOKENS);
-  if (auth) api.use(auth);
-  api.use(scopeOrgs);
+  if (auth) api.use(auth, operatorGuard(routes));
+  api.use(orgScope((id) => services.orgs.exists(id)));
   api.use(jsonBody(config.JSON_BODY_LIMIT));
   api.use(idempotency({ db: deps.db, store: services.idempotency, clock: deps.clock }));
   const dbVersion = createDbVersion(deps.db);

@@ -4,6 +4,7 @@ import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { GitHubClient } from './github/github.client.js';
 import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
+import type { HostResolver } from './outbound/outbound-guard.js';
 
 /** Everything createApp needs from the outside world; tests build their own. */
 export interface AppDeps {
@@ -21,4 +22,6 @@ export interface AppDeps {
    * tests plug in implementations backed by local stubs here.
    */
   ports?: Partial<SchedulerPorts>;
+  /** Resolves host names of URLs given through the API (the system resolver when absent). */
+  resolve?: HostResolver;
 }

@@ -28,6 +28,8 @@ import { createIdentityStore } from './identity/identity.store.js';
 import { createIdentityService } from './identity/identity.service.js';
 import { createMembersStore } from './identity/members.store.js';
 import { createMembersService } from './identity/members.service.js';
+import { currentCredential } from './http/credential-context.js';
+import { createOutboundGuard } from './outbound/outbound-guard.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order. Domains talk
@@ -37,9 +39,10 @@ export function createServices(deps: AppDeps) {
   const { db, clock, config, logger } = deps;
   const github = deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
   const orgsStore = createOrgsStore(db);
-  const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids() });
+  const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids(), credential: currentCredential });
   const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt });
-  const channels = createChannelsService({ db, store: createChannelsStore(db), audit, clock, config, logger });
+  const outbound = createOutboundGuard(deps.resolve);
+  const channels = createChannelsService({ db, store: createChannelsStore(db), audit, clock, config, logger, outbound });
   const memory = createMemoryService({
     store: createMemoryStore(db),
     clock,

@@ -39,9 +39,11 @@ export interface AuditServiceDeps {
   clock: Clock;
   /** Every org id, so unscoped verify reports orgs with no entries too. */
   orgIds: () => string[];
+  /** The bearer credential of the request being served, recorded as `metadata.credential`. */
+  credential?: () => string | undefined;
 }
 
-export function createAuditService({ db, store, clock, orgIds }: AuditServiceDeps) {
+export function createAuditService({ db, store, clock, orgIds, credential }: AuditServiceDeps) {
   /**
    * Reads the org's head and writes the next link in one transaction. better-sqlite3
    * runs it synchronously on the one connection, so concurrent requests are
@@ -52,7 +54,8 @@ export function createAuditService({ db, store, clock, orgIds }: AuditServiceDep
     const chain = store.chain(input.orgId);
     const previous = chain ? stripPrefix(chain.headHash) : GENESIS_HASH;
     const timestamp = clock.now().toISOString();
-    const metadataJson = canonicalMetadata(input.metadata);
+    const credentialId = credential?.();
+    const metadataJson = canonicalMetadata(credentialId ? { ...input.metadata, credential: credentialId } : input.metadata);
     const result = input.result ?? 'completed';
     const hash = HASH_PREFIX + chainHash(previous, { timestamp, actorType: input.actorType, actorId: input.actorId, action: input.action, result, metadataJson });
     const row = {

@@ -6,6 +6,7 @@ import {
   ConfigureBody,
   ConfigureResponse,
   ReconnectResponse,
+  URL_FIELDS,
   WebMessageBody,
   WebMessageResponse,
 } from './channels.schemas.js';
@@ -31,9 +32,10 @@ export function channelsRoutes(channels: ChannelsService, webMessages: WebMessag
       tag: 'Channels',
       summary: "Store a channel's settings (enabling it) and check its connection",
       scope: 'instance',
+      access: 'operator',
       body: ConfigureBody,
       response: ConfigureResponse,
-      errors: ['INVALID_CHANNEL'],
+      errors: ['INVALID_CHANNEL', 'INVALID_URL'],
       invalid: [
         {
           at: 'body.channel',
@@ -41,6 +43,8 @@ export function channelsRoutes(channels: ChannelsService, webMessages: WebMessag
           message: `Invalid channel. Must be one of: ${PLATFORM_CHANNELS.join(', ')}`,
           when: namedChannel,
         },
+        // A missing or empty URL stays VALIDATION_ERROR like any other missing field.
+        ...URL_FIELDS.map((key) => ({ at: `body.config.${key}`, code: 'INVALID_URL' as const, when: namedChannel })),
       ],
       handler: ({ actor, body }) => channels.configure(actor, body as ConfigureBody),
     }),
@@ -50,6 +54,7 @@ export function channelsRoutes(channels: ChannelsService, webMessages: WebMessag
       tag: 'Channels',
       summary: 'Check a channel again against its platform',
       scope: 'instance',
+      access: 'operator',
       params: ChannelNameParams,
       response: ReconnectResponse,
       errors: ['CHANNEL_NOT_FOUND', 'CHANNEL_DISABLED'],

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHANNEL_NAMES, PLATFORM_CHANNELS, type PlatformChannel } from './channels.catalog.js';
 import { ADAPTERS, type SettingField } from './adapters/index.js';
+import { checkOutboundUrl, normalizedUrl } from '../outbound/outbound-url.js';
 
 export const CHANNEL_STATUSES = ['connected', 'disconnected', 'disabled', 'connecting'] as const;
 export type ChannelStatus = (typeof CHANNEL_STATUSES)[number];
@@ -35,7 +36,13 @@ const nonEmpty = z.string().trim().min(1, { error: 'must not be empty' }).max(40
 
 function fieldSchema(f: SettingField) {
   if (f.url) {
-    return nonEmpty.pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' })).transform((u) => u.replace(/\/+$/, ''));
+    // What can be decided without the network; the host's addresses are checked by the service.
+    return nonEmpty.transform((u, ctx) => {
+      const checked = checkOutboundUrl(u);
+      if (checked.ok) return normalizedUrl(checked.url);
+      ctx.addIssue({ code: 'custom', message: checked.reason });
+      return z.NEVER;
+    });
   }
   // A token with whitespace inside is a paste error, and would break the Telegram path.
   return f.secret ? nonEmpty.regex(/^\S+$/, { error: 'must not contain whitespace' }) : nonEmpty;
@@ -52,6 +59,9 @@ export const ConfigureBody = z.discriminatedUnion(
   PLATFORM_CHANNELS.map(configSchema) as unknown as [ReturnType<typeof configSchema>, ...ReturnType<typeof configSchema>[]],
 );
 export type ConfigureBody = { channel: PlatformChannel; config: Record<string, string> };
+
+/** The `config` keys that hold URLs (answered with INVALID_URL rather than VALIDATION_ERROR). */
+export const URL_FIELDS = [...new Set(PLATFORM_CHANNELS.flatMap((n) => ADAPTERS[n].fields.filter((f) => f.url).map((f) => f.key)))];
 
 export const ConfigureResponse = z.object({
   success: z.literal(true),

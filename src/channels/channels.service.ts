@@ -18,6 +18,7 @@ import {
 import type { ChannelStatus, ChannelView, ConfigureBody } from './channels.schemas.js';
 import { resolveSettings, scrub, secretsOf, type ResolvedSettings } from './channels.settings.js';
 import type { ChannelsStore } from './channels.store.js';
+import { createOutboundGuard, directFetch, type OutboundGuard } from '../outbound/outbound-guard.js';
 
 export interface ChannelsServiceDeps {
   db: Db;
@@ -27,6 +28,8 @@ export interface ChannelsServiceDeps {
   config: Config;
   logger: Logger;
   adapters?: Readonly<Record<PlatformChannel, ChannelAdapter>>;
+  /** Checks and carries requests to URLs given through the API. */
+  outbound?: OutboundGuard;
 }
 
 interface State {
@@ -47,7 +50,7 @@ function initialState(r: ResolvedSettings): State {
 const notFoundError = (name: string) =>
   new AppError(404, 'CHANNEL_NOT_FOUND', `Channel '${name}' not found. Valid channels: ${PLATFORM_CHANNELS.join(', ')}`);
 
-export function createChannelsService({ db, store, audit, clock, config, logger, adapters = ADAPTERS }: ChannelsServiceDeps) {
+export function createChannelsService({ db, store, audit, clock, config, logger, adapters = ADAPTERS, outbound = createOutboundGuard() }: ChannelsServiceDeps) {
   const resolve = (name: PlatformChannel) => resolveSettings(adapters[name], config, store.get(name));
   const states = new Map<PlatformChannel, State>(PLATFORM_CHANNELS.map((n) => [n, initialState(resolve(n))]));
   const stateOf = (name: PlatformChannel): State => states.get(name)!;
@@ -71,7 +74,12 @@ export function createChannelsService({ db, store, audit, clock, config, logger,
     }
     state.status = 'connecting';
     const result = await adapter
-      .check(resolved.settings, { config, timeoutMs: config.CHANNEL_CONNECT_TIMEOUT_MS })
+      .check(resolved.settings, {
+        config,
+        timeoutMs: config.CHANNEL_CONNECT_TIMEOUT_MS,
+        // Stored settings came through the API; the environment's are trusted as given.
+        settingsFetch: resolved.source === 'stored' ? outbound.fetch : directFetch,
+      })
       .catch(() => ({ connected: false, error: 'Connection check failed' }));
     const error = result.connected ? null : scrub(result.error ?? 'Connection check failed', secretsOf(adapter, resolved.settings));
     if (state.generation === generation) {
@@ -111,8 +119,12 @@ export function createChannelsService({ db, store, audit, clock, config, logger,
       return { success: true, channel: name, connected: await runCheck(name) };
     },
 
-    /** Stores the settings (enabling the channel), then answers after one bounded check. */
+    /**
+     * Stores the settings (enabling the channel), then answers after one bounded check. A URL
+     * setting whose host resolves to a refused address is refused before anything is stored.
+     */
     async configure(actor: string, body: ConfigureBody) {
+      for (const f of adapters[body.channel].fields) if (f.url) await outbound.assertAllowed(body.config[f.key]!, `body.config.${f.key}`);
       saveWithAudit(body.channel, body.config, actor);
       logger.info({ channel: body.channel }, 'channel configured');
       const connected = await runCheck(body.channel);

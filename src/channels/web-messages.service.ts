@@ -8,7 +8,7 @@ import type { WebMessageBody } from './channels.schemas.js';
 /** What the web channel needs from other domains; services.ts wires each port. */
 export interface WebMessagesPorts {
   /** Identity domain: the identity behind a channel user, created on first sight. */
-  resolveChannelUser(user: { type: 'web'; userId: string; username?: string; at: string }): string;
+  resolveChannelUser(user: { type: 'web'; userId: string; username?: string; at: string; orgId: string }): string;
   /** Memory domain. */
   recordConversation(c: {
     orgId: string;
@@ -39,7 +39,7 @@ export function createWebMessagesService(deps: WebMessagesServiceDeps) {
 
   const receiveTx = db.transaction((orgId: string, actor: string, body: WebMessageBody, receivedAt: string) => {
     const projectId = body.projectId ?? null;
-    const identityId = deps.resolveChannelUser({ type: 'web', userId: body.userId, username: body.username, at: receivedAt });
+    const identityId = deps.resolveChannelUser({ type: 'web', userId: body.userId, username: body.username, at: receivedAt, orgId });
     const { id: messageId } = deps.recordConversation({
       orgId,
       projectId,

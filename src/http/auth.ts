@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import type { ApiToken } from '../config.js';
 import { AppError } from './errors.js';
+import { credentialOfDigest, withCredential } from './credential-context.js';
 
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
@@ -18,8 +19,8 @@ export function bearerAuth(tokens: readonly ApiToken[]): RequestHandler | undefi
     const header = req.headers.authorization ?? '';
     const match = /^Bearer[ ]+([\x21-\x7e]+)\s*$/i.exec(header);
     let orgId: string | undefined;
-    if (match) {
-      const presented = digest(match[1]!);
+    const presented = match ? digest(match[1]!) : undefined;
+    if (presented) {
       for (const k of known) if (timingSafeEqual(presented, k.digest) && orgId === undefined) orgId = k.orgId;
     }
     if (orgId === undefined) {
@@ -27,6 +28,7 @@ export function bearerAuth(tokens: readonly ApiToken[]): RequestHandler | undefi
       return next(new AppError(401, 'UNAUTHORIZED', 'Missing or invalid bearer token'));
     }
     res.locals.tokenOrg = orgId;
-    next();
+    // Every audit entry this request writes records which token wrote it.
+    withCredential(credentialOfDigest(presented!), res, next);
   };
 }

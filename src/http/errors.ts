@@ -44,6 +44,8 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'IDEMPOTENCY_KEY_REUSED',
   'IDEMPOTENCY_IN_PROGRESS',
+  'ORIGIN_NOT_ALLOWED',
+  'INVALID_URL',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -94,6 +96,8 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  ORIGIN_NOT_ALLOWED: 403,
+  INVALID_URL: 400,
 };
 
 export interface ErrorDetail {

@@ -29,7 +29,7 @@ const header = (req: Request, name: string): string | undefined => {
 
 /**
  * Validates `x-org-id` (format, then existence) and `x-actor-id`, and records the
- * request's scope and actor. Runs on every /api route and on /health.
+ * request's scope and actor. Runs on every /api route (never on /health).
  */
 export function orgScope(orgExists: (id: string) => boolean): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {

@@ -47,6 +47,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
   /** `instance` routes act on instance-wide resources (channels, scheduler). */
   scope?: 'org' | 'instance';
   /**
+   * `operator`: when API_TOKENS is set, only a `*` token may call it; an org token is
+   * refused (see operatorGuard). The one place a route is declared operator-only.
+   */
+  access?: 'operator';
+  /**
    * The answer is a pure function of the request, the database and the current second:
    * it may be served from the read cache while neither has changed (see ReadCache).
    */

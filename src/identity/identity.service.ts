@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, badRequest } from '../http/errors.js';
-import { DEFAULT_ORG } from '../http/org-scope.js';
+import { DEFAULT_ORG, writeOrg, type OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
 import { CHANNEL_TYPES, isChannelType, type ChannelType, type Identity, type RegisterIdentityBody } from './identity.schemas.js';
 import type { IdentityRow, IdentityStore, LinkRow } from './identity.store.js';
@@ -21,6 +21,8 @@ export interface ChannelUser {
   userId: string;
   username?: string;
   at: string;
+  /** The org the message arrived in: a new identity is created there. */
+  orgId: string;
 }
 
 const key = (type: string, userId: string) => `${type}:${userId}`;
@@ -48,22 +50,34 @@ export function createIdentityService({ db, store, members, audit, clock }: Iden
     lastSeen: i.lastSeen,
   });
 
-  /** The auto-created identities the request's channels belong to; a registered owner is a conflict. */
-  function mergeable(links: Array<LinkRow | undefined>): string[] {
+  /**
+   * The auto-created identities the request's channels belong to. A registered owner is a
+   * conflict; so is, for an org-scoped request, an owner that is a member of another org:
+   * merging it would move that org's membership (no org-scoped request changes another
+   * org's members).
+   */
+  function mergeable(scope: OrgScope, links: Array<LinkRow | undefined>): string[] {
     const ids = new Set<string>();
     for (const l of links) {
       if (!l) continue;
       if (store.get(l.identityId)?.registeredAt != null) {
         throw new AppError(409, 'IDENTITY_CONFLICT', `Channel identity '${key(l.type, l.userId)}' already belongs to a registered identity`);
       }
+      if (scope.orgId !== null && members.orgsOf(l.identityId).some((o) => o !== scope.orgId)) {
+        throw new AppError(409, 'IDENTITY_CONFLICT', `Channel identity '${key(l.type, l.userId)}' already belongs to an identity outside this organization`);
+      }
       ids.add(l.identityId);
     }
     return [...ids];
   }
 
-  const registerTx = db.transaction((actor: string, body: RegisterIdentityBody): IdentityRow => {
+  /** Unscoped (the operator's view) sees every identity; an org sees its members and its own. */
+  const visibleIn = (scope: OrgScope, i: IdentityRow): boolean =>
+    scope.orgId === null || i.originOrgId === scope.orgId || members.get(scope.orgId, i.id) !== undefined;
+
+  const registerTx = db.transaction((scope: OrgScope, actor: string, body: RegisterIdentityBody): IdentityRow => {
     const links = body.channels.map((c) => store.link(c.type, c.userId));
-    const merged = mergeable(links);
+    const merged = mergeable(scope, links);
     const now = clock.now().toISOString();
     const identity: IdentityRow = {
       id: newId('ident', 10),
@@ -72,6 +86,7 @@ export function createIdentityService({ db, store, members, audit, clock }: Iden
       registeredAt: now,
       lastSeen: latest(merged.map((id) => store.get(id)?.lastSeen ?? null)),
       createdAt: now,
+      originOrgId: writeOrg(scope),
     };
     store.insert(identity);
     for (const id of merged) {
@@ -83,28 +98,30 @@ export function createIdentityService({ db, store, members, audit, clock }: Iden
       if (!links[i]) store.insertLink({ type: c.type, userId: c.userId, identityId: identity.id, username: c.username ?? null, linkedAt: now });
       else if (c.username !== undefined) store.setUsername(c.type, c.userId, c.username);
     });
-    // Identities are instance-wide: the change goes to the default org's chain.
-    audit.append({ orgId: DEFAULT_ORG, actorType: 'user', actorId: actor, action: 'identity_register', metadata: { identityId: identity.id, role: identity.role, merged } });
+    // The chain of the org the registration was made in (default when unscoped): another
+    // org's chain would show that org an identity it may not see.
+    audit.append({ orgId: identity.originOrgId!, actorType: 'user', actorId: actor, action: 'identity_register', metadata: { identityId: identity.id, role: identity.role, merged } });
     return identity;
   });
 
   return {
-    lookup(type: ChannelType, userId: string): { found: true; identity: Identity } | { found: false; identity: null } {
+    /** An identity the scope may not see is answered exactly like one that does not exist. */
+    lookup(scope: OrgScope, type: ChannelType, userId: string): { found: true; identity: Identity } | { found: false; identity: null } {
       const link = store.link(type, userId);
       const identity = link && store.get(link.identityId);
-      return identity ? { found: true, identity: view(identity) } : { found: false, identity: null };
+      return identity && visibleIn(scope, identity) ? { found: true, identity: view(identity) } : { found: false, identity: null };
     },
 
-    register(actor: string, body: RegisterIdentityBody): Identity {
+    register(scope: OrgScope, actor: string, body: RegisterIdentityBody): Identity {
       checkChannels(body.channels);
-      return view(registerTx(actor, body));
+      return view(registerTx(scope, actor, body));
     },
 
     /**
      * The identity behind a channel user, created on first sight (read-only, no display
      * name, not registered). Call inside the caller's transaction.
      */
-    resolveChannelUser({ type, userId, username, at }: ChannelUser): string {
+    resolveChannelUser({ type, userId, username, at, orgId }: ChannelUser): string {
       const link = store.link(type, userId);
       if (link) {
         store.touch(link.identityId, at);
@@ -112,7 +129,7 @@ export function createIdentityService({ db, store, members, audit, clock }: Iden
         return link.identityId;
       }
       const id = newId('ident', 10);
-      store.insert({ id, displayName: null, role: 'read-only', registeredAt: null, lastSeen: at, createdAt: at });
+      store.insert({ id, displayName: null, role: 'read-only', registeredAt: null, lastSeen: at, createdAt: at, originOrgId: orgId });
       store.insertLink({ type, userId, identityId: id, username: username ?? null, linkedAt: at });
       return id;
     },

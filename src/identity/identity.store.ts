@@ -8,6 +8,8 @@ export interface IdentityRow {
   registeredAt: string | null;
   lastSeen: string | null;
   createdAt: string;
+  /** The org whose message or registration created it (null: unknown, before this was kept). */
+  originOrgId: string | null;
 }
 
 export interface LinkRow {
@@ -25,6 +27,7 @@ interface Row {
   registered_at: string | null;
   last_seen: string | null;
   created_at: string;
+  origin_org_id: string | null;
 }
 
 interface LRow {
@@ -42,15 +45,16 @@ const toIdentity = (r: Row): IdentityRow => ({
   registeredAt: r.registered_at,
   lastSeen: r.last_seen,
   createdAt: r.created_at,
+  originOrgId: r.origin_org_id,
 });
 const toLink = (r: LRow): LinkRow => ({ type: r.channel_type, userId: r.user_id, identityId: r.identity_id, username: r.username, linkedAt: r.linked_at });
 
-/** Identities are instance-wide: no org_id here (membership lives in org_members). */
+/** Identities are instance-wide: no org_id here (membership lives in org_members; origin_org_id only decides visibility). */
 export function createIdentityStore(db: Db) {
   const byId = db.prepare<[string], Row>('SELECT * FROM identities WHERE id = ?');
   const insert = db.prepare(
-    `INSERT INTO identities (id, display_name, role, registered_at, last_seen, created_at)
-     VALUES (@id, @displayName, @role, @registeredAt, @lastSeen, @createdAt)`,
+    `INSERT INTO identities (id, display_name, role, registered_at, last_seen, created_at, origin_org_id)
+     VALUES (@id, @displayName, @role, @registeredAt, @lastSeen, @createdAt, @originOrgId)`,
   );
   const touch = db.prepare<[string, string]>('UPDATE identities SET last_seen = ? WHERE id = ?');
   const remove = db.prepare<[string]>('DELETE FROM identities WHERE id = ?');

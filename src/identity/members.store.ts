@@ -25,6 +25,7 @@ export function createMembersStore(db: Db) {
      SELECT org_id, ?, role, joined_at FROM org_members WHERE identity_id = ?`,
   );
   const removeAll = db.prepare<[string]>('DELETE FROM org_members WHERE identity_id = ?');
+  const orgsOf = db.prepare<[string], string>('SELECT org_id FROM org_members WHERE identity_id = ? ORDER BY org_id').pluck();
 
   return {
     get(orgId: string, identityId: string): Member | undefined {
@@ -33,6 +34,8 @@ export function createMembersStore(db: Db) {
     },
     list: (orgId: string): Member[] => list.all(orgId).map(toMember),
     count: (orgId: string): number => count.get(orgId) as number,
+    /** The orgs an identity is a member of. */
+    orgsOf: (identityId: string): string[] => orgsOf.all(identityId),
     insert: (orgId: string, identityId: string, role: string, joinedAt: string): void => void insert.run(orgId, identityId, role, joinedAt),
     remove: (orgId: string, identityId: string): boolean => remove.run(orgId, identityId).changes > 0,
     moveAll(from: string, to: string): void {

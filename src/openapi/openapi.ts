@@ -8,6 +8,11 @@ type Json = Record<string, unknown>;
 const API_COMMON: ErrorCode[] = ['INVALID_ORG_ID', 'ORG_NOT_FOUND', 'INVALID_ACTOR_ID', 'RATE_LIMITED', 'INTERNAL_ERROR', 'UNAUTHORIZED', 'FORBIDDEN'];
 const WITH_BODY: ErrorCode[] = ['VALIDATION_ERROR', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'];
 const WRITE: ErrorCode[] = ['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS', 'VALIDATION_ERROR'];
+/** Cross-site writes are refused on every state-changing method (see originCheck). */
+const STATE_CHANGING = new Set(['post', 'put', 'patch', 'delete']);
+
+const OPERATOR_NOTE =
+  'Operator only: when the server sets API_TOKENS, this needs a `*` token; an org-bound token gets 403 FORBIDDEN ("Operator token required") and nothing changes.';
 
 const schemaOf = (s: ZodType, io: 'input' | 'output'): Json => {
   const { $schema: _drop, ...rest } = z.toJSONSchema(s, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Json;
@@ -33,6 +38,7 @@ export function errorCodesOf(def: Pick<RouteDef, 'method' | 'errors' | 'body' | 
   if (def.body || def.method === 'post' || def.method === 'put' || def.method === 'patch') WITH_BODY.forEach((c) => codes.add(c));
   if (def.query || def.params) codes.add('VALIDATION_ERROR');
   if (def.method === 'post' || def.method === 'delete') WRITE.forEach((c) => codes.add(c));
+  if (STATE_CHANGING.has(def.method)) codes.add('ORIGIN_NOT_ALLOWED');
   return [...codes];
 }
 
@@ -65,6 +71,7 @@ function operation(def: RouteDef): Json {
   return {
     operationId: `${def.method}${toOpenApiPath(def.path).replace(/[{}]/g, '').replace(/(^|[/-])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`,
     summary: def.summary,
+    ...(def.access === 'operator' ? { description: OPERATOR_NOTE, 'x-access': 'operator' } : {}),
     tags: [def.tag],
     parameters: params,
     ...(def.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(def.body, 'input') } } } } : {}),

@@ -21,6 +21,7 @@ export function orgsRoutes(orgs: OrgsService): RouteDef[] {
       path: '/orgs',
       tag: 'Organizations',
       summary: 'Create an organization',
+      access: 'operator',
       body: CreateOrgBody,
       status: 201,
       response: Org,

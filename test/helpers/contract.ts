@@ -36,7 +36,7 @@ export function documentedOperations(routes: readonly RouteDef[]): Documented[] 
     })),
   );
   const extra: Documented[] = [
-    { method: 'get', re: /^(\/v1)?\/health\/?$/, status: 200, response: HealthResponse, codes: ['INVALID_ORG_ID', 'ORG_NOT_FOUND', 'INTERNAL_ERROR'] },
+    { method: 'get', re: /^(\/v1)?\/health\/?$/, status: 200, response: HealthResponse, codes: ['INTERNAL_ERROR'] },
     {
       method: 'post',
       re: /^(\/v1)?\/webhooks\/github\/?$/,

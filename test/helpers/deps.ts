@@ -25,6 +25,8 @@ export interface TestDepsOptions {
   github?: GitHubClient;
   /** Cross-domain ports for the scheduled tasks (see AppDeps.ports). */
   ports?: AppDeps['ports'];
+  /** The host-name resolver of the outbound guard (see AppDeps.resolve). */
+  resolve?: AppDeps['resolve'];
 }
 
 export interface TestDeps extends AppDeps {
@@ -57,6 +59,7 @@ export function makeTestDeps(opts: TestDepsOptions = {}): TestDeps {
     version: '0.0.0-test',
     startedAt: clock.now(),
     ports: opts.ports,
+    resolve: opts.resolve,
     logs,
     ...(opts.github ? { github: opts.github } : {}),
   };

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { sendJson, startStub, type Stub } from '../helpers/stub-server.js';
 import type { RouteDef } from '../../src/http/registry.js';
+import { OPERATOR_REQUIRED } from '../../src/http/operator-guard.js';
 
 /**
  * For every route of the registry, org A's resources are invisible and untouchable from
@@ -10,8 +11,11 @@ import type { RouteDef } from '../../src/http/registry.js';
  * from `t.routes`, so a new route joins the matrix without editing this file; one whose
  * path parameter or body the matrix cannot fill fails below, naming what to add.
  *
- * Instance-level routes (`scope: 'instance'`: channels, scheduler, identities) are exempt:
- * §3 and §13 make them belong to the instance, not to an org, so every org sees the same.
+ * Instance-level routes (`scope: 'instance'`: channels, scheduler) are exempt: they belong
+ * to the instance, not to an org, so every org sees the same. Identities are instance-wide
+ * too, but an org sees only its members and the identities created in it, so they are in.
+ * With bound tokens, operator-only routes (`access: 'operator'`) must refuse B's token with
+ * 403 before anything else (access-matrix.test.ts tries every route with every kind of token).
  */
 
 interface Victim {
@@ -21,6 +25,7 @@ interface Victim {
   taskAgentId: string;
   memberId: string;
   messageId: string;
+  messageIdentityId: string;
   auditIds: string[];
   hashes: string[];
 }
@@ -38,7 +43,14 @@ function pathValue(path: string, param: string, v: Victim): string {
 }
 
 /** Query fields that name a resource get A's id; `q` gets a word of A's message. */
-const QUERY_VALUES = (v: Victim): Record<string, string> => ({ agentId: v.projectAgentId, projectId: v.projectId, q: 'launch' });
+const QUERY_VALUES = (v: Victim): Record<string, string> => ({
+  agentId: v.projectAgentId,
+  projectId: v.projectId,
+  q: 'launch',
+  // A's member (registered in A): B's lookup must not find it.
+  channelType: 'slack',
+  channelUserId: 'UALICEA',
+});
 
 /** A valid body per write route, naming A's resources wherever the body can. */
 const BODIES = (v: Victim, n: number): Record<string, unknown> => ({
@@ -51,6 +63,8 @@ const BODIES = (v: Victim, n: number): Record<string, unknown> => ({
   'post /orgs': { name: `Probe ${n}` },
   'post /orgs/:id/members': { identityId: v.memberId, role: 'owner' },
   'post /channels/web/messages': { userId: 'probe-user', text: 'hello', projectId: v.projectId },
+  // A fresh channel user each time (identity-attacks.test.ts names A's own users).
+  'post /identity': { displayName: 'Probe', role: 'read-only', channels: [{ type: 'web', userId: `probe-${n}` }] },
 });
 
 function queriesFor(def: RouteDef, v: Victim): string[] {
@@ -97,6 +111,7 @@ async function buildVictim(a: Headers): Promise<Victim> {
     taskAgentId: task.id,
     memberId: member.id,
     messageId: message.messageId,
+    messageIdentityId: message.identityId,
     auditIds: audit.map((e) => e.id),
     hashes: audit.map((e) => e.hash),
   };
@@ -108,21 +123,33 @@ async function viewOf(a: Headers) {
   return Promise.all(['/api/agents', '/api/projects', '/api/audit?limit=100', '/api/audit/verify', '/api/memory', '/api/orgs'].map(get));
 }
 
-/** Identities are instance-wide (§13), so A's member's identity id is no secret; its membership is. */
-const secretsOf = (v: Victim) => [v.orgId, v.projectId, v.projectAgentId, v.taskAgentId, v.messageId, ...v.auditIds, ...v.hashes];
+/** Identity ids too: an org sees only its members and the identities created in it. */
+const secretsOf = (v: Victim) => [v.orgId, v.projectId, v.projectAgentId, v.taskAgentId, v.messageId, v.memberId, v.messageIdentityId, ...v.auditIds, ...v.hashes];
 
 interface Tally {
   checks: number;
   routes: Set<string>;
   exempt: Set<string>;
+  operatorOnly: Set<string>;
 }
 
+const callAs = (def: RouteDef, url: string, as: Headers) =>
+  (t.api() as unknown as Record<string, (u: string) => import('supertest').Test>)[def.method]!(url).set(as);
+
 /** Calls every route as the attacker and checks the answer leaks and touches nothing of A. */
-async function attack(v: Victim, as: Headers, tally: Tally): Promise<string[]> {
+async function attack(v: Victim, as: Headers, tally: Tally, tokens: boolean): Promise<string[]> {
   const problems: string[] = [];
   const secrets = secretsOf(v);
   for (const def of t.routes) {
     const name = `${def.method.toUpperCase()} ${def.path}`;
+    if (tokens && def.access === 'operator') {
+      // B's org token: refused before the path, the body or the org is even looked at.
+      const res = await callAs(def, `/api${def.path.replace(/:([A-Za-z0-9_]+)/g, 'x')}`, as);
+      tally.checks++;
+      tally.operatorOnly.add(name);
+      if (res.status !== 403 || res.body.error !== OPERATOR_REQUIRED) problems.push(`${name} → ${res.status} ${JSON.stringify(res.body)}: must be 403 ${OPERATOR_REQUIRED}`);
+      continue;
+    }
     if (def.scope === 'instance') {
       tally.exempt.add(name);
       continue;
@@ -133,7 +160,7 @@ async function attack(v: Victim, as: Headers, tally: Tally): Promise<string[]> {
     const body = BODIES(v, tally.checks)[bodyKey];
     if (def.body && body === undefined) throw new Error(`tenant matrix: add a sample body for ${bodyKey}`);
     for (const query of def.method === 'get' ? queriesFor(def, v) : ['']) {
-      const req = (t.api() as unknown as Record<string, (u: string) => import('supertest').Test>)[def.method]!(`/api${path}${query}`).set(as);
+      const req = callAs(def, `/api${path}${query}`, as);
       const res = await (def.body ? req.send(body as object) : req);
       tally.checks++;
       tally.routes.add(name);
@@ -153,22 +180,22 @@ describe('tenant matrix: org A is invisible and untouchable from org B', () => {
   const summary: string[] = [];
   afterAll(() => console.log(summary.join('\n')));
 
-  async function check(label: string, setup: { env: Record<string, string>; operator: Headers; victim: Headers; attackers: (orgs: string[]) => Array<[string, Headers]> }) {
+  async function check(label: string, setup: { env: Record<string, string>; tokens: boolean; operator: Headers; victim: Headers; attackers: (orgs: string[]) => Array<[string, Headers]> }) {
     t = makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: stub.url, ...setup.env } });
     for (const name of ['Victim A', 'Attacker B', 'Attacker C']) await t.api().post('/api/orgs').set(setup.operator).send({ name }).expect(201);
     const victim = await buildVictim(setup.victim);
     expect(victim.orgId).toBe('org-victim-a');
     const before = await viewOf(setup.victim);
-    const tally: Tally = { checks: 0, routes: new Set(), exempt: new Set() };
+    const tally: Tally = { checks: 0, routes: new Set(), exempt: new Set(), operatorOnly: new Set() };
     const attackers = setup.attackers(['org-attacker-b', 'org-attacker-c', 'default']);
     const problems: string[] = [];
-    for (const [, headers] of attackers) problems.push(...(await attack(victim, headers, tally)));
+    for (const [, headers] of attackers) problems.push(...(await attack(victim, headers, tally, setup.tokens)));
     expect(problems).toEqual([]);
     expect(await viewOf(setup.victim)).toEqual(before);
-    expect(tally.routes.size + tally.exempt.size).toBe(t.routes.length);
+    expect(tally.routes.size + tally.exempt.size + tally.operatorOnly.size).toBe(t.routes.length);
     summary.push(
       `tenant matrix (${label}): ${tally.routes.size} org routes × ${attackers.length} orgs = ${tally.checks} requests checked ` +
-        `(${tally.checks - tally.routes.size * attackers.length} extra query variants); exempt as instance-level: ${[...tally.exempt].join(', ')}`,
+        `(including operator-only refusals and extra query variants); operator-only: ${tally.operatorOnly.size}; exempt as instance-level: ${[...tally.exempt].join(', ')}`,
     );
     return tally;
   }
@@ -176,6 +203,7 @@ describe('tenant matrix: org A is invisible and untouchable from org B', () => {
   it('with B\u2019s x-org-id header on an open API', async () => {
     const tally = await check('x-org-id', {
       env: {},
+      tokens: false,
       operator: {},
       victim: { 'x-org-id': 'org-victim-a' },
       attackers: (orgs) => orgs.map((o) => [o, { 'x-org-id': o }]),
@@ -187,6 +215,7 @@ describe('tenant matrix: org A is invisible and untouchable from org B', () => {
     const env = { API_TOKENS: 'tok-a:org-victim-a,tok-b:org-attacker-b,tok-c:org-attacker-c,tok-d:default,tok-op:*' };
     const tally = await check('bound token', {
       env,
+      tokens: true,
       operator: { Authorization: 'Bearer tok-op' },
       victim: { Authorization: 'Bearer tok-a' },
       attackers: () => ['tok-b', 'tok-c', 'tok-d'].map((k) => [k, { Authorization: `Bearer ${k}` }]),

@@ -1,5 +1,6 @@
 import type { Config } from '../../config.js';
 import type { PlatformChannel } from '../channels.catalog.js';
+import type { TextFetch } from '../../outbound/outbound-guard.js';
 
 /** Settings of one channel: every field is a non-empty string (tokens, URL, instance). */
 export type ChannelSettings = Record<string, string>;
@@ -10,7 +11,10 @@ export interface SettingField {
   env: keyof Config;
   /** Secrets are scrubbed from every error text and never returned. */
   secret: boolean;
-  /** An http(s) base URL (trailing slashes are dropped). */
+  /**
+   * An http(s) base URL (trailing slashes are dropped). Given through the API it must pass
+   * the outbound guard (INVALID_URL otherwise), and it is reached only through the guard.
+   */
   url?: boolean;
 }
 
@@ -22,6 +26,11 @@ export interface CheckResult {
 export interface CheckContext {
   config: Config;
   timeoutMs: number;
+  /**
+   * How to reach a URL taken from the settings (a `url` field): through the outbound guard
+   * when the settings came through the API, directly when they came from the environment.
+   */
+  settingsFetch: TextFetch;
 }
 
 /** A platform behind the common interface: its settings and one real connection check. */

@@ -9,7 +9,7 @@ export const whatsappAdapter: ChannelAdapter = {
     { key: 'evolutionApiKey', env: 'EVOLUTION_API_KEY', secret: true },
     { key: 'evolutionInstance', env: 'EVOLUTION_INSTANCE', secret: false },
   ],
-  async check(settings, { timeoutMs }) {
+  async check(settings, { timeoutMs, settingsFetch }) {
     const instance = settings.evolutionInstance!;
     const base = settings.evolutionApiUrl!.replace(/\/+$/, '');
     const r = await probe(
@@ -17,6 +17,7 @@ export const whatsappAdapter: ChannelAdapter = {
       `${base}/instance/connectionState/${encodeURIComponent(instance)}`,
       { method: 'GET', headers: { apikey: settings.evolutionApiKey! } },
       timeoutMs,
+      settingsFetch,
     );
     if (!r.ok) return { connected: false, error: r.error };
     if (r.status < 200 || r.status > 299) return { connected: false, error: `Evolution API connectionState failed: HTTP ${r.status}` };
