@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError, badRequest } from '../http/errors.js';
-import { DEFAULT_ORG, writeOrg, type OrgScope } from '../http/org-scope.js';
+import { writeOrg, type OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
 import { CHANNEL_TYPES, isChannelType, type ChannelType, type Identity, type RegisterIdentityBody } from './identity.schemas.js';
 import type { IdentityRow, IdentityStore, LinkRow } from './identity.store.js';

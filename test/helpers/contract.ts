@@ -67,7 +67,7 @@ export function checkResponse(ops: Documented[], method: string, url: string, re
     const parsed = ErrorBody.safeParse(res.body);
     if (!parsed.success) return `${where}: error body off the contract: ${z.prettifyError(parsed.error)}`;
     if (parsed.data.status !== res.status) return `${where}: body status ${parsed.data.status} differs from HTTP status`;
-    const known = op?.codes ?? ['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'RATE_LIMITED', 'UNAUTHORIZED', 'FORBIDDEN', 'INVALID_ORG_ID', 'ORG_NOT_FOUND', 'INVALID_ACTOR_ID', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS', 'VALIDATION_ERROR', 'INTERNAL_ERROR'];
+    const known = op?.codes ?? ['NOT_FOUND', 'METHOD_NOT_ALLOWED', 'RATE_LIMITED', 'UNAUTHORIZED', 'FORBIDDEN', 'INVALID_ORG_ID', 'ORG_NOT_FOUND', 'INVALID_ACTOR_ID', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE', 'IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS', 'VALIDATION_ERROR', 'INTERNAL_ERROR', 'ORIGIN_NOT_ALLOWED'];
     if (known !== 'any' && !known.includes(parsed.data.code) && parsed.data.code !== 'METHOD_NOT_ALLOWED' && parsed.data.code !== 'NOT_FOUND') {
       return `${where}: code ${parsed.data.code} is not documented for this operation`;
     }
