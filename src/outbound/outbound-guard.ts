@@ -1,12 +1,16 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupAddress } from 'node:dns';
-import { Agent, fetch as undiciFetch } from 'undici';
 import { AppError } from '../http/errors.js';
 import { refusedAddress, REFUSED_TEXT } from './address-policy.js';
 import { checkOutboundUrl } from './outbound-url.js';
 
 /** Every address a host name resolves to; injectable so tests can play a rebinding DNS. */
 export type HostResolver = (hostname: string) => Promise<LookupAddress[]>;
+
+// undici takes longer to load than the rest of the server together; only a guarded request
+// needs it, so it is loaded on the first one rather than at start-up.
+let undici: Promise<typeof import('undici')> | undefined;
+const loadUndici = () => (undici ??= import('undici'));
 
 export const systemResolver: HostResolver = (hostname) => dnsLookup(hostname, { all: true });
 
@@ -87,6 +91,7 @@ export function createOutboundGuard(resolve: HostResolver = systemResolver): Out
       const checked = checkOutboundUrl(url);
       // Literal addresses never reach `lookup`: they are decided here.
       if (!checked.ok) throw new OutboundRefused(checked.reason);
+      const { Agent, fetch: undiciFetch } = await loadUndici();
       const dispatcher = new Agent({ connect: { lookup: lookup as never } });
       try {
         const res = await undiciFetch(url, { ...(init as object), dispatcher });

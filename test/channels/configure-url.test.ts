@@ -132,6 +132,14 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
     expect(stub.requests).toHaveLength(0);
   });
 
+  it('bounds a guarded check by CHANNEL_CONNECT_TIMEOUT_MS like any other', async () => {
+    t = makeTestApp({ resolve, env: { CHANNEL_CONNECT_TIMEOUT_MS: '150' } });
+    stub.handle(() => new Promise<void>(() => {}));
+    answers = [at('127.0.0.1')];
+    expect((await configure(`http://slow.test:${port}`).expect(200)).body.connected).toBe(false);
+    expect((await whatsappView()).lastError).toBe('Evolution API did not answer within 150 ms');
+  });
+
   it('trusts an EVOLUTION_API_URL from the environment as given', async () => {
     t = makeTestApp({ resolve, env: whatsapp.env(`http://0.0.0.0:${port}`, KEY) });
     await t.services.channels.start();
