@@ -124,7 +124,9 @@ export function createChannelsService({ db, store, audit, clock, config, logger,
      * setting whose host resolves to a refused address is refused before anything is stored.
      */
     async configure(actor: string, body: ConfigureBody) {
-      for (const f of adapters[body.channel].fields) if (f.url) await outbound.assertAllowed(body.config[f.key]!, `body.config.${f.key}`);
+      for (const f of adapters[body.channel].fields.filter((x) => x.url)) {
+        await outbound.assertAllowed(body.config[f.key]!, `body.config.${f.key}`);
+      }
       saveWithAudit(body.channel, body.config, actor);
       logger.info({ channel: body.channel }, 'channel configured');
       const connected = await runCheck(body.channel);

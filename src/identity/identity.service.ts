@@ -79,6 +79,7 @@ export function createIdentityService({ db, store, members, audit, clock }: Iden
     const links = body.channels.map((c) => store.link(c.type, c.userId));
     const merged = mergeable(scope, links);
     const now = clock.now().toISOString();
+    const origin = writeOrg(scope);
     const identity: IdentityRow = {
       id: newId('ident', 10),
       displayName: body.displayName,
@@ -86,7 +87,7 @@ export function createIdentityService({ db, store, members, audit, clock }: Iden
       registeredAt: now,
       lastSeen: latest(merged.map((id) => store.get(id)?.lastSeen ?? null)),
       createdAt: now,
-      originOrgId: writeOrg(scope),
+      originOrgId: origin,
     };
     store.insert(identity);
     for (const id of merged) {
@@ -100,7 +101,7 @@ export function createIdentityService({ db, store, members, audit, clock }: Iden
     });
     // The chain of the org the registration was made in (default when unscoped): another
     // org's chain would show that org an identity it may not see.
-    audit.append({ orgId: identity.originOrgId!, actorType: 'user', actorId: actor, action: 'identity_register', metadata: { identityId: identity.id, role: identity.role, merged } });
+    audit.append({ orgId: origin, actorType: 'user', actorId: actor, action: 'identity_register', metadata: { identityId: identity.id, role: identity.role, merged } });
     return identity;
   });
 

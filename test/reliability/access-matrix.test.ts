@@ -113,6 +113,21 @@ describe('access matrix: every route × {no token, org token, operator token} ×
     }
   });
 
+  it('documents the same table in the OpenAPI document, with the new error codes where they apply', () => {
+    const paths = t.openapi.paths as Record<string, Record<string, { 'x-access'?: string; description?: string; responses: Record<string, { description: string }> }>>;
+    const guarded = new Set(operatorOnly(t.routes));
+    for (const def of t.routes) {
+      const op = paths[`/api${def.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`]![def.method]!;
+      const where = `${def.method} ${def.path}`;
+      expect(op['x-access'], where).toBe(guarded.has(def) ? 'operator' : undefined);
+      if (guarded.has(def)) expect(op.description, where).toMatch(/Operator token required/);
+      expect(op.responses['403']!.description, where).toMatch(/FORBIDDEN/);
+      if (def.method !== 'get') expect(op.responses['403']!.description, where).toMatch(/ORIGIN_NOT_ALLOWED/);
+      else expect(op.responses['403']!.description, where).not.toMatch(/ORIGIN_NOT_ALLOWED/);
+    }
+    expect(paths['/api/channels/configure']!.post!.responses['400']!.description).toMatch(/INVALID_URL/);
+  });
+
   it('answers 401 to every route without a token, and changes nothing', async () => {
     const before = await state();
     let checks = 0;
