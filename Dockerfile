@@ -2,7 +2,7 @@
 
 # --- build: compile TypeScript; the toolchain lets better-sqlite3 build from source
 #     when its prebuilt binary cannot be downloaded.
-FROM node:22-bookworm-slim AS build
+FROM node:20-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -14,7 +14,7 @@ COPY src ./src
 RUN npm run build
 
 # --- deps: production dependencies only (native module compiled here too).
-FROM node:22-bookworm-slim AS deps
+FROM node:20-bookworm-slim AS deps
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
@@ -23,7 +23,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund
 
 # --- runtime: no compiler, non-root, data on a volume.
-FROM node:22-bookworm-slim
+FROM node:20-bookworm-slim
 ENV NODE_ENV=production \
     PORT=3000 \
     DATABASE_PATH=/data/codespar.db
