@@ -44,6 +44,9 @@ export const ERROR_CODES = [
   'FORBIDDEN',
   'IDEMPOTENCY_KEY_REUSED',
   'IDEMPOTENCY_IN_PROGRESS',
+  'ORG_REQUIRED',
+  'MISSING_DELIVERY_ID',
+  'SERVER_BUSY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -94,6 +97,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   IDEMPOTENCY_KEY_REUSED: 422,
   IDEMPOTENCY_IN_PROGRESS: 409,
+  ORG_REQUIRED: 400,
+  MISSING_DELIVERY_ID: 400,
+  SERVER_BUSY: 503,
 };
 
 export interface ErrorDetail {
