@@ -84,7 +84,7 @@ describe('MISSING_DELIVERY_ID when a signature is required', () => {
     t = makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
     await linkRepo(t);
     const before = (await auditOf(t)).length;
-    for (const headers of [{}, { 'x-github-delivery': '' }]) {
+    for (const headers of [{}, { 'x-github-delivery': '' }] as Array<Record<string, string>>) {
       const res = await deliver(t, 'push', push(), { secret: SECRET, id: null, headers }).expect(400);
       expect(res.body).toEqual(MISSING_DELIVERY_ID);
     }
