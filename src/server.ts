@@ -89,7 +89,7 @@ function main(): void {
 function secretsOrExit(report: ResealReport, config: Config, logger: Logger): void {
   if (report.unreadable.length > 0) {
     const what = report.unreadable.join(', ');
-    const why = config.SECRETS_KEY ? `does not decrypt the stored ${what} (sealed with another key)` : `is not set, but the stored ${what} are encrypted`;
+    const why = config.SECRETS_KEY ? `does not decrypt these stored secrets (sealed with another key): ${what}` : `is not set, but these stored secrets are encrypted: ${what}`;
     process.stderr.write(`Invalid configuration: SECRETS_KEY ${why}\n`);
     process.exit(1);
   }

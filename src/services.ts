@@ -140,8 +140,15 @@ export function createServices(deps: AppDeps) {
   const secretsAtRest = {
     box,
     reseal: (): ResealReport => {
-      const reports = [channelsStore.reseal(), orgSecretsStore.reseal()];
-      return { sealed: reports.reduce((n, r) => n + r.sealed, 0), unreadable: reports.flatMap((r) => r.unreadable) };
+      // The plain text a value replaces is zeroed in the file, not left in free space.
+      const secureDelete = db.pragma('secure_delete', { simple: true }) as number;
+      db.pragma('secure_delete = ON');
+      try {
+        const reports = [channelsStore.reseal(), orgSecretsStore.reseal()];
+        return { sealed: reports.reduce((n, r) => n + r.sealed, 0), unreadable: reports.flatMap((r) => r.unreadable) };
+      } finally {
+        db.pragma(`secure_delete = ${secureDelete}`);
+      }
     },
   };
 
