@@ -10,7 +10,7 @@ import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
-import { sign } from '@octokit/webhooks-methods';
+import { createHmac } from 'node:crypto';
 import { seed, BENCH_ORG, BENCH_REPO } from './seed.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -108,17 +108,21 @@ async function runCase(name, opts) {
   return row;
 }
 
-function pushPayload() {
+/** Push `n`: every delivery a different body, as GitHub's are (the same bytes again would be a replay). */
+function pushPayload(n) {
+  const sha = n.toString(16).padStart(40, '0');
   return JSON.stringify({
     ref: 'refs/heads/main',
     before: '0'.repeat(40),
-    after: 'a'.repeat(40),
+    after: sha,
     repository: { full_name: BENCH_REPO, name: 'bench-repo', owner: { login: 'bench-co' } },
     pusher: { name: 'bench-bot', email: 'bot@example.com' },
-    head_commit: { id: 'a'.repeat(40), message: 'perf: keep the hot path cheap\n\nbody', author: { name: 'Bench', username: 'bench-bot' } },
-    commits: [{ id: 'a'.repeat(40), message: 'perf: keep the hot path cheap\n\nbody' }],
+    head_commit: { id: sha, message: `perf: keep the hot path cheap (#${n})\n\nbody`, author: { name: 'Bench', username: 'bench-bot' } },
+    commits: [{ id: sha, message: `perf: keep the hot path cheap (#${n})\n\nbody` }],
   });
 }
+
+const signature = (body) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
 
 async function main() {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-bench-'));
@@ -170,19 +174,20 @@ async function main() {
   }
   console.error(`  verify: ${verifyTimes.join(' / ')} ms over ${verified.checked} entries, valid ${verified.valid}`);
 
-  const body = pushPayload();
-  const signature = await sign(SECRET, body);
   let delivery = 0;
   let acknowledged = 0;
   const before = (await (await fetch(`${base}/api/audit?action=ci_event&limit=1`, { headers: org })).json()).total;
   const webhookOpts = {
     url: `${base}/webhooks/github`,
     method: 'POST',
-    body,
-    headers: { 'content-type': 'application/json', 'x-github-event': 'push', 'x-hub-signature-256': signature },
+    headers: { 'content-type': 'application/json', 'x-github-event': 'push' },
     requests: [
       {
-        setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'x-github-delivery': `bench-${++delivery}` } }),
+        setupRequest: (req) => {
+          const n = ++delivery;
+          const body = pushPayload(n);
+          return { ...req, body, headers: { ...req.headers, 'x-github-delivery': `bench-${n}`, 'x-hub-signature-256': signature(body) } };
+        },
         onResponse: (status) => {
           if (status >= 200 && status < 300) acknowledged++;
         },

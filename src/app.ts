@@ -18,7 +18,9 @@ import { auditRoutes } from './audit/audit.routes.js';
 import { orgsRoutes } from './orgs/orgs.routes.js';
 import { agentsRoutes } from './agents/agents.routes.js';
 import { projectsRoutes } from './projects/projects.routes.js';
-import { createWebhooksRouter, WEBHOOK_PATHS, webhookOperation } from './webhooks/webhooks.routes.js';
+import { createWebhooksRouter, WEBHOOK_PATHS, orgWebhookOperation, webhookOperation } from './webhooks/webhooks.routes.js';
+import { orgWebhooksRoutes } from './webhooks/org-webhooks.routes.js';
+import { createInflightBudget, parseByteSize } from './webhooks/webhook-body.js';
 import { buildOpenApi, extraOperation, type ExtraOperation } from './openapi/openapi.js';
 import { createDocsRouter, docsOperations } from './openapi/openapi.routes.js';
 import { HealthResponse } from './health/health.schemas.js';
@@ -42,6 +44,7 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...channelsRoutes(s.channels, s.webMessages),
     ...memoryRoutes(s.memory),
     ...identityRoutes(s.identity),
+    ...orgWebhooksRoutes(s.orgWebhooks),
   ];
 }
 
@@ -57,6 +60,7 @@ export const extraOperations: ExtraOperation[] = [
     codes: ['INTERNAL_ERROR'],
   }),
   webhookOperation,
+  orgWebhookOperation,
   ...docsOperations,
 ];
 
@@ -132,7 +136,10 @@ export function createApp(deps: AppDeps): BuiltApp {
     createWebhooksRouter({
       service: services.webhooks,
       secret: config.GITHUB_WEBHOOK_SECRET,
-      bodyLimit: config.WEBHOOK_BODY_LIMIT,
+      bodyLimit: parseByteSize(config.WEBHOOK_BODY_LIMIT),
+      budget: createInflightBudget(config.WEBHOOK_INFLIGHT_MB * 1024 * 1024),
+      orgExists: (id) => services.orgs.exists(id),
+      orgSecrets: (id) => services.orgWebhooks.secretsFor(id),
       limiter: createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.WEBHOOK_RATE_LIMIT_MAX),
     }),
   );
@@ -150,7 +157,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   if (auth) api.use(auth, operatorGuard(routes));
   api.use(orgScope((id) => services.orgs.exists(id)));
   api.use(jsonBody(config.JSON_BODY_LIMIT));
-  api.use(idempotency({ db: deps.db, store: services.idempotency, clock: deps.clock }));
+  api.use(idempotency({ db: deps.db, store: services.idempotency, clock: deps.clock, box: services.secretsAtRest.box }));
   const dbVersion = createDbVersion(deps.db);
   api.use(
     buildRouter(routes, {

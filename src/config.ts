@@ -121,6 +121,8 @@ const ConfigSchema = z.object({
   TELEGRAM_API_URL: url('https://api.telegram.org'),
   CHANNEL_CONNECT_TIMEOUT_MS: int(5000, 1, 120_000),
   API_TOKENS: apiTokens,
+  SECRETS_KEY: z.preprocess(emptyToUndefined, z.string().min(32, { error: 'must be at least 32 characters' }).optional()),
+  WEBHOOK_INFLIGHT_MB: int(64, 1, 65_536),
 });
 
 type Parsed = z.infer<typeof ConfigSchema>;

@@ -7,6 +7,7 @@ import { createApp } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { systemClock } from './clock.js';
 import { createHttpServer } from './http/http-server.js';
+import type { ResealReport } from './secrets/secret-box.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -51,7 +52,11 @@ function main(): void {
   if (config.API_TOKENS.length === 0) {
     logger.warn('API_TOKENS is not set: the API is open to anyone who can reach it (x-org-id is not access control)');
   }
+  if (!config.SECRETS_KEY) {
+    logger.warn('SECRETS_KEY is not set: channel settings and org webhook secrets are stored in plain text');
+  }
   const { app, services } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
+  secretsOrExit(services.secretsAtRest.reseal(), config, logger);
   services.idempotency.abandonInProgress();
   const server = createHttpServer(app);
   server.listen(config.PORT, config.HOST, () => {
@@ -75,6 +80,20 @@ function main(): void {
     await services.scheduler.stop();
     db.close();
   });
+}
+
+/**
+ * Secrets the database holds but this key cannot open would leave channels and org URLs
+ * silently broken: like a bad variable, that stops the process with one line (no secret in it).
+ */
+function secretsOrExit(report: ResealReport, config: Config, logger: Logger): void {
+  if (report.unreadable.length > 0) {
+    const what = report.unreadable.join(', ');
+    const why = config.SECRETS_KEY ? `does not decrypt these stored secrets (sealed with another key): ${what}` : `is not set, but these stored secrets are encrypted: ${what}`;
+    process.stderr.write(`Invalid configuration: SECRETS_KEY ${why}\n`);
+    process.exit(1);
+  }
+  if (report.sealed > 0) logger.info({ sealed: report.sealed }, 'stored secrets encrypted with SECRETS_KEY');
 }
 
 /** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), close, exit 0. */

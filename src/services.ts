@@ -12,6 +12,9 @@ import { createGitHubClient } from './github/github.client.js';
 import { createIdempotencyStore } from './idempotency/idempotency.store.js';
 import { createWebhooksStore } from './webhooks/webhooks.store.js';
 import { createWebhooksService, type MemoryPort } from './webhooks/webhooks.service.js';
+import { createOrgSecretsStore } from './webhooks/org-secrets.store.js';
+import { createOrgWebhooksService } from './webhooks/org-webhooks.service.js';
+import { createSecretBox, type ResealReport } from './secrets/secret-box.js';
 import { createSchedulerStore } from './scheduler/scheduler.store.js';
 import { createSchedulerService } from './scheduler/scheduler.service.js';
 import { nodeCronDriver } from './scheduler/scheduler.driver.js';
@@ -37,12 +40,15 @@ import { createOutboundGuard } from './outbound/outbound-guard.js';
  */
 export function createServices(deps: AppDeps) {
   const { db, clock, config, logger } = deps;
+  // Secrets kept in the database (channel settings, org webhook secrets) are sealed with it.
+  const box = createSecretBox(config.SECRETS_KEY);
   const github = deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
   const orgsStore = createOrgsStore(db);
   const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids(), credential: currentCredential });
+  const channelsStore = createChannelsStore(db, box);
   const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt });
   const outbound = createOutboundGuard(deps.resolve);
-  const channels = createChannelsService({ db, store: createChannelsStore(db), audit, clock, config, logger, outbound });
+  const channels = createChannelsService({ db, store: channelsStore, audit, clock, config, logger, outbound });
   const memory = createMemoryService({
     store: createMemoryStore(db),
     clock,
@@ -66,7 +72,17 @@ export function createServices(deps: AppDeps) {
     adoptProjectAgent: (orgId, projectId, agentId) => projects.adoptAgent(orgId, projectId, agentId),
   };
   const agents = createAgentsService({ db, store: createAgentsStore(db), audit, clock, ports: () => agentPorts });
-  const projects = createProjectsService({ db, store: createProjectsStore(db), audit, agents, github, clock, config, logger });
+  const projects = createProjectsService({
+    db,
+    store: createProjectsStore(db),
+    audit,
+    agents,
+    github,
+    clock,
+    config,
+    logger,
+    orgHook: (orgId) => orgWebhooks.hookFor(orgId),
+  });
 
   const relations: OrgRelations = {
     projects: (orgId) =>
@@ -106,7 +122,38 @@ export function createServices(deps: AppDeps) {
   });
 
   const memoryPort: MemoryPort = { addDocument: (d) => void memory.addDocument(d) };
-  const webhooks = createWebhooksService({ db, store: createWebhooksStore(db), audit, agents, projects, memory: () => memoryPort, clock });
+  const webhooksStore = createWebhooksStore(db);
+  const orgSecretsStore = createOrgSecretsStore(db, box);
+  const webhooks = createWebhooksService({
+    db,
+    store: webhooksStore,
+    audit,
+    agents,
+    projects,
+    memory: () => memoryPort,
+    clock,
+    restrictInstanceUrl: config.API_TOKENS.length > 0,
+  });
+  const orgWebhooks = createOrgWebhooksService({ db, store: orgSecretsStore, deliveries: webhooksStore, audit, clock, logger, baseUrl: config.WEBHOOK_BASE_URL });
+
+  /**
+   * Start-up pass over every secret at rest: seals plain values when SECRETS_KEY is set and
+   * names those that do not open (server.ts refuses to start on any).
+   */
+  const secretsAtRest = {
+    box,
+    reseal: (): ResealReport => {
+      // The plain text a value replaces is zeroed in the file, not left in free space.
+      const secureDelete = db.pragma('secure_delete', { simple: true }) as number;
+      db.pragma('secure_delete = ON');
+      try {
+        const reports = [channelsStore.reseal(), orgSecretsStore.reseal()];
+        return { sealed: reports.reduce((n, r) => n + r.sealed, 0), unreadable: reports.flatMap((r) => r.unreadable) };
+      } finally {
+        db.pragma(`secure_delete = ${secureDelete}`);
+      }
+    },
+  };
 
   const schedulerPorts: SchedulerPorts = {
     channels: deps.ports?.channels ?? {
@@ -146,7 +193,7 @@ export function createServices(deps: AppDeps) {
 
   const idempotency = createIdempotencyStore(db);
 
-  return { audit, orgs, health, agents, projects, github, webhooks, scheduler, idempotency, channels, memory, identity, members, webMessages };
+  return { audit, orgs, health, agents, projects, github, webhooks, orgWebhooks, secretsAtRest, scheduler, idempotency, channels, memory, identity, members, webMessages };
 }
 
 export type Services = ReturnType<typeof createServices>;

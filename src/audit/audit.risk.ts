@@ -13,6 +13,7 @@ const RISK_OF: Record<string, Risk> = {
   link: 'high',
   unlink: 'high',
   channel_configure: 'high',
+  webhook_secret_rotate: 'high',
   instruct: 'medium',
   fix: 'medium',
   review: 'medium',

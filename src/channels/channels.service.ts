@@ -4,6 +4,7 @@ import type { Db } from '../db/open.js';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../http/errors.js';
+import { SecretUnreadableError } from '../secrets/secret-box.js';
 import { DEFAULT_ORG } from '../http/org-scope.js';
 import { ADAPTERS, type ChannelAdapter } from './adapters/index.js';
 import {
@@ -40,10 +41,12 @@ interface State {
 }
 
 const missingError = (variable: string) => `${variable} is not set`;
+const UNREADABLE_ERROR = 'Stored settings cannot be decrypted with SECRETS_KEY';
 
 function initialState(r: ResolvedSettings): State {
   if (r.kind === 'disabled') return { status: 'disabled', lastError: null, generation: 0 };
   if (r.kind === 'missing') return { status: 'disconnected', lastError: missingError(r.variable), generation: 0 };
+  if (r.kind === 'unreadable') return { status: 'disconnected', lastError: UNREADABLE_ERROR, generation: 0 };
   return { status: 'disconnected', lastError: null, generation: 0 };
 }
 
@@ -51,7 +54,17 @@ const notFoundError = (name: string) =>
   new AppError(404, 'CHANNEL_NOT_FOUND', `Channel '${name}' not found. Valid channels: ${PLATFORM_CHANNELS.join(', ')}`);
 
 export function createChannelsService({ db, store, audit, clock, config, logger, adapters = ADAPTERS, outbound = createOutboundGuard() }: ChannelsServiceDeps) {
-  const resolve = (name: PlatformChannel) => resolveSettings(adapters[name], config, store.get(name));
+  /** Stored settings; a value sealed with another key is reported, never thrown at callers. */
+  const stored = (name: PlatformChannel) => {
+    try {
+      return store.get(name);
+    } catch (err) {
+      if (!(err instanceof SecretUnreadableError)) throw err;
+      logger.error({ channel: name }, 'stored channel settings cannot be decrypted with SECRETS_KEY');
+      return 'unreadable' as const;
+    }
+  };
+  const resolve = (name: PlatformChannel) => resolveSettings(adapters[name], config, stored(name));
   const states = new Map<PlatformChannel, State>(PLATFORM_CHANNELS.map((n) => [n, initialState(resolve(n))]));
   const stateOf = (name: PlatformChannel): State => states.get(name)!;
 

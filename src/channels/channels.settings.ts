@@ -6,13 +6,16 @@ import type { ChannelAdapter, ChannelSettings } from './adapters/index.js';
 export type ResolvedSettings =
   | { kind: 'disabled' }
   | { kind: 'missing'; variable: string }
+  /** Stored settings exist but do not open with the configured SECRETS_KEY. */
+  | { kind: 'unreadable' }
   | { kind: 'ready'; settings: ChannelSettings; source: 'stored' | 'env' };
 
 /**
  * Stored settings (from configure) win over the environment as a whole; fields are never
  * mixed across the two sources, so a half-stored channel cannot exist.
  */
-export function resolveSettings(adapter: ChannelAdapter, config: Config, stored: ChannelSettings | undefined): ResolvedSettings {
+export function resolveSettings(adapter: ChannelAdapter, config: Config, stored: ChannelSettings | 'unreadable' | undefined): ResolvedSettings {
+  if (stored === 'unreadable') return { kind: 'unreadable' };
   if (stored) return { kind: 'ready', settings: stored, source: 'stored' };
   if (!isEnabledByEnv(config, adapter.name)) return { kind: 'disabled' };
   const settings: ChannelSettings = {};

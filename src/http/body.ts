@@ -1,5 +1,6 @@
 import express, { type Request, type Response, type NextFunction, type RequestHandler } from 'express';
 import { AppError } from './errors.js';
+import { isSoundJsonText } from './json-text.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -22,7 +23,7 @@ export const rawBodyOf = (res: Response): Buffer => (res.locals.rawBody as Buffe
 /**
  * JSON bodies only: a body with another content type is 415; primitives and arrays
  * parse (strict: false) so the route's schema can answer VALIDATION_ERROR for them.
- * The raw bytes are kept for idempotency fingerprints: hashing them needs no recursion,
+ * The raw bytes are checked for sound UTF-8 and kept for idempotency fingerprints: hashing them needs no recursion,
  * which re-serializing a hostile, deeply nested body would.
  */
 export function jsonBody(limit: string): RequestHandler {
@@ -31,6 +32,9 @@ export function jsonBody(limit: string): RequestHandler {
     strict: false,
     type: () => true,
     verify: (_req, res, buf) => {
+      // Text the parser would accept but silently alter (invalid UTF-8 turns into U+FFFD, a
+      // lone surrogate cannot be stored) fails as malformed JSON, before anything runs.
+      if (!isSoundJsonText(buf)) throw Object.assign(new Error('JSON text is not valid UTF-8'), { type: 'entity.parse.failed' });
       (res as Response).locals.rawBody = buf;
     },
   });

@@ -46,6 +46,9 @@ export const ERROR_CODES = [
   'IDEMPOTENCY_IN_PROGRESS',
   'ORIGIN_NOT_ALLOWED',
   'INVALID_URL',
+  'ORG_REQUIRED',
+  'MISSING_DELIVERY_ID',
+  'SERVER_BUSY',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -98,6 +101,9 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   IDEMPOTENCY_IN_PROGRESS: 409,
   ORIGIN_NOT_ALLOWED: 403,
   INVALID_URL: 400,
+  ORG_REQUIRED: 400,
+  MISSING_DELIVERY_ID: 400,
+  SERVER_BUSY: 503,
 };
 
 export interface ErrorDetail {

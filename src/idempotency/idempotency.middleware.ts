@@ -5,7 +5,14 @@ import type { Db } from '../db/open.js';
 import { AppError } from '../http/errors.js';
 import { getScope } from '../http/org-scope.js';
 import { rawBodyOf } from '../http/body.js';
+import type { SecretBox } from '../secrets/secret-box.js';
 import type { IdempotencyStore } from './idempotency.store.js';
+
+/**
+ * A handler sets `res.locals[SENSITIVE_ANSWER] = true` when its answer holds a secret (a
+ * rotated webhook secret): the kept copy is then sealed at rest like any stored secret.
+ */
+export const SENSITIVE_ANSWER = 'sensitiveAnswer';
 
 const TTL_MS = 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -23,7 +30,7 @@ function fingerprint(req: Request, res: Response): string {
  * answer with `Idempotent-Replayed: true`; a different request under the key is 422; a
  * repeat while the first still runs is 409.
  */
-export function idempotency({ db, store, clock }: { db: Db; store: IdempotencyStore; clock: Clock }): RequestHandler {
+export function idempotency({ db, store, clock, box }: { db: Db; store: IdempotencyStore; clock: Clock; box: SecretBox }): RequestHandler {
   const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => store.pruneExpired(now.toISOString()));
   const claimTx = db.transaction((scope: string, key: string, print: string) => {
     const now = clock.now();
@@ -43,6 +50,7 @@ export function idempotency({ db, store, clock }: { db: Db; store: IdempotencySt
     }
     pruneIfDue();
     const scope = getScope(res).orgId ?? '*';
+    const sealContext = `idempotency:${scope}:${key}`;
     const print = fingerprint(req, res);
     const kept = claimTx(scope, key, print);
     if (kept) {
@@ -55,7 +63,7 @@ export function idempotency({ db, store, clock }: { db: Db; store: IdempotencySt
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(kept.status ?? 200);
       if (kept.status === 204) return void res.end();
-      return void res.type('application/json; charset=utf-8').send(kept.body ?? '');
+      return void res.type('application/json; charset=utf-8').send(box.open(kept.body ?? '', sealContext));
     }
 
     // Kept when the answer is produced (not on 'finish'): a client that hung up mid-request
@@ -67,7 +75,7 @@ export function idempotency({ db, store, clock }: { db: Db; store: IdempotencySt
       // §12: the first request's status and body are kept, whatever they are (a 5xx too, as
       // Stripe does); a client that wants another attempt uses a new key. 429s never get
       // here: the limiter answers before a key is claimed.
-      store.complete(scope, key, status, body);
+      store.complete(scope, key, status, res.locals[SENSITIVE_ANSWER] === true ? box.seal(body, sealContext) : body);
     };
     const json = res.json.bind(res);
     res.json = (b: unknown) => {

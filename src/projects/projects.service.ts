@@ -23,12 +23,24 @@ export interface ProjectsServiceDeps {
   clock: Clock;
   config: Config;
   logger: Logger;
+  /** The org's own webhook URL and secret, when the org has a secret (the webhooks domain). */
+  orgHook?: (orgId: string) => { url: string; secret: string } | undefined;
 }
 
 export function createProjectsService(deps: ProjectsServiceDeps) {
-  const { db, store, audit, agents, github, clock, config, logger } = deps;
+  const { db, store, audit, agents, github, clock, config, logger, orgHook } = deps;
   const now = () => clock.now().toISOString();
-  const webhookUrl = config.WEBHOOK_BASE_URL ? `${config.WEBHOOK_BASE_URL}/webhooks/github` : null;
+
+  /**
+   * Where a repo webhook created for a project of this org points: the org's own URL and
+   * secret once it has one (its deliveries then reach only this org), else the instance URL.
+   * Null without a public base URL.
+   */
+  function hookTarget(orgId: string): { url: string; secret: string | undefined } | null {
+    if (!config.WEBHOOK_BASE_URL) return null;
+    const own = orgHook?.(orgId);
+    return own ?? { url: `${config.WEBHOOK_BASE_URL}/webhooks/github`, secret: config.GITHUB_WEBHOOK_SECRET };
+  }
 
   function view(p: ProjectRow): Project {
     const agent = p.agentId ? agents.byId(p.agentId) : undefined;
@@ -66,11 +78,11 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
   }
 
   /** Creates the repo webhook when a token and a public URL are set; a refusal is not fatal. */
-  async function createHook(repo: string): Promise<number | null> {
-    if (!github.configured || !webhookUrl) return null;
+  async function createHook(repo: string, target: ReturnType<typeof hookTarget>): Promise<number | null> {
+    if (!github.configured || !target) return null;
     const [owner, name] = repo.split('/') as [string, string];
     try {
-      const { id } = await github.createHook(owner, name, { url: webhookUrl, secret: config.GITHUB_WEBHOOK_SECRET, events: WEBHOOK_EVENTS });
+      const { id } = await github.createHook(owner, name, { url: target.url, secret: target.secret, events: WEBHOOK_EVENTS });
       return id;
     } catch (err) {
       logger.warn({ repo, code: err instanceof AppError ? err.code : undefined }, 'GitHub refused to create the repo webhook');
@@ -193,7 +205,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
       const existing = reusable(agent.orgId, repoKey(ref), agent.type);
       const found = await lookUp(ref, existing?.defaultBranch ?? 'main');
-      const hookId = existing?.webhookConfigured ? null : await createHook(found.repo);
+      const hookId = existing?.webhookConfigured ? null : await createHook(found.repo, hookTarget(agent.orgId));
       try {
         return { success: true as const, config: view(linkTx(agent.orgId, actor, agent.id, existing ? { ...found, repo: existing.repo } : found, hookId)) };
       } catch (err) {
@@ -216,10 +228,11 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       const orgId = writeOrg(scope);
       assertNoProject(orgId, `${ref.owner}/${ref.name}`);
       const found = await lookUp(ref, body.defaultBranch ?? 'main');
-      const hookId = await createHook(found.repo);
+      const target = hookTarget(orgId);
+      const hookId = await createHook(found.repo, target);
       try {
         const p = createTx(orgId, actor, found.repo, body.name ?? found.repo.split('/')[1]!, found.defaultBranch, hookId);
-        return { id: p.id, agentId: p.agentId!, repo: p.repo, orgId, webhookUrl, webhookConfigured: p.webhookConfigured };
+        return { id: p.id, agentId: p.agentId!, repo: p.repo, orgId, webhookUrl: target?.url ?? null, webhookConfigured: p.webhookConfigured };
       } catch (err) {
         if (hookId !== null) await removeHook(found.repo, hookId);
         throw err;

@@ -1,10 +1,13 @@
-import express, { Router, type Request, type Response, type NextFunction, type RequestHandler } from 'express';
-import { Webhooks } from '@octokit/webhooks';
+import { createHash } from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
+import { Router, type Request, type Response, type NextFunction, type RequestHandler } from 'express';
 import { z } from 'zod';
 import { AppError } from '../http/errors.js';
 import { extraOperation } from '../openapi/openapi.js';
 import { HANDLED_EVENTS } from './ci-event.js';
 import { OUTCOMES } from './reactions.js';
+import { readWebhookBody, type InflightBudget } from './webhook-body.js';
+import { createSignatureVerifier, invalidSignature, parsePayload } from './webhook-payload.js';
 import type { WebhooksService } from './webhooks.service.js';
 
 export const WEBHOOK_PATHS = ['/webhooks/github', '/v1/webhooks/github'];
@@ -19,63 +22,63 @@ const requireEventHeader: RequestHandler = (req, _res, next) => {
   next(header(req, 'x-github-event') ? undefined : new AppError(400, 'MISSING_EVENT_HEADER', 'Missing X-GitHub-Event header'));
 };
 
-const invalidSignature = () => new AppError(401, 'INVALID_SIGNATURE', 'Missing or invalid X-Hub-Signature-256');
-
-/**
- * Verifies X-Hub-Signature-256 over the exact bytes received. The library takes a
- * string, so a body that does not survive UTF-8 decoding unchanged is refused rather
- * than verified over something other than what was sent.
- */
-async function verifySignature(webhooks: Webhooks, raw: Buffer, signature: string | undefined): Promise<void> {
-  if (!signature || raw.length === 0) throw invalidSignature();
-  const text = raw.toString('utf8');
-  if (!Buffer.from(text, 'utf8').equals(raw)) throw invalidSignature();
-  let ok = false;
-  try {
-    ok = await webhooks.verify(text, signature);
-  } catch {
-    ok = false;
-  }
-  if (!ok) throw invalidSignature();
-}
-
-/** JSON, or form-encoded with the JSON in a `payload` field (GitHub's two content types). */
-function parsePayload(req: Request, raw: Buffer): unknown {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  let text = raw.toString('utf8');
-  if (type === 'application/x-www-form-urlencoded') {
-    const field = new URLSearchParams(text).get('payload');
-    if (field === null) throw new AppError(400, 'INVALID_PAYLOAD', 'Form-encoded delivery without a payload field');
-    text = field;
-  }
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    throw new AppError(400, 'INVALID_JSON', 'Malformed JSON in webhook payload');
-  }
+/** Where a delivery came in, and which secrets its signature must match (none: unsigned is fine). */
+interface Target {
+  orgId: string | null;
+  required: boolean;
+  secrets: readonly string[];
 }
 
 export interface WebhookRouterOptions {
   service: WebhooksService;
+  /** GITHUB_WEBHOOK_SECRET: the instance URL's secret. */
   secret?: string;
-  bodyLimit: string;
+  /** WEBHOOK_BODY_LIMIT in bytes. */
+  bodyLimit: number;
+  /** Webhook body bytes held at once across the process (WEBHOOK_INFLIGHT_MB). */
+  budget: InflightBudget;
+  orgExists: (orgId: string) => boolean;
+  /** An org URL's secrets: the current one, and the previous one during its grace hour. */
+  orgSecrets: (orgId: string) => string[];
   limiter?: RequestHandler;
 }
 
-/** POST /webhooks/github with its own budget and raw-body parsing (mounted before any JSON parser). */
-export function createWebhooksRouter({ service, secret, bodyLimit, limiter }: WebhookRouterOptions): Router {
-  const webhooks = secret ? new Webhooks({ secret }) : undefined;
-  const router = Router();
-  if (limiter) router.use(limiter);
-  router.post('/', requireEventHeader, express.raw({ type: () => true, limit: bodyLimit }), async (req: Request, res: Response) => {
+/**
+ * POST /webhooks/github (instance URL) and /webhooks/github/:orgId (org URL), with their own
+ * budget and body reading (mounted before any JSON parser). Order of checks: event header,
+ * org (404), signature header present (401, before a byte of the body is read), body size
+ * and in-flight cap (413, 503), signature (401), delivery id when signed (400), JSON (400),
+ * then the service's own (payload, duplicate, replay, event type, linked repo).
+ */
+export function createWebhooksRouter(o: WebhookRouterOptions): Router {
+  const verify = createSignatureVerifier();
+  const instance: Target = { orgId: null, required: o.secret !== undefined, secrets: o.secret ? [o.secret] : [] };
+
+  async function receive(req: Request, res: Response, target: Target): Promise<void> {
     const event = header(req, 'x-github-event')!;
-    const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-    if (webhooks) await verifySignature(webhooks, raw, header(req, 'x-hub-signature-256'));
-    const payload = parsePayload(req, raw);
+    const signature = header(req, 'x-hub-signature-256');
+    if (target.required && (!signature || target.secrets.length === 0)) throw invalidSignature();
+    const raw = await readWebhookBody(req, res, o.bodyLimit, o.budget);
+    const text = isUtf8(raw) ? raw.toString('utf8') : null;
+    if (target.required) await verify(target.secrets, raw, text, signature);
     const deliveryId = header(req, 'x-github-delivery') || null;
-    res.json(await service.process({ event, deliveryId, payload }));
+    if (target.required && deliveryId === null) {
+      throw new AppError(400, 'MISSING_DELIVERY_ID', 'Missing X-GitHub-Delivery header: signed deliveries must carry their delivery id');
+    }
+    const payload = parsePayload(req.headers['content-type'], raw, text);
+    const bodySha256 = createHash('sha256').update(raw).digest('hex');
+    res.json(await o.service.process({ event, deliveryId, payload, orgId: target.orgId, bodySha256 }));
+  }
+
+  const router = Router();
+  if (o.limiter) router.use(o.limiter);
+  router.post('/', requireEventHeader, (req: Request, res: Response) => receive(req, res, instance));
+  router.post('/:orgId', requireEventHeader, (req: Request, res: Response) => {
+    const orgId = req.params.orgId as string;
+    if (!o.orgExists(orgId)) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
+    return receive(req, res, { orgId, required: true, secrets: o.orgSecrets(orgId) });
   });
-  router.all('/', (_req: Request, res: Response, next: NextFunction) => {
+  router.all(['/', '/:orgId'], (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Allow', 'POST');
     next(new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed. Allowed: POST'));
   });
@@ -112,21 +115,53 @@ export const WebhookResponse = z.object({
 
 const headerParam = (name: string, required: boolean, description: string) => ({ name, in: 'header', required, description, schema: { type: 'string' } });
 
+const DELIVERY_CODES = [
+  'MISSING_EVENT_HEADER',
+  'INVALID_SIGNATURE',
+  'MISSING_DELIVERY_ID',
+  'INVALID_JSON',
+  'INVALID_PAYLOAD',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'RATE_LIMITED',
+  'SERVER_BUSY',
+  'INTERNAL_ERROR',
+] as const;
+
+const deliveryBody = {
+  'application/json': { schema: { type: 'object' } },
+  'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { payload: { type: 'string' } }, required: ['payload'] } },
+};
+
 export const webhookOperation = extraOperation({
   method: 'post',
   path: '/webhooks/github',
   id: 'postGithubWebhook',
-  summary: 'Receive a GitHub webhook delivery',
+  summary: 'Receive a GitHub webhook delivery at the instance URL',
   tag: 'Webhooks',
   response: WebhookResponse,
-  codes: ['MISSING_EVENT_HEADER', 'INVALID_SIGNATURE', 'INVALID_JSON', 'INVALID_PAYLOAD', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL_ERROR'],
+  codes: [...DELIVERY_CODES],
   headers: [
     headerParam('X-GitHub-Event', true, 'The event type'),
-    headerParam('X-GitHub-Delivery', false, 'Delivery id (de-duplication)'),
+    headerParam('X-GitHub-Delivery', false, 'Delivery id (de-duplication); required when GITHUB_WEBHOOK_SECRET is set'),
     headerParam('X-Hub-Signature-256', false, 'HMAC-SHA256 of the raw body; required when GITHUB_WEBHOOK_SECRET is set'),
   ],
-  body: {
-    'application/json': { schema: { type: 'object' } },
-    'application/x-www-form-urlencoded': { schema: { type: 'object', properties: { payload: { type: 'string' } }, required: ['payload'] } },
-  },
+  body: deliveryBody,
+});
+
+export const orgWebhookOperation = extraOperation({
+  method: 'post',
+  path: '/webhooks/github/{orgId}',
+  id: 'postOrgGithubWebhook',
+  summary: "Receive a GitHub webhook delivery at an org's own URL, signed with the org's secret; reaches only that org's projects",
+  tag: 'Webhooks',
+  response: WebhookResponse,
+  codes: [...DELIVERY_CODES, 'ORG_NOT_FOUND'],
+  headers: [
+    { name: 'orgId', in: 'path', required: true, description: 'The organization id', schema: { type: 'string' } },
+    headerParam('X-GitHub-Event', true, 'The event type'),
+    headerParam('X-GitHub-Delivery', true, 'Delivery id (de-duplication and replay protection)'),
+    headerParam('X-Hub-Signature-256', true, "HMAC-SHA256 of the raw body with the org's webhook secret"),
+  ],
+  body: deliveryBody,
 });

@@ -1,6 +1,7 @@
 import { everyInterval, type Clock } from '../clock.js';
 import type { Db } from '../db/open.js';
 import { badRequest } from '../http/errors.js';
+import { DEFAULT_ORG } from '../http/org-scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { AgentRow } from '../agents/agents.store.js';
@@ -11,6 +12,9 @@ import { decide, kindOf, type Outcome, type Plan } from './reactions.js';
 import type { WebhooksStore } from './webhooks.store.js';
 
 const DELIVERY_TTL_MS = 7 * 86_400_000;
+/** A body seen at the same URL this recently under another delivery id is a replay. */
+export const REPLAY_WINDOW_MS = 72 * 3_600_000;
+const RECEIPT_TTL_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
 /** Where memory documents go (the memory domain; a no-op until it is wired). */
@@ -22,6 +26,10 @@ export interface Delivery {
   event: string;
   deliveryId: string | null;
   payload: unknown;
+  /** The org whose URL received it; null for the instance URL. */
+  orgId: string | null;
+  /** SHA-256 (hex) of the raw body, for the replay rule. */
+  bodySha256: string;
 }
 
 export type DeliveryResult = Record<string, unknown> & { received: true; event: string; processed: boolean };
@@ -41,14 +49,33 @@ export interface WebhooksServiceDeps {
   projects: ProjectsService;
   memory: () => MemoryPort;
   clock: Clock;
+  /**
+   * Multi-tenant deployments (API_TOKENS set): the instance URL reaches only the default
+   * org's projects and those whose repo webhook the server created itself.
+   */
+  restrictInstanceUrl: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function createWebhooksService({ db, store, audit, agents, projects, memory, clock }: WebhooksServiceDeps) {
+export function createWebhooksService({ db, store, audit, agents, projects, memory, clock, restrictInstanceUrl }: WebhooksServiceDeps) {
+  const ago = (now: Date, ms: number) => new Date(now.getTime() - ms).toISOString();
   const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => {
-    store.pruneBefore(new Date(now.getTime() - DELIVERY_TTL_MS).toISOString());
+    store.pruneBefore(ago(now, DELIVERY_TTL_MS));
+    store.prunePayloadsBefore(ago(now, REPLAY_WINDOW_MS));
+    store.pruneReceiptsBefore(ago(now, RECEIPT_TTL_MS));
   });
+
+  /**
+   * Linking a repo proves nothing about who owns it: an org URL reaches only its own org's
+   * projects, and in a multi-tenant deployment the instance URL only those it can vouch for.
+   */
+  function routed(repo: string, orgId: string | null): ProjectRow[] {
+    const linked = projects.linkedTo(repo);
+    if (orgId !== null) return linked.filter((p) => p.orgId === orgId);
+    if (!restrictInstanceUrl) return linked;
+    return linked.filter((p) => p.orgId === DEFAULT_ORG || p.webhookConfigured);
+  }
 
   /** The project agent's work for one project; every write joins the delivery's transaction. */
   function actFor(p: ProjectRow, ci: CIEvent, facts: CIFacts, deliveryId: string | null): ProjectOutcome {
@@ -106,16 +133,22 @@ export function createWebhooksService({ db, store, audit, agents, projects, memo
 
   const processTx = db.transaction((d: Delivery, mapped: Mapped | undefined) => {
     const base = { received: true as const, event: d.event };
-    if (d.deliveryId !== null) {
-      if (store.seen(d.deliveryId)) return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
-      store.record(d.deliveryId, d.event, clock.now().toISOString());
-    }
+    const now = clock.now();
+    const at = now.toISOString();
+    if (d.deliveryId !== null && store.seen(d.deliveryId)) return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
+    const target = d.orgId ?? '';
+    const prior = store.payload(target, d.bodySha256);
+    if (prior && prior.receivedAt > ago(now, REPLAY_WINDOW_MS)) return { ...base, processed: false, duplicate: true, reason: 'Replayed payload' };
+    if (d.deliveryId !== null) store.record(d.deliveryId, d.event, at);
+    store.recordPayload(target, d.bodySha256, d.deliveryId, at);
+    if (d.orgId !== null) store.recordReceipt(d.orgId, at);
     if (d.event === 'ping') return { ...base, processed: true };
     if (!mapped) return { ...base, processed: false, reason: 'Event type not handled' };
     const { ciEvent, facts } = mapped;
-    const linked = projects.linkedTo(ciEvent.repo);
+    const linked = routed(ciEvent.repo, d.orgId);
     const head = { ...base, action: facts.action, repo: ciEvent.repo };
     if (linked.length === 0) return { ...head, processed: false, reason: 'Repository not linked' };
+    if (d.orgId === null) for (const orgId of new Set(linked.map((p) => p.orgId))) store.recordReceipt(orgId, at);
     const outcomes = linked.map((p) => actFor(p, ciEvent, facts, d.deliveryId));
     return { ...head, processed: true, ciEvent: { ...ciEvent, branch: ciEvent.branch ?? linked[0]!.defaultBranch }, outcomes };
   });

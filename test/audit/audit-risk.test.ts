@@ -4,7 +4,7 @@ import { riskOf } from '../../src/audit/audit.risk.js';
 /** §5's table and §13's additions, action by action. */
 const TABLE: Record<string, string[]> = {
   critical: ['deploy', 'rollback', 'kill', 'project_delete'],
-  high: ['autonomy_change', 'suspend', 'restart', 'agent_terminate', 'link', 'unlink', 'channel_configure'],
+  high: ['autonomy_change', 'suspend', 'restart', 'agent_terminate', 'link', 'unlink', 'channel_configure', 'webhook_secret_rotate'],
   medium: [
     'instruct', 'fix', 'review', 'approve', 'deny', 'resume', 'agent_create', 'agent_spawn', 'project_create',
     'org_create', 'member_add', 'member_remove', 'scheduler_pause', 'scheduler_resume', 'scheduler_cancel',

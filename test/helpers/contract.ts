@@ -25,6 +25,19 @@ interface Documented {
 
 const toRegex = (path: string) => new RegExp(`^${path.replace(/:[A-Za-z0-9_]+/g, '[^/]+')}/?$`);
 
+const DELIVERY_CODES: ErrorCode[] = [
+  'MISSING_EVENT_HEADER',
+  'INVALID_SIGNATURE',
+  'MISSING_DELIVERY_ID',
+  'INVALID_JSON',
+  'INVALID_PAYLOAD',
+  'PAYLOAD_TOO_LARGE',
+  'RATE_LIMITED',
+  'SERVER_BUSY',
+  'INTERNAL_ERROR',
+  'UNSUPPORTED_MEDIA_TYPE',
+];
+
 export function documentedOperations(routes: readonly RouteDef[]): Documented[] {
   const api: Documented[] = routes.flatMap((def) =>
     ['/api', '/v1/api'].map((prefix) => ({
@@ -42,7 +55,14 @@ export function documentedOperations(routes: readonly RouteDef[]): Documented[] 
       re: /^(\/v1)?\/webhooks\/github\/?$/,
       status: 200,
       response: WebhookResponse,
-      codes: ['MISSING_EVENT_HEADER', 'INVALID_SIGNATURE', 'INVALID_JSON', 'INVALID_PAYLOAD', 'PAYLOAD_TOO_LARGE', 'RATE_LIMITED', 'INTERNAL_ERROR', 'UNSUPPORTED_MEDIA_TYPE'],
+      codes: [...DELIVERY_CODES],
+    },
+    {
+      method: 'post',
+      re: /^(\/v1)?\/webhooks\/github\/[^/]+\/?$/,
+      status: 200,
+      response: WebhookResponse,
+      codes: [...DELIVERY_CODES, 'ORG_NOT_FOUND'],
     },
   ];
   return [...api, ...extra];

@@ -57,7 +57,9 @@ async function once(f: Fixture, kind: Kind, orgId: string, tag: string): Promise
   if (kind === 'project') await t.api().post('/api/projects').set(h).send({ repo: `conc/${tag.replace(':', '-')}` }).expect(201);
   if (kind === 'message') await t.api().post('/api/channels/web/messages').set(h).send({ userId: tag, text: `note ${tag}` }).expect(201);
   if (kind === 'webhook') {
-    const body = JSON.stringify(failedRun(f.repo[orgId]!, tag.length));
+    // A different run per delivery: the same body under a new delivery id is a replay.
+    const [c, r] = tag.split(':').map(Number) as [number, number];
+    const body = JSON.stringify(failedRun(f.repo[orgId]!, c * 1000 + r + 1));
     const res = await t
       .api()
       .post('/webhooks/github')

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { createWebhooksService, type MemoryPort } from '../../src/webhooks/webhooks.service.js';
@@ -22,11 +23,13 @@ beforeEach(() => {
   port = { addDocument: (d) => void docs.push(d) };
   const { db, clock } = t.deps;
   const { audit, agents, projects } = t.services;
-  service = createWebhooksService({ db, store: createWebhooksStore(db), audit, agents, projects, memory: () => port, clock });
+  service = createWebhooksService({ db, store: createWebhooksStore(db), audit, agents, projects, memory: () => port, clock, restrictInstanceUrl: false });
 });
 afterEach(() => t.close());
 
-const run = (event: string, payload: unknown) => service.process({ event, deliveryId: null, payload });
+// Each body hashed as sent, so the replay rule sees what a real delivery would show it.
+const run = (event: string, payload: unknown) =>
+  service.process({ event, deliveryId: null, payload, orgId: null, bodySha256: createHash('sha256').update(JSON.stringify(payload)).digest('hex') });
 
 describe('memory documents from webhook events (§8, §9.7)', () => {
   it('keeps the title of an opened PR at L3+', async () => {

@@ -34,6 +34,7 @@ describe('POST /webhooks/github with GITHUB_WEBHOOK_SECRET set', () => {
       .post('/webhooks/github')
       .set('content-type', 'application/json')
       .set('x-github-event', 'push')
+      .set('x-github-delivery', 'd-pretty')
       .set('x-hub-signature-256', await sign(SECRET, body))
       .send(body)
       .expect(200);
@@ -105,6 +106,7 @@ describe('POST /webhooks/github with GITHUB_WEBHOOK_SECRET set', () => {
         .post('/webhooks/github')
         .set('content-type', 'application/x-www-form-urlencoded')
         .set('x-github-event', 'push')
+        .set('x-github-delivery', `d-form-${signature.slice(7, 15)}`)
         .set('x-hub-signature-256', signature)
         .send(form);
     expect((await send(await sign(SECRET, form))).body).toMatchObject(processedPush);

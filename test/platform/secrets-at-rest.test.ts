@@ -1,0 +1,164 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { openTestDb, type TestDepsOptions } from '../helpers/deps.js';
+import { startStub, type Stub } from '../helpers/stub-server.js';
+import { telegram } from '../channels/platform-stubs.js';
+import { deliver } from '../webhooks/fixtures.js';
+import { loadConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/open.js';
+
+const KEY_A = 'a'.repeat(16) + '-secrets-key-one';
+const KEY_B = 'b'.repeat(16) + '-secrets-key-two';
+const BOT_TOKEN = '123456:telegram-bot-token-very-secret';
+
+let dir: string | undefined;
+let stub: Stub | undefined;
+const apps: TestApp[] = [];
+afterEach(async () => {
+  for (const a of apps.splice(0)) a.close();
+  await stub?.close();
+  if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  stub = undefined;
+  dir = undefined;
+});
+
+async function fileApp(env: Record<string, string>, opts: TestDepsOptions = {}): Promise<TestApp> {
+  stub ??= await startStub(telegram.handler(BOT_TOKEN));
+  dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-secrets-'));
+  const db = openTestDb(path.join(dir, 'secrets.db'));
+  const t = makeTestApp({ ...opts, db, env: { TELEGRAM_API_URL: stub.url, ...env } });
+  apps.push(t);
+  return t;
+}
+
+/** Every value of every row of every table, as text: where a leaked secret would show. */
+function everyRow(db: Db): string {
+  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+  return tables.map((name) => JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all())).join('\n');
+}
+
+const raw = (db: Db, sql: string) => db.prepare(sql).all() as Array<Record<string, string | null>>;
+
+async function store(t: TestApp) {
+  await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
+  const first = (await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').expect(201)).body.secret as string;
+  const second = (await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').set('Idempotency-Key', 'k1').expect(201)).body.secret as string;
+  await t.api().post('/api/channels/configure').send({ channel: 'telegram', config: { botToken: BOT_TOKEN } }).expect(200);
+  return { first, second };
+}
+
+const telegramView = async (t: TestApp) =>
+  ((await t.api().get('/api/channels').expect(200)).body.channels as Array<Record<string, unknown>>).find((c) => c.name === 'telegram')!;
+
+const signedPing = (t: TestApp, secret: string, n: number) => deliver(t, 'ping', { zen: `z${n}` }, { secret, path: '/webhooks/github/org-acme' });
+
+describe('secrets at rest with SECRETS_KEY', () => {
+  it('stores webhook secrets, channel settings and the kept rotation answer sealed: no plain text anywhere in the database', async () => {
+    const t = await fileApp({ SECRETS_KEY: KEY_A });
+    const { first, second } = await store(t);
+    const text = everyRow(t.deps.db);
+    for (const secret of [first, second, BOT_TOKEN]) expect(text).not.toContain(secret);
+    const [row] = raw(t.deps.db, 'SELECT secret, previous_secret FROM org_webhook_secrets');
+    expect(row!.secret).toMatch(/^enc:v1:[A-Za-z0-9_-]+$/);
+    expect(row!.previous_secret).toMatch(/^enc:v1:/);
+    expect(raw(t.deps.db, 'SELECT settings FROM channel_settings')[0]!.settings).toMatch(/^enc:v1:/);
+    // ...and they still work: signatures verify, the channel connects, the keyed answer replays.
+    await signedPing(t, second, 1).expect(200);
+    await signedPing(t, first, 2).expect(200);
+    expect(await telegramView(t)).toMatchObject({ connected: true });
+    const replay = await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').set('Idempotency-Key', 'k1').expect(201);
+    expect(replay.body.secret).toBe(second);
+  });
+
+  it('seals each value with a fresh nonce: the same secret never looks the same twice', async () => {
+    const t = await fileApp({ SECRETS_KEY: KEY_A });
+    await t.api().post('/api/channels/configure').send({ channel: 'telegram', config: { botToken: BOT_TOKEN } }).expect(200);
+    const a = raw(t.deps.db, 'SELECT settings FROM channel_settings')[0]!.settings;
+    await t.api().post('/api/channels/configure').send({ channel: 'telegram', config: { botToken: BOT_TOKEN } }).expect(200);
+    expect(raw(t.deps.db, 'SELECT settings FROM channel_settings')[0]!.settings).not.toBe(a);
+  });
+
+  it('does not open a sealed secret moved onto another org', async () => {
+    const t = await fileApp({ SECRETS_KEY: KEY_A });
+    await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
+    await t.api().post('/api/orgs').send({ name: 'Globex' }).expect(201);
+    const acme = (await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').expect(201)).body.secret as string;
+    await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-globex').expect(201);
+    t.deps.db.prepare("UPDATE org_webhook_secrets SET secret = (SELECT secret FROM org_webhook_secrets WHERE org_id = 'org-acme') WHERE org_id = 'org-globex'").run();
+    await deliver(t, 'ping', { zen: 'moved' }, { secret: acme, path: '/webhooks/github/org-globex' }).expect(401);
+    expect(t.services.secretsAtRest.reseal().unreadable).toEqual(['webhook secret of org-globex']);
+  });
+});
+
+describe('secrets at rest without SECRETS_KEY, then with it', () => {
+  it('stores plain text without a key; with a key the plain values keep working and the start-up pass seals them', async () => {
+    const plain = await fileApp({});
+    const { second } = await store(plain);
+    expect(raw(plain.deps.db, 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toBe(second);
+    expect(raw(plain.deps.db, 'SELECT settings FROM channel_settings')[0]!.settings).toContain(BOT_TOKEN);
+    plain.close();
+
+    const keyed = await fileApp({ SECRETS_KEY: KEY_A });
+    await signedPing(keyed, second, 1).expect(200);
+    expect(keyed.services.secretsAtRest.reseal()).toEqual({ sealed: 2, unreadable: [] });
+    expect(everyRow(keyed.deps.db)).not.toContain(BOT_TOKEN);
+    expect(raw(keyed.deps.db, 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toMatch(/^enc:v1:/);
+    await signedPing(keyed, second, 2).expect(200);
+    await keyed.services.channels.start();
+    expect(await telegramView(keyed)).toMatchObject({ connected: true });
+    expect(keyed.services.secretsAtRest.reseal()).toEqual({ sealed: 0, unreadable: [] });
+  });
+});
+
+describe('secrets sealed with another key, or with no key', () => {
+  it.each([
+    ['another key', { SECRETS_KEY: KEY_B }],
+    ['no key', {}],
+  ])('with %s: reported by the start-up pass, refused at the org URL, the channel down with a clear error', async (_label, env: Record<string, string>) => {
+    const sealed = await fileApp({ SECRETS_KEY: KEY_A });
+    const { second } = await store(sealed);
+    sealed.close();
+
+    const t = await fileApp(env);
+    expect(t.services.secretsAtRest.reseal()).toEqual({ sealed: 0, unreadable: ['channel settings of telegram', 'webhook secret of org-acme'] });
+    expect((await signedPing(t, second, 1).expect(401)).body.code).toBe('INVALID_SIGNATURE');
+    expect(await telegramView(t)).toMatchObject({ connected: false, status: 'disconnected', lastError: 'Stored settings cannot be decrypted with SECRETS_KEY' });
+    expect((await t.api().get('/api/webhooks').set('x-org-id', 'org-acme').expect(200)).body.secretConfigured).toBe(true);
+    // A rotation recovers the org URL under the current key (the unreadable secret is dropped).
+    const fresh = (await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').expect(201)).body.secret as string;
+    await signedPing(t, fresh, 2).expect(200);
+    await signedPing(t, second, 3).expect(401);
+  });
+});
+
+describe('secrets never leave the server', () => {
+  it('keeps webhook secrets and channel tokens out of every log line, audit entry and other answer', async () => {
+    const t = await fileApp({ SECRETS_KEY: KEY_A }, { captureLogs: true });
+    const { first, second } = await store(t);
+    await signedPing(t, second, 1).expect(200);
+    await deliver(t, 'ping', { zen: 'bad' }, { secret: 'wrong', path: '/webhooks/github/org-acme' }).expect(401);
+    const answers = await Promise.all(
+      ['/api/webhooks', '/api/audit?limit=100', '/api/channels', '/api/orgs/org-acme', '/health'].map((p) => t.api().get(p).set('x-org-id', 'org-acme')),
+    );
+    const seen = [t.deps.logs.join('\n'), ...answers.map((a) => a.text), JSON.stringify((await t.api().get('/api/audit?limit=100').expect(200)).body)].join('\n');
+    expect(t.deps.logs.length).toBeGreaterThan(5);
+    for (const secret of [first, second, BOT_TOKEN]) expect(seen).not.toContain(secret);
+  });
+});
+
+describe('SECRETS_KEY and WEBHOOK_INFLIGHT_MB configuration', () => {
+  it('refuses a SECRETS_KEY shorter than 32 characters, without echoing it', () => {
+    expect(() => loadConfig({ SECRETS_KEY: 'x'.repeat(31) })).toThrow(/^Invalid configuration: SECRETS_KEY must be at least 32 characters$/);
+    expect(loadConfig({ SECRETS_KEY: 'x'.repeat(32) }).SECRETS_KEY).toBe('x'.repeat(32));
+    expect(loadConfig({ SECRETS_KEY: '' }).SECRETS_KEY).toBeUndefined();
+  });
+
+  it('takes WEBHOOK_INFLIGHT_MB as a whole number of MiB, 64 by default', () => {
+    expect(loadConfig({}).WEBHOOK_INFLIGHT_MB).toBe(64);
+    expect(loadConfig({ WEBHOOK_INFLIGHT_MB: '8' }).WEBHOOK_INFLIGHT_MB).toBe(8);
+    for (const bad of ['0', '-1', '1.5', 'lots']) expect(() => loadConfig({ WEBHOOK_INFLIGHT_MB: bad })).toThrow(/^Invalid configuration: WEBHOOK_INFLIGHT_MB /);
+  });
+});
