@@ -23,8 +23,8 @@ export const rawBodyOf = (res: Response): Buffer => (res.locals.rawBody as Buffe
 /**
  * JSON bodies only: a body with another content type is 415; primitives and arrays
  * parse (strict: false) so the route's schema can answer VALIDATION_ERROR for them.
- * The raw bytes are checked for sound UTF-8 and kept for idempotency fingerprints: hashing them needs no recursion,
- * which re-serializing a hostile, deeply nested body would.
+ * The raw bytes are checked for sound UTF-8 and kept for idempotency fingerprints: hashing
+ * them needs no recursion, which re-serializing a hostile, deeply nested body would.
  */
 export function jsonBody(limit: string): RequestHandler {
   const parse = express.json({
@@ -34,7 +34,7 @@ export function jsonBody(limit: string): RequestHandler {
     verify: (_req, res, buf) => {
       // Text the parser would accept but silently alter (invalid UTF-8 turns into U+FFFD, a
       // lone surrogate cannot be stored) fails as malformed JSON, before anything runs.
-      if (!isSoundJsonText(buf)) throw Object.assign(new Error('JSON text is not valid UTF-8'), { type: 'entity.parse.failed' });
+      if (!isSoundJsonText(buf)) throw Object.assign(new Error('JSON text that cannot be stored unchanged'), { type: 'entity.parse.failed' });
       (res as Response).locals.rawBody = buf;
     },
   });
