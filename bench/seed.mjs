@@ -19,10 +19,10 @@ export const BENCH_ORG = 'org-bench';
 export const BENCH_REPO = 'bench-co/bench-repo';
 
 /** Returns ids the cases need, and how long the audit seeding took. */
-export function seed(file, { auditEntries, agents: agentCount }) {
+export function seed(file, { auditEntries, agents: agentCount, env = {} }) {
   const db = openDatabase(file);
   migrate(db);
-  const config = loadConfig({ DATABASE_PATH: file, LOG_LEVEL: 'silent', SCHEDULER_ENABLED: 'false' });
+  const config = loadConfig({ DATABASE_PATH: file, LOG_LEVEL: 'silent', SCHEDULER_ENABLED: 'false', ...env });
   const services = createServices({ config, db, clock: systemClock, logger: createLogger('silent'), version: 'bench', startedAt: new Date() });
   const scope = { orgId: BENCH_ORG };
 
