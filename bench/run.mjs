@@ -114,17 +114,26 @@ async function runCase(name, opts) {
   return row;
 }
 
-/** Two verifications in a row (cold, then warm): their times and the last answer. */
-async function timeVerify(base, headers, label) {
+/** CPU time (user + system) a process has used so far, in ms: steadier than wall time on a shared machine. */
+function cpuMs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Two verifications in a row (cold, then warm): their wall times, the server's CPU time, and the last answer. */
+async function timeVerify(base, headers, label, pid) {
   const ms = [];
+  const cpu = [];
   let answer;
   for (let i = 0; i < 2; i++) {
+    const c0 = cpuMs(pid);
     const t0 = performance.now();
     answer = await (await fetch(`${base}/api/audit/verify`, { headers })).json();
     ms.push(Math.round(performance.now() - t0));
+    cpu.push(Math.round(cpuMs(pid) - c0));
   }
-  console.error(`  verify${label}: ${ms.join(' / ')} ms over ${answer.checked} entries, valid ${answer.valid}, keyed ${answer.keyed}, unkeyed ${answer.unkeyed}`);
-  return { ms, checked: answer.checked, valid: answer.valid, keyed: answer.keyed, unkeyed: answer.unkeyed };
+  console.error(`  verify${label}: ${ms.join(' / ')} ms (cpu ${cpu.join(' / ')} ms) over ${answer.checked} entries, valid ${answer.valid}, keyed ${answer.keyed}, unkeyed ${answer.unkeyed}`);
+  return { ms, cpuMs: cpu, checked: answer.checked, valid: answer.valid, keyed: answer.keyed, unkeyed: answer.unkeyed };
 }
 
 /**
@@ -139,9 +148,9 @@ async function keyedAudit(dir, port) {
   const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbFile, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0', AUDIT_HMAC_KEY: HMAC_KEY };
   const api = startProcess(SERVER_ARGS, env);
   await waitFor200(`http://127.0.0.1:${port}/health`);
-  const verify = await timeVerify(`http://127.0.0.1:${port}`, { 'x-org-id': BENCH_ORG }, ' (keyed)');
+  const verify = await timeVerify(`http://127.0.0.1:${port}`, { 'x-org-id': BENCH_ORG }, ' (keyed)', api.pid);
   await stop(api);
-  return { auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10, verify };
+  return { auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10, auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10, verify };
 }
 
 function pushPayload() {
@@ -199,7 +208,7 @@ async function main() {
   rows.push(await runCase('GET /api/audit?limit=20 page 25000', { url: `${base}/api/audit?limit=20&page=25000`, headers: org }));
   rows.push(await runCase('GET /api/audit?limit=20&risk=critical', { url: `${base}/api/audit?limit=20&risk=critical`, headers: org }));
 
-  const verified = await timeVerify(base, org, '');
+  const verified = await timeVerify(base, org, '', api.pid);
 
   const body = pushPayload();
   const signature = await sign(SECRET, body);
@@ -263,6 +272,7 @@ async function main() {
     connections: CONNECTIONS,
     auditEntries: ENTRIES,
     auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10,
+    auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10,
     cases: rows,
     // Not a target: the bare app served like ours, to show what our own code costs.
     sameClassesReference: sameClassesRow,
@@ -288,9 +298,11 @@ function printTable(r) {
   row(r.sameClassesReference);
   for (const c of r.cases.slice(1)) row(c);
   console.log('× ref: to the bare Express reference (the targets); × info: to the same bare app on our request classes');
-  console.log(`\naudit seed: ${r.auditEntries} entries in ${r.auditSeedSeconds} s`);
-  console.log(`verify: ${r.verify.ms.join(' / ')} ms over ${r.verify.checked} entries (valid: ${r.verify.valid})`);
-  console.log(`with AUDIT_HMAC_KEY: seed ${r.keyed.auditSeedSeconds} s; verify ${r.keyed.verify.ms.join(' / ')} ms over ${r.keyed.verify.checked} entries (valid: ${r.keyed.verify.valid}, keyed: ${r.keyed.verify.keyed})`);
+  console.log(`\naudit seed: ${r.auditEntries} entries in ${r.auditSeedSeconds} s (cpu ${r.auditSeedCpuSeconds} s)`);
+  console.log(`verify: ${r.verify.ms.join(' / ')} ms (cpu ${r.verify.cpuMs.join(' / ')} ms) over ${r.verify.checked} entries (valid: ${r.verify.valid})`);
+  console.log(
+    `with AUDIT_HMAC_KEY: seed ${r.keyed.auditSeedSeconds} s (cpu ${r.keyed.auditSeedCpuSeconds} s); verify ${r.keyed.verify.ms.join(' / ')} ms (cpu ${r.keyed.verify.cpuMs.join(' / ')} ms) over ${r.keyed.verify.checked} entries (valid: ${r.keyed.verify.valid}, keyed: ${r.keyed.verify.keyed})`,
+  );
   console.log(`webhooks: ${JSON.stringify(r.webhookCheck)}`);
   console.log(`peak RSS: ${r.peakRssMb} MB; start to first 200 on /health: ${r.startToFirstHealthMs.first} ms (fresh seed), ${r.startToFirstHealthMs.afterLoad} ms (after load)`);
 }
@@ -301,7 +313,7 @@ async function auditOnly(dir, dbFile, seeded) {
   const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbFile, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0' };
   const api = startProcess(SERVER_ARGS, env);
   await waitFor200(`http://127.0.0.1:${port}/health`);
-  const verify = await timeVerify(`http://127.0.0.1:${port}`, { 'x-org-id': BENCH_ORG }, '');
+  const verify = await timeVerify(`http://127.0.0.1:${port}`, { 'x-org-id': BENCH_ORG }, '', api.pid);
   await stop(api);
   const keyed = await keyedAudit(dir, port);
   const results = {
@@ -309,13 +321,15 @@ async function auditOnly(dir, dbFile, seeded) {
     node: process.version,
     cpus: os.cpus().length,
     auditEntries: ENTRIES,
-    unkeyed: { auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10, verify },
+    unkeyed: { auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10, auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10, verify },
     keyed,
   };
   fs.writeFileSync(path.join(here, 'results-audit.json'), JSON.stringify(results, null, 2));
   console.log(`\naudit, ${ENTRIES} entries in one org`);
-  console.log(`without AUDIT_HMAC_KEY: seed ${results.unkeyed.auditSeedSeconds} s; verify ${verify.ms.join(' / ')} ms (valid: ${verify.valid}, keyed: ${verify.keyed}, unkeyed: ${verify.unkeyed})`);
-  console.log(`with AUDIT_HMAC_KEY:    seed ${keyed.auditSeedSeconds} s; verify ${keyed.verify.ms.join(' / ')} ms (valid: ${keyed.verify.valid}, keyed: ${keyed.verify.keyed}, unkeyed: ${keyed.verify.unkeyed})`);
+  const line = (name, r) =>
+    `${name} seed ${r.auditSeedSeconds} s (cpu ${r.auditSeedCpuSeconds} s); verify ${r.verify.ms.join(' / ')} ms (cpu ${r.verify.cpuMs.join(' / ')} ms; valid: ${r.verify.valid}, keyed: ${r.verify.keyed}, unkeyed: ${r.verify.unkeyed})`;
+  console.log(line('without AUDIT_HMAC_KEY:', results.unkeyed));
+  console.log(line('with AUDIT_HMAC_KEY:   ', keyed));
   fs.rmSync(dir, { recursive: true, force: true });
 }
 

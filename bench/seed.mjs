@@ -36,6 +36,7 @@ export function seed(file, { auditEntries, agents: agentCount, env = {} }) {
     }
 
     const started = process.hrtime.bigint();
+    const cpuStarted = process.cpuUsage();
     const appendBatch = db.transaction((from, to) => {
       for (let i = from; i < to; i++) {
         services.audit.append({
@@ -51,8 +52,10 @@ export function seed(file, { auditEntries, agents: agentCount, env = {} }) {
     const existing = services.audit.query(scope, { limit: 1 }).total;
     for (let from = existing; from < auditEntries; from += BATCH) appendBatch(from, Math.min(auditEntries, from + BATCH));
     const auditSeedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = process.cpuUsage(cpuStarted);
+    const auditSeedCpuMs = (cpu.user + cpu.system) / 1000;
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
-    return { projectId: p.id, projectAgentId: p.agentId, agentId: agentIds[1], agentCount: agentIds.length, auditSeedMs };
+    return { projectId: p.id, projectAgentId: p.agentId, agentId: agentIds[1], agentCount: agentIds.length, auditSeedMs, auditSeedCpuMs };
   });
 }

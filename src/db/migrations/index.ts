@@ -5,6 +5,7 @@ import { m003 } from './003-scheduler.js';
 import { m004 } from './004-webhook-deliveries.js';
 import { m005 } from './005-idempotency.js';
 import { m006 } from './006-audit-risk-counts.js';
+import { m007 } from './007-audit-digest.js';
 
 /** Append new migrations here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007];
