@@ -59,9 +59,7 @@ export function* verifyOrg(store: AuditStore, orgId: string, sealer?: Sealer): G
           break;
         }
         if (digest !== chainDigest(last.digest, last.seal, orgId, chainSeq, hash, header, body)) {
-          // The digest also covers the previous seal: with the key, tell a rewritten seal apart.
-          const sealChanged = sealer && last.seq >= sealFrom && last.seq > anchorSeq && !sealHolds(sealer, sealFrom, last);
-          broken = { at: 'entry', chainSeq: sealChanged ? last.seq : chainSeq };
+          broken = { at: 'entry', chainSeq };
           break;
         }
         last.sealBefore = last.seal;
@@ -84,8 +82,12 @@ export function* verifyOrg(store: AuditStore, orgId: string, sealer?: Sealer): G
     if (missingTail) broken = { at: 'hole', position: last.seq + 1, next: null };
     else if (headMoved) broken = { at: 'head' };
   }
-  if (broken === null && sealer && last.seq >= sealFrom && last.seq > anchorSeq && !sealHolds(sealer, sealFrom, last)) {
-    broken = { at: 'entry', chainSeq: yield* firstBadSeal(store, orgId, sealer, sealFrom, chain!) };
+  // With the key: the last seal vouches for the sealed stretch. When it fails, or a check
+  // without the key failed further on, the seals before say where a rewrite that recomputed
+  // every hash and digest began (an earlier entry than the keyless checks can see).
+  if (sealer && chain && last.seq >= Math.max(sealFrom, anchorSeq + 1) && (broken !== null || !sealHolds(sealer, sealFrom, last))) {
+    const bad = yield* firstBadSeal(store, orgId, sealer, sealFrom, chain, last.seq);
+    if (bad !== null) broken = { at: 'entry', chainSeq: bad };
   }
   const brokenAt = broken === null ? null : brokenEntry(store, orgId, broken, last);
   return { orgId, valid: broken === null, checked, brokenAt, unkeyed };
@@ -106,20 +108,28 @@ const sealHolds = (sealer: Sealer, sealFrom: number, link: Link): boolean =>
   link.seal === sealer.seal(link.seq === sealFrom ? null : link.sealBefore, link.digest);
 
 /**
- * The first entry of the sealed stretch whose seal does not check out. Every digest checked,
- * entries before a rewrite keep their seals and every entry from it on has a new digest, so
- * this is where the rewrite starts.
+ * The first entry of the sealed stretch, up to `upTo`, whose seal does not check out. With
+ * every digest checked up to there, entries before a rewrite keep their seals and every
+ * entry from it on has a new digest, so this is where the rewrite starts.
  */
-function* firstBadSeal(store: AuditStore, orgId: string, sealer: Sealer, sealFrom: number, chain: ChainState): Generator<void, number> {
+function* firstBadSeal(
+  store: AuditStore,
+  orgId: string,
+  sealer: Sealer,
+  sealFrom: number,
+  chain: ChainState,
+  upTo: number,
+): Generator<void, number | null> {
   const from = Math.max(sealFrom, chain.anchorSeq + 1);
   let before = from === sealFrom ? null : chain.anchorSeal;
   for (let after = from - 1; ; ) {
     const rows = store.verifyBatch(orgId, after, VERIFY_BATCH);
     for (const [chainSeq, , , , digest, seal] of rows) {
+      if (chainSeq > upTo) return null;
       if (seal !== sealer.seal(chainSeq === sealFrom ? null : before, digest)) return chainSeq;
       before = seal;
     }
-    if (rows.length < VERIFY_BATCH) return chain.headSeq;
+    if (rows.length < VERIFY_BATCH) return null;
     after = rows[rows.length - 1]![0];
     yield;
   }
