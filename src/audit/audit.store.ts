@@ -3,8 +3,7 @@ import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import type { Risk } from './audit.risk.js';
-import { HASHED_BODY_SQL } from './audit.hash.js';
-import { ROW_HEADER_SQL, type RowFields } from './audit.digest.js';
+import { ENCODING_SQL, type EncodedFields } from './audit.digest.js';
 
 /**
  * Per-org chain state: the head the next entry extends, and the anchor verification starts
@@ -95,16 +94,17 @@ const toEntry = (r: EntryRow): AuditEntry => ({
 });
 
 /**
- * What verification reads of an entry (raw rows, no objects): its chain position, the hashed
- * body and the digest header (each concatenated by SQLite), and the stored hash, digest and seal.
+ * What verification reads of an entry (raw rows, no objects): its chain and global positions,
+ * its stored hash, the encoding of every column (built by SQLite) and the stored digest.
  */
-export type VerifyRow = [chainSeq: number, hashedBody: string, hash: string, rowHeader: string, digest: string, seal: string | null];
+export type VerifyRow = [chainSeq: number, seq: number, hash: string, encoding: string, digest: string];
 
-/** An entry that might have been moved out of its place: its stored columns, hashed body and digest. */
+/** What locating a rewrite reads of a sealed entry: its chain and global positions, digest and seal. */
+export type SealRow = [chainSeq: number, seq: number, digest: string, seal: string | null];
+
+/** An entry that might have been moved out of its place: its stored columns but its org and position, and its digest. */
 export interface MovedCandidate {
-  fields: RowFields;
-  body: string;
-  hash: string;
+  fields: Omit<EncodedFields, 'orgId' | 'chainSeq'>;
   digest: string;
 }
 type CandidateRow = {
@@ -120,8 +120,6 @@ type CandidateRow = {
   risk: string;
   project_id: string | null;
   digest: string;
-  seal: string | null;
-  body: string;
 };
 
 type ChainRow = [
@@ -176,18 +174,22 @@ export function createAuditStore(db: Db) {
   );
   const verifyRows = db
     .prepare<[string, number, number]>(
-      `SELECT chain_seq, ${HASHED_BODY_SQL}, hash, ${ROW_HEADER_SQL}, digest, seal
-       FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?`,
+      `SELECT chain_seq, seq, hash, ${ENCODING_SQL}, digest FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?`,
     )
     .raw(true);
+  const sealRows = db
+    .prepare<[string, number, number]>('SELECT chain_seq, seq, digest, seal FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?')
+    .raw(true);
+  const sealAt = db.prepare<[string, number], string | null>('SELECT seal FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
   const idAt = db.prepare<[string, number], string>('SELECT id FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
+  const idOf = db.prepare<[number], string>('SELECT id FROM audit_entries WHERE seq = ?').pluck();
   const seqBefore = db
     .prepare<[string, number], number>('SELECT seq FROM audit_entries WHERE org_id = ? AND chain_seq < ? ORDER BY chain_seq DESC LIMIT 1')
     .pluck();
   const seqAfter = db
     .prepare<[string, number], number>('SELECT seq FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT 1')
     .pluck();
-  const candidateColumns = `id, seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id, digest, seal, ${HASHED_BODY_SQL} AS body`;
+  const candidateColumns = 'id, seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id, digest';
   const upFrom = db.prepare<[number, number, number], CandidateRow>(
     `SELECT ${candidateColumns} FROM audit_entries WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
   );
@@ -257,7 +259,10 @@ export function createAuditStore(db: Db) {
     },
     /** One org's entries after `afterSeq` in chain order (all(): about twice as fast as iterate() per row). */
     verifyBatch: (orgId: string, afterSeq: number, limit: number): VerifyRow[] => verifyRows.all(orgId, afterSeq, limit) as VerifyRow[],
+    sealBatch: (orgId: string, afterSeq: number, limit: number): SealRow[] => sealRows.all(orgId, afterSeq, limit) as SealRow[],
+    sealAt: (orgId: string, chainSeq: number): string | null => sealAt.get(orgId, chainSeq) ?? null,
     idAt: (orgId: string, chainSeq: number): string | undefined => idAt.get(orgId, chainSeq),
+    idOf: (seq: number): string | undefined => idOf.get(seq),
     /** Global position of the org's nearest entry before / after a chain position, if any. */
     seqBefore: (orgId: string, chainSeq: number): number | null => seqBefore.get(orgId, chainSeq) ?? null,
     seqAfter: (orgId: string, chainSeq: number): number | null => seqAfter.get(orgId, chainSeq) ?? null,
@@ -269,9 +274,19 @@ export function createAuditStore(db: Db) {
       const upper = beforeSeq ?? Number.MAX_SAFE_INTEGER;
       const rows = afterSeq === null ? downFrom.all(upper, limit) : upFrom.all(afterSeq, upper, limit);
       return rows.map((r) => ({
-        fields: { id: r.id, seq: r.seq, timestamp: r.timestamp, actorType: r.actor_type, actorId: r.actor_id, action: r.action, result: r.result, metadataJson: r.metadata, risk: r.risk, projectId: r.project_id },
-        body: r.body,
-        hash: r.hash,
+        fields: {
+          id: r.id,
+          seq: r.seq,
+          risk: r.risk,
+          projectId: r.project_id,
+          hash: r.hash,
+          timestamp: r.timestamp,
+          actorType: r.actor_type,
+          actorId: r.actor_id,
+          action: r.action,
+          result: r.result,
+          metadataJson: r.metadata,
+        },
         digest: r.digest,
       }));
     },

@@ -75,16 +75,24 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     expect(await verify(t, 'org-acme')).toEqual(before);
   });
 
-  it('catches a seal changed in the middle of the chain, and at its end', async () => {
-    for (const position of [3, 10]) {
+  it('refuses the same while running, when the file is rewritten underneath it', async () => {
+    const file = folder.file();
+    await trail(file, KEY, 4);
+    t = serve(file, KEY);
+    await t.api().post('/api/agents').set(inOrg('org-acme')).send({ name: 'Before', type: 'task' }).expect(201);
+    attack(file, (db) => rewriteFrom(db, 'org-acme', 2, (d, seq) => d.prepare("UPDATE audit_entries SET result = 'tampered' WHERE seq = ?").run(seq)));
+    expect((await t.api().post('/api/agents').set(inOrg('org-acme')).send({ name: 'After', type: 'task' })).status).toBe(500);
+    expect(await verify(t, 'org-acme')).toMatchObject({ valid: false, checked: 6, keyed: true });
+  });
+
+  it("catches a changed seal at a chain's end; one changed alone in the middle changes nothing recorded and is not reported", async () => {
+    for (const [position, valid] of [[10, false], [3, true]] as const) {
       const file = folder.file();
       await trail(file, KEY, 9);
-      attack(file, (db) =>
-        db.prepare("UPDATE audit_entries SET seal = printf('%064d', 1) WHERE org_id = 'org-acme' AND chain_seq = ?").run(position),
-      );
+      attack(file, (db) => db.prepare("UPDATE audit_entries SET seal = printf('%064d', 1) WHERE org_id = 'org-acme' AND chain_seq = ?").run(position));
       t = serve(file, KEY);
       const id = t.deps.db.prepare("SELECT id FROM audit_entries WHERE org_id = 'org-acme' AND chain_seq = ?").pluck().get(position);
-      expect(await verify(t, 'org-acme')).toMatchObject({ valid: false, brokenAt: id, keyed: true });
+      expect(await verify(t, 'org-acme'), `seal of entry #${position}`).toEqual({ valid, checked: 10, brokenAt: valid ? null : id, keyed: true, unkeyed: 0 });
       t.close();
       t = undefined;
     }
@@ -143,7 +151,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     const kept = await allEntries(t, 'default');
     t.close();
 
-    attack(file, (db) => rewriteFrom(db, 'default', 7, (d, seq) => d.prepare("UPDATE audit_entries SET result = 'failed' WHERE seq = ?").run(seq)));
+    attack(file, (db) => rewriteFrom(db, 'default', 7, (d, seq) => d.prepare("UPDATE audit_entries SET result = 'tampered' WHERE seq = ?").run(seq)));
     t = serve(file, KEY);
     expect(await verify(t, 'default')).toEqual({ valid: false, checked: 6, brokenAt: kept[1]!.id, keyed: true, unkeyed: 0 });
   });

@@ -2,8 +2,8 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TestApp } from '../helpers/app.js';
 import { allEntries, appendMany } from '../helpers/audit.js';
 import { attack, KEY, serve, tempFolder, verify } from './tamper-support.js';
-import { chainHash, hashedBody, HASH_PREFIX, stripPrefix } from '../../src/audit/audit.hash.js';
-import { chainDigest, ROW_HEADER_SQL } from '../../src/audit/audit.digest.js';
+import { chainHash, HASH_PREFIX, stripPrefix } from '../../src/audit/audit.hash.js';
+import { chainDigest, ENCODING_SQL } from '../../src/audit/audit.digest.js';
 
 // Entries missing at the end of a chain, or a chain's recorded head that no longer matches
 // its entries: no entry's own hash or digest is wrong, yet the trail is not what was written.
@@ -75,16 +75,15 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
     const file = written();
     const forged = 'aud-forged-entry';
     attack(file, (db) => {
-      const head = db.prepare("SELECT hash, digest, seal FROM audit_entries WHERE org_id = 'default' AND chain_seq = 6").get() as { hash: string; digest: string; seal: string | null };
+      const head = db.prepare("SELECT hash, digest FROM audit_entries WHERE org_id = 'default' AND chain_seq = 6").get() as { hash: string; digest: string };
       const f = { timestamp: '2026-06-02T00:00:00.000Z', actorType: 'user', actorId: 'ops:mallory', action: 'approve', result: 'completed', metadataJson: '{}' };
       const hash = HASH_PREFIX + chainHash(stripPrefix(head.hash), f);
       db.prepare(
         `INSERT INTO audit_entries (id, org_id, chain_seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id, digest)
          VALUES (?, 'default', 7, ?, ?, ?, ?, ?, ?, ?, 'medium', NULL, '')`,
       ).run(forged, f.timestamp, f.actorType, f.actorId, f.action, f.result, f.metadataJson, hash);
-      const header = db.prepare(`SELECT ${ROW_HEADER_SQL} FROM audit_entries WHERE id = ?`).pluck().get(forged) as string;
-      const digest = chainDigest(head.digest, head.seal, 'default', 7, hash, header, hashedBody(f));
-      db.prepare('UPDATE audit_entries SET digest = ? WHERE id = ?').run(digest, forged);
+      const encoded = db.prepare(`SELECT ${ENCODING_SQL} FROM audit_entries WHERE id = ?`).pluck().get(forged) as string;
+      db.prepare('UPDATE audit_entries SET digest = ? WHERE id = ?').run(chainDigest(head.digest, head.hash, encoded), forged);
     });
     t = serve(file);
     expect(await verify(t, 'default')).toEqual({ valid: false, checked: 7, brokenAt: forged, keyed: false, unkeyed: 7 });

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { inOrg, makeTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
 import { chainHash, HASH_PREFIX, stripPrefix } from '../../src/audit/audit.hash.js';
-import { chainDigest, ROW_HEADER_SQL } from '../../src/audit/audit.digest.js';
+import { chainDigest, ENCODING_SQL } from '../../src/audit/audit.digest.js';
 
 export const KEY = 'test-audit-hmac-key-0123456789-abcdef';
 export const OTHER_KEY = 'another-audit-hmac-key-0123456789-xyz';
@@ -37,8 +37,6 @@ export function attack(file: string, edit: (db: Database.Database) => void): voi
 
 type Row = {
   seq: number;
-  id: string;
-  chain_seq: number;
   timestamp: string;
   actor_type: string;
   actor_id: string;
@@ -46,8 +44,7 @@ type Row = {
   result: string;
   metadata: string;
   hash: string;
-  seal: string | null;
-  header: string;
+  digest: string;
 };
 
 /**
@@ -57,26 +54,29 @@ type Row = {
  * Seals cannot be recomputed; they are left as they were.
  */
 export function rewriteFrom(db: Database.Database, orgId: string, from: number, change: (db: Database.Database, seq: number) => void): void {
-  const at = db.prepare<[string, number], Row>(`SELECT *, ${ROW_HEADER_SQL} AS header FROM audit_entries WHERE org_id = ? AND chain_seq = ?`);
-  const target = at.get(orgId, from)!;
-  change(db, target.seq);
-  const prev = from > 1 ? at.get(orgId, from - 1) : undefined;
-  let prevHash = prev ? stripPrefix(prev.hash) : '0'.repeat(64);
-  let prevDigest = prev ? (db.prepare('SELECT digest FROM audit_entries WHERE seq = ?').pluck().get(prev.seq) as string) : '0'.repeat(64);
-  let prevSeal = prev?.seal ?? null;
-  const update = db.prepare('UPDATE audit_entries SET hash = ?, digest = ? WHERE seq = ?');
-  for (let seq = from; ; seq++) {
-    const r = at.get(orgId, seq);
-    if (!r) break;
-    const hash = HASH_PREFIX + chainHash(prevHash, { timestamp: r.timestamp, actorType: r.actor_type, actorId: r.actor_id, action: r.action, result: r.result, metadataJson: r.metadata });
-    const body = r.timestamp + r.actor_type + r.actor_id + r.action + r.result + r.metadata;
-    const digest = chainDigest(prevDigest, prevSeal, orgId, seq, hash, r.header, body);
-    update.run(hash, digest, r.seq);
-    prevHash = stripPrefix(hash);
-    prevDigest = digest;
-    prevSeal = r.seal;
+  const at = db.prepare<[string, number], Row>('SELECT * FROM audit_entries WHERE org_id = ? AND chain_seq = ?');
+  const encodingOf = db.prepare<[number], string>(`SELECT ${ENCODING_SQL} FROM audit_entries WHERE seq = ?`).pluck();
+  const before = at.get(orgId, from)!;
+  change(db, before.seq);
+  if (JSON.stringify(db.prepare('SELECT * FROM audit_entries WHERE seq = ?').get(before.seq)) === JSON.stringify(before)) {
+    throw new Error('the rewrite changed nothing');
   }
-  db.prepare('UPDATE audit_chains SET head_hash = ?, head_digest = ? WHERE org_id = ?').run(HASH_PREFIX + prevHash, prevDigest, orgId);
+  const prev = from > 1 ? at.get(orgId, from - 1) : undefined;
+  let prevHash = prev?.hash ?? HASH_PREFIX + '0'.repeat(64);
+  let prevDigest = prev?.digest ?? '0'.repeat(64);
+  const setHash = db.prepare('UPDATE audit_entries SET hash = ? WHERE seq = ?');
+  const setDigest = db.prepare('UPDATE audit_entries SET digest = ? WHERE seq = ?');
+  for (let position = from; ; position++) {
+    const r = at.get(orgId, position);
+    if (!r) break;
+    const hash = HASH_PREFIX + chainHash(stripPrefix(prevHash), { timestamp: r.timestamp, actorType: r.actor_type, actorId: r.actor_id, action: r.action, result: r.result, metadataJson: r.metadata });
+    setHash.run(hash, r.seq);
+    const digest = chainDigest(prevDigest, prevHash, encodingOf.get(r.seq)!);
+    setDigest.run(digest, r.seq);
+    prevHash = hash;
+    prevDigest = digest;
+  }
+  db.prepare('UPDATE audit_chains SET head_hash = ?, head_digest = ? WHERE org_id = ?').run(prevHash, prevDigest, orgId);
 }
 
 /** GET /api/audit/verify for one org, or for all without one. */
