@@ -1,7 +1,7 @@
 import { GENESIS_HASH, HASH_PREFIX } from './audit.hash.js';
 import { chainDigest, encoding } from './audit.digest.js';
 import type { Sealer } from './audit.seal.js';
-import type { AuditStore, ChainState } from './audit.store.js';
+import type { ChainReads, ChainState } from './audit.chain-store.js';
 import type { OrgVerification } from './audit.schemas.js';
 
 /** Entries read per batch; between batches an asynchronous verification lets other requests run. */
@@ -35,7 +35,7 @@ interface Last {
  * hash and digest. Yields after each batch so the caller decides whether to let the event
  * loop run in between.
  */
-export function* verifyOrg(store: AuditStore, orgId: string, sealer?: Sealer): Generator<void, OrgVerification> {
+export function* verifyOrg(store: ChainReads, orgId: string, sealer?: Sealer): Generator<void, OrgVerification> {
   const chain = store.chain(orgId);
   const anchorSeq = chain?.anchorSeq ?? 0;
   const headSeq = chain?.headSeq ?? 0;
@@ -99,7 +99,7 @@ export function* verifyOrg(store: AuditStore, orgId: string, sealer?: Sealer): G
  * entry from it on has a new digest, so this is where the rewrite starts.
  */
 function* firstBadSeal(
-  store: AuditStore,
+  store: ChainReads,
   orgId: string,
   sealer: Sealer,
   sealFrom: number,
@@ -121,7 +121,7 @@ function* firstBadSeal(
   }
 }
 
-function brokenEntry(store: AuditStore, orgId: string, broken: Break, last: Last): string | null {
+function brokenEntry(store: ChainReads, orgId: string, broken: Break, last: Last): string | null {
   if (broken.at === 'entry') return store.idOf(broken.seq) ?? null;
   if (broken.at === 'head') return null;
   return movedEntry(store, orgId, broken.position, last) ?? (broken.next === null ? null : (store.idAt(orgId, broken.next) ?? null));
@@ -133,7 +133,7 @@ function brokenEntry(store: AuditStore, orgId: string, broken: Break, last: Last
  * would have at this place. A removed entry is not found; the hole is then reported at the
  * entry after it.
  */
-function movedEntry(store: AuditStore, orgId: string, position: number, last: Last): string | undefined {
+function movedEntry(store: ChainReads, orgId: string, position: number, last: Last): string | undefined {
   const candidates = store.appendedAround(store.seqBefore(orgId, position), store.seqAfter(orgId, position), MOVED_SEARCH_LIMIT);
   for (const c of candidates) {
     if (chainDigest(last.digest, last.hash, encoding({ ...c.fields, orgId, chainSeq: position })) === c.digest) return c.fields.id;

@@ -167,7 +167,7 @@ export function createAuditService({ db, store, clock, orgIds, sealer }: AuditSe
     append: (input: AppendInput): AuditEntry => (db.inTransaction ? appendOnce(input) : appendTx(input)),
     query,
     /** §5 verification of the scope's chains; see createVerifier (it does not stop the server). */
-    verify: createVerifier({ db, store, orgIds, sealer }),
+    verify: createVerifier({ db, reads: store.reads, orgIds, sealer }),
     /** Removes entries older than `retentionDays`, keeping each chain verifiable. */
     purgeOlderThan: db.transaction((retentionDays: number): RetentionResult => {
       const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();

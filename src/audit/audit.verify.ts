@@ -2,7 +2,7 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import type { OrgScope } from '../http/org-scope.js';
-import { createAuditStore, type AuditStore } from './audit.store.js';
+import { createChainReads, type ChainReads } from './audit.chain-store.js';
 import type { Sealer } from './audit.seal.js';
 import type { OrgVerification } from './audit.schemas.js';
 import { verifyOrg } from './audit.chain-check.js';
@@ -16,7 +16,7 @@ export type Verification =
  * `keyed` says whether seals were checked (the key is the process's, so it is said once);
  * `unkeyed` counts, per org and in total, the checked entries no seal of the key covers.
  */
-function* verifyScope(store: AuditStore, scope: OrgScope, orgIds: () => string[], sealer?: Sealer): Generator<void, Verification> {
+function* verifyScope(store: ChainReads, scope: OrgScope, orgIds: () => string[], sealer?: Sealer): Generator<void, Verification> {
   const keyed = sealer !== undefined;
   if (scope.orgId) {
     const { valid, checked, brokenAt, unkeyed } = yield* verifyOrg(store, scope.orgId, sealer);
@@ -48,7 +48,7 @@ function runToEnd<T>(steps: Generator<void, T>): T {
  * An in-memory database (tests, experiments) has no second connection: it is verified
  * synchronously on the main one.
  */
-export function createVerifier({ db, store, orgIds, sealer }: { db: Db; store: AuditStore; orgIds: () => string[]; sealer?: Sealer }) {
+export function createVerifier({ db, reads, orgIds, sealer }: { db: Db; reads: ChainReads; orgIds: () => string[]; sealer?: Sealer }) {
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
 
@@ -56,8 +56,8 @@ export function createVerifier({ db, store, orgIds, sealer }: { db: Db; store: A
     const conn = new Database(db.name, { readonly: true, fileMustExist: true });
     try {
       conn.pragma('busy_timeout = 5000');
-      // The store's statements, prepared on this connection (only its reads are used).
-      const steps = verifyScope(createAuditStore(conn), scope, orgIds, sealer);
+      // The chain reads, prepared on this connection.
+      const steps = verifyScope(createChainReads(conn), scope, orgIds, sealer);
       conn.exec('BEGIN');
       try {
         // The first batch runs before the first await: the snapshot is taken now.
@@ -74,7 +74,7 @@ export function createVerifier({ db, store, orgIds, sealer }: { db: Db; store: A
   }
 
   return (scope: OrgScope): Promise<Verification> => {
-    if (db.memory) return Promise.resolve(runToEnd(verifyScope(store, scope, orgIds, sealer)));
+    if (db.memory) return Promise.resolve(runToEnd(verifyScope(reads, scope, orgIds, sealer)));
     // Nothing running: start now, so the snapshot is taken before this call returns.
     const run = pending === 0 ? onSnapshot(scope) : queue.then(() => onSnapshot(scope));
     pending++;
