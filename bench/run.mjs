@@ -1,7 +1,9 @@
 // `npm run bench`: seeds a fresh database, starts the real server (node dist/server.js) and a
 // bare Express 5 reference (plus, for information, the same bare app on the request classes
 // server.ts uses), loads them with autocannon, prints a table and writes bench/results.json.
-// Flags: --duration S (default 10), --warmup S (2), --connections N (50), --entries N (1000000).
+// Flags: --duration S (default 10), --warmup S (2), --connections N (50), --entries N (1000000),
+// --only audit (just the audit cases: appends while seeding, and verify without and with
+// AUDIT_HMAC_KEY; writes bench/results-audit.json).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,13 +23,17 @@ const { values: flags } = parseArgs({
     warmup: { type: 'string', default: '2' },
     connections: { type: 'string', default: '50' },
     entries: { type: 'string', default: '1000000' },
+    only: { type: 'string' },
   },
 });
+if (flags.only !== undefined && flags.only !== 'audit') throw new Error('--only takes: audit');
+const AUDIT_ONLY = flags.only === 'audit';
 const DURATION = Number(flags.duration);
 const WARMUP = Number(flags.warmup);
 const CONNECTIONS = Number(flags.connections);
 const ENTRIES = Number(flags.entries);
 const SECRET = 'bench-webhook-secret';
+const HMAC_KEY = 'bench-audit-hmac-key-of-at-least-32-chars';
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -108,6 +114,45 @@ async function runCase(name, opts) {
   return row;
 }
 
+/** CPU time (user + system) a process has used so far, in ms: steadier than wall time on a shared machine. */
+function cpuMs(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+}
+
+/** Two verifications in a row (cold, then warm): their wall times, the server's CPU time, and the last answer. */
+async function timeVerify(base, headers, label, pid) {
+  const ms = [];
+  const cpu = [];
+  let answer;
+  for (let i = 0; i < 2; i++) {
+    const c0 = cpuMs(pid);
+    const t0 = performance.now();
+    answer = await (await fetch(`${base}/api/audit/verify`, { headers })).json();
+    ms.push(Math.round(performance.now() - t0));
+    cpu.push(Math.round(cpuMs(pid) - c0));
+  }
+  console.error(`  verify${label}: ${ms.join(' / ')} ms (cpu ${cpu.join(' / ')} ms) over ${answer.checked} entries, valid ${answer.valid}, keyed ${answer.keyed}, unkeyed ${answer.unkeyed}`);
+  return { ms, cpuMs: cpu, checked: answer.checked, valid: answer.valid, keyed: answer.keyed, unkeyed: answer.unkeyed };
+}
+
+/**
+ * The same trail appended with AUDIT_HMAC_KEY set (every entry sealed), then verified by a
+ * server holding the key: the cost of the seals on appends and on verify.
+ */
+async function keyedAudit(dir, port) {
+  const dbFile = path.join(dir, 'bench-keyed.db');
+  console.error(`seeding ${ENTRIES} audit entries with AUDIT_HMAC_KEY …`);
+  const seeded = await seed(dbFile, { auditEntries: ENTRIES, agents: 1, env: { AUDIT_HMAC_KEY: HMAC_KEY } });
+  console.error(`  seeded in ${(seeded.auditSeedMs / 1000).toFixed(1)} s`);
+  const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbFile, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0', AUDIT_HMAC_KEY: HMAC_KEY };
+  const api = startProcess(SERVER_ARGS, env);
+  await waitFor200(`http://127.0.0.1:${port}/health`);
+  const verify = await timeVerify(`http://127.0.0.1:${port}`, { 'x-org-id': BENCH_ORG }, ' (keyed)', api.pid);
+  await stop(api);
+  return { auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10, auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10, verify };
+}
+
 /** Push `n`: every delivery a different body, as GitHub's are (the same bytes again would be a replay). */
 function pushPayload(n) {
   const sha = n.toString(16).padStart(40, '0');
@@ -130,6 +175,8 @@ async function main() {
   console.error(`seeding ${ENTRIES} audit entries into ${dbFile} …`);
   const seeded = await seed(dbFile, { auditEntries: ENTRIES, agents: 100 });
   console.error(`  seeded in ${(seeded.auditSeedMs / 1000).toFixed(1)} s`);
+
+  if (AUDIT_ONLY) return auditOnly(dir, dbFile, seeded);
 
   const refPort = await freePort();
   const ref = startProcess([path.join(here, 'reference-server.mjs')], { PORT: String(refPort) });
@@ -165,14 +212,7 @@ async function main() {
   rows.push(await runCase('GET /api/audit?limit=20 page 25000', { url: `${base}/api/audit?limit=20&page=25000`, headers: org }));
   rows.push(await runCase('GET /api/audit?limit=20&risk=critical', { url: `${base}/api/audit?limit=20&risk=critical`, headers: org }));
 
-  const verifyTimes = [];
-  let verified;
-  for (let i = 0; i < 2; i++) {
-    const t0 = performance.now();
-    verified = await (await fetch(`${base}/api/audit/verify`, { headers: org })).json();
-    verifyTimes.push(Math.round(performance.now() - t0));
-  }
-  console.error(`  verify: ${verifyTimes.join(' / ')} ms over ${verified.checked} entries, valid ${verified.valid}`);
+  const verified = await timeVerify(base, org, '', api.pid);
 
   let delivery = 0;
   let acknowledged = 0;
@@ -220,6 +260,7 @@ async function main() {
   const startPeak = peakRssMb(api.pid);
   await stop(api);
   await stop(ref);
+  const keyed = await keyedAudit(dir, apiPort);
 
   const refRps = rows[0].reqPerSec;
   const round2 = (x) => Math.round(x * 100) / 100;
@@ -236,10 +277,12 @@ async function main() {
     connections: CONNECTIONS,
     auditEntries: ENTRIES,
     auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10,
+    auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10,
     cases: rows,
     // Not a target: the bare app served like ours, to show what our own code costs.
     sameClassesReference: sameClassesRow,
-    verify: { ms: verifyTimes, checked: verified.checked, valid: verified.valid },
+    verify: verified,
+    keyed,
     webhookCheck,
     peakRssMb: Math.max(peakRss, startPeak),
     startToFirstHealthMs: { first: firstStartMs, afterLoad: coldStartMs },
@@ -260,10 +303,39 @@ function printTable(r) {
   row(r.sameClassesReference);
   for (const c of r.cases.slice(1)) row(c);
   console.log('× ref: to the bare Express reference (the targets); × info: to the same bare app on our request classes');
-  console.log(`\naudit seed: ${r.auditEntries} entries in ${r.auditSeedSeconds} s`);
-  console.log(`verify: ${r.verify.ms.join(' / ')} ms over ${r.verify.checked} entries (valid: ${r.verify.valid})`);
+  console.log(`\naudit seed: ${r.auditEntries} entries in ${r.auditSeedSeconds} s (cpu ${r.auditSeedCpuSeconds} s)`);
+  console.log(`verify: ${r.verify.ms.join(' / ')} ms (cpu ${r.verify.cpuMs.join(' / ')} ms) over ${r.verify.checked} entries (valid: ${r.verify.valid})`);
+  console.log(
+    `with AUDIT_HMAC_KEY: seed ${r.keyed.auditSeedSeconds} s (cpu ${r.keyed.auditSeedCpuSeconds} s); verify ${r.keyed.verify.ms.join(' / ')} ms (cpu ${r.keyed.verify.cpuMs.join(' / ')} ms) over ${r.keyed.verify.checked} entries (valid: ${r.keyed.verify.valid}, keyed: ${r.keyed.verify.keyed})`,
+  );
   console.log(`webhooks: ${JSON.stringify(r.webhookCheck)}`);
   console.log(`peak RSS: ${r.peakRssMb} MB; start to first 200 on /health: ${r.startToFirstHealthMs.first} ms (fresh seed), ${r.startToFirstHealthMs.afterLoad} ms (after load)`);
+}
+
+/** --only audit: appends (the seeds) and verify, without and with the key; no HTTP load. */
+async function auditOnly(dir, dbFile, seeded) {
+  const port = await freePort();
+  const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbFile, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0' };
+  const api = startProcess(SERVER_ARGS, env);
+  await waitFor200(`http://127.0.0.1:${port}/health`);
+  const verify = await timeVerify(`http://127.0.0.1:${port}`, { 'x-org-id': BENCH_ORG }, '', api.pid);
+  await stop(api);
+  const keyed = await keyedAudit(dir, port);
+  const results = {
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    auditEntries: ENTRIES,
+    unkeyed: { auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10, auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10, verify },
+    keyed,
+  };
+  fs.writeFileSync(path.join(here, 'results-audit.json'), JSON.stringify(results, null, 2));
+  console.log(`\naudit, ${ENTRIES} entries in one org`);
+  const line = (name, r) =>
+    `${name} seed ${r.auditSeedSeconds} s (cpu ${r.auditSeedCpuSeconds} s); verify ${r.verify.ms.join(' / ')} ms (cpu ${r.verify.cpuMs.join(' / ')} ms; valid: ${r.verify.valid}, keyed: ${r.verify.keyed}, unkeyed: ${r.verify.unkeyed})`;
+  console.log(line('without AUDIT_HMAC_KEY:', results.unkeyed));
+  console.log(line('with AUDIT_HMAC_KEY:   ', keyed));
+  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((err) => {

@@ -19,10 +19,10 @@ export const BENCH_ORG = 'org-bench';
 export const BENCH_REPO = 'bench-co/bench-repo';
 
 /** Returns ids the cases need, and how long the audit seeding took. */
-export function seed(file, { auditEntries, agents: agentCount }) {
+export function seed(file, { auditEntries, agents: agentCount, env = {} }) {
   const db = openDatabase(file);
   migrate(db);
-  const config = loadConfig({ DATABASE_PATH: file, LOG_LEVEL: 'silent', SCHEDULER_ENABLED: 'false' });
+  const config = loadConfig({ DATABASE_PATH: file, LOG_LEVEL: 'silent', SCHEDULER_ENABLED: 'false', ...env });
   const services = createServices({ config, db, clock: systemClock, logger: createLogger('silent'), version: 'bench', startedAt: new Date() });
   const scope = { orgId: BENCH_ORG };
 
@@ -36,6 +36,7 @@ export function seed(file, { auditEntries, agents: agentCount }) {
     }
 
     const started = process.hrtime.bigint();
+    const cpuStarted = process.cpuUsage();
     const appendBatch = db.transaction((from, to) => {
       for (let i = from; i < to; i++) {
         services.audit.append({
@@ -51,8 +52,10 @@ export function seed(file, { auditEntries, agents: agentCount }) {
     const existing = services.audit.query(scope, { limit: 1 }).total;
     for (let from = existing; from < auditEntries; from += BATCH) appendBatch(from, Math.min(auditEntries, from + BATCH));
     const auditSeedMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const cpu = process.cpuUsage(cpuStarted);
+    const auditSeedCpuMs = (cpu.user + cpu.system) / 1000;
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
-    return { projectId: p.id, projectAgentId: p.agentId, agentId: agentIds[1], agentCount: agentIds.length, auditSeedMs };
+    return { projectId: p.id, projectAgentId: p.agentId, agentId: agentIds[1], agentCount: agentIds.length, auditSeedMs, auditSeedCpuMs };
   });
 }

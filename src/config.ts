@@ -34,6 +34,10 @@ const byteSize = (def: string) =>
     z.string().regex(/^\d+(\.\d+)?\s*(b|kb|mb|gb)?$/i, { error: 'must be a size such as 1mb or 512kb' }),
   );
 
+/** A secret that is either unset or long enough to resist guessing. */
+const optionalSecret = (minLength: number) =>
+  z.preprocess(emptyToUndefined, z.string().min(minLength, { error: `must be at least ${minLength} characters` }).optional());
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 /** `true`/`false`, a hop count, or a comma-separated list of addresses/subnets. */
@@ -104,6 +108,7 @@ const ConfigSchema = z.object({
   GITHUB_WEBHOOK_SECRET: optionalString,
   WEBHOOK_BASE_URL: optionalUrl(),
   AUDIT_RETENTION_DAYS: int(365, 1, 36_500),
+  AUDIT_HMAC_KEY: optionalSecret(32),
   SCHEDULER_ENABLED: flag(true),
   ENABLE_WHATSAPP: flag(false),
   ENABLE_SLACK: flag(false),

@@ -1,6 +1,7 @@
 import type { AppDeps } from './deps.js';
 import { createAuditStore } from './audit/audit.store.js';
 import { createAuditService } from './audit/audit.service.js';
+import { createSealer } from './audit/audit.seal.js';
 import { createOrgsStore } from './orgs/orgs.store.js';
 import { createOrgsService, type OrgRelations } from './orgs/orgs.service.js';
 import { createHealthService } from './health/health.service.js';
@@ -44,7 +45,8 @@ export function createServices(deps: AppDeps) {
   const box = createSecretBox(config.SECRETS_KEY);
   const github = deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
   const orgsStore = createOrgsStore(db);
-  const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids(), credential: currentCredential });
+  const sealer = config.AUDIT_HMAC_KEY === undefined ? undefined : createSealer(config.AUDIT_HMAC_KEY);
+  const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids(), credential: currentCredential, sealer });
   const channelsStore = createChannelsStore(db, box);
   const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt });
   const outbound = createOutboundGuard(deps.resolve);

@@ -16,17 +16,9 @@ export interface HashedFields {
 /** What an entry contributes to its hash: timestamp + actorType + actorId + action + result + metadata. */
 export const hashedBody = (f: HashedFields): string => f.timestamp + f.actorType + f.actorId + f.action + f.result + f.metadataJson;
 
-/**
- * The same concatenation in SQL, over audit_entries' columns, so verification reads one
- * string per entry instead of six (they are all NOT NULL, so `||` never yields NULL).
- * test/audit/audit-hash.test.ts holds the two to the same bytes.
- */
-export const HASHED_BODY_SQL = 'timestamp || actor_type || actor_id || action || result || metadata';
-
 /** §5: sha256_hex(previousHashHex + hashedBody). */
 export function chainHashOfBody(previousHex: string, body: string): string {
-  // One-shot crypto.hash is about twice as fast as createHash().update().digest() (verify
-  // of a million entries calls it a million times).
+  // One-shot crypto.hash is about twice as fast as createHash().update().digest().
   return hash('sha256', previousHex + body, 'hex');
 }
 

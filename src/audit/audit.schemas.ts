@@ -83,15 +83,23 @@ export const AuditPage = z.object({
   hasMore: z.boolean(),
 });
 
+const unkeyed = z
+  .number()
+  .int()
+  .min(0)
+  .meta({ description: 'Checked entries that no seal of the current AUDIT_HMAC_KEY covers (all of them when the key is not set)' });
+const keyed = z.boolean().meta({ description: 'Whether AUDIT_HMAC_KEY is set, so seals were checked' });
+
 const OrgVerification = z.object({
   orgId: z.string(),
   valid: z.boolean(),
   checked: z.number().int(),
   brokenAt: z.string().nullable(),
+  unkeyed,
 });
 
 export const AuditVerification = z.union([
-  z.object({ valid: z.boolean(), checked: z.number().int(), brokenAt: z.string().nullable() }),
-  z.object({ valid: z.boolean(), checked: z.number().int(), orgs: z.array(OrgVerification) }),
+  z.object({ valid: z.boolean(), checked: z.number().int(), brokenAt: z.string().nullable(), keyed, unkeyed }),
+  z.object({ valid: z.boolean(), checked: z.number().int(), keyed, unkeyed, orgs: z.array(OrgVerification) }),
 ]);
 export type OrgVerification = z.infer<typeof OrgVerification>;

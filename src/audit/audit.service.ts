@@ -3,10 +3,12 @@ import { orderedId } from '../ids.js';
 import type { Clock } from '../clock.js';
 import type { OrgScope } from '../http/org-scope.js';
 import { canonicalMetadata, chainHash, GENESIS_HASH, HASH_PREFIX, stripPrefix } from './audit.hash.js';
+import { chainDigest, encoding } from './audit.digest.js';
+import type { Sealer } from './audit.seal.js';
 import { createVerifier } from './audit.verify.js';
 import { riskOf } from './audit.risk.js';
 import type { ActorType, AuditEntry, AuditQuery } from './audit.schemas.js';
-import type { AuditFilter, AuditStore } from './audit.store.js';
+import type { AuditFilter, AuditStore, ChainState } from './audit.store.js';
 
 export interface AppendInput {
   orgId: string;
@@ -41,9 +43,34 @@ export interface AuditServiceDeps {
   orgIds: () => string[];
   /** The bearer credential of the request being served, recorded as `metadata.credential`. */
   credential?: () => string | undefined;
+  /** Present when AUDIT_HMAC_KEY is set: every new entry is sealed and verify checks seals. */
+  sealer?: Sealer;
 }
 
-export function createAuditService({ db, store, clock, orgIds, credential }: AuditServiceDeps) {
+const GENESIS = { hash: HASH_PREFIX + GENESIS_HASH, digest: GENESIS_HASH };
+
+export function createAuditService({ db, store, clock, orgIds, credential, sealer }: AuditServiceDeps) {
+  /** The last head this process sealed, per org. */
+  const written = new Map<string, { digest: string; seal: string; prevSeal: string | null }>();
+
+  /**
+   * The seal a new entry's seal chains from, null when this key starts sealing the chain at
+   * it (the chain has no seal yet, another key's, or none since the key was last unset). A
+   * chain this key already seals is extended only once its head's seal checks out: verify
+   * checks every digest but only the last seal of a chain, so a head forged in the file
+   * (entries rewritten, digests recomputed) must never be sealed over.
+   */
+  function previousSeal(orgId: string, chain: ChainState | undefined, sealer: Sealer): string | null {
+    if (chain === undefined || chain.sealKey !== sealer.keyId || chain.headSeal === null) return null;
+    // A head this process wrote itself (every part of it as written) needs no second look.
+    const own = written.get(orgId);
+    const ours = own !== undefined && own.digest === chain.headDigest && own.seal === chain.headSeal && own.prevSeal === chain.headPrevSeal;
+    if (!ours && sealer.seal(chain.headPrevSeal, chain.headDigest) !== chain.headSeal) {
+      throw new Error(`audit chain of ${orgId}: its head does not verify with AUDIT_HMAC_KEY (entries changed in the database?); refusing to seal over it`);
+    }
+    return chain.headSeal;
+  }
+
   /**
    * Reads the org's head and writes the next link in one transaction. better-sqlite3
    * runs it synchronously on the one connection, so concurrent requests are
@@ -57,10 +84,12 @@ export function createAuditService({ db, store, clock, orgIds, credential }: Aud
     const credentialId = credential?.();
     const metadataJson = canonicalMetadata(credentialId ? { ...input.metadata, credential: credentialId } : input.metadata);
     const result = input.result ?? 'completed';
-    const hash = HASH_PREFIX + chainHash(previous, { timestamp, actorType: input.actorType, actorId: input.actorId, action: input.action, result, metadataJson });
+    const hashed = { timestamp, actorType: input.actorType, actorId: input.actorId, action: input.action, result, metadataJson };
+    const hash = HASH_PREFIX + chainHash(previous, hashed);
     const row = {
       id: orderedId('aud'),
       orgId: input.orgId,
+      seq: store.nextSeq(),
       chainSeq: (chain?.headSeq ?? 0) + 1,
       timestamp,
       actorType: input.actorType,
@@ -71,8 +100,17 @@ export function createAuditService({ db, store, clock, orgIds, credential }: Aud
       hash,
       risk: riskOf(input.action),
       projectId: input.projectId ?? null,
+      digest: '',
+      seal: null as string | null,
     };
-    store.insert(row, HASH_PREFIX + GENESIS_HASH);
+    row.digest = chainDigest(chain?.headDigest ?? GENESIS_HASH, chain?.headHash ?? HASH_PREFIX + GENESIS_HASH, encoding(row));
+    const prevSeal = sealer ? previousSeal(row.orgId, chain, sealer) : null;
+    if (sealer) {
+      row.seal = sealer.seal(prevSeal, row.digest);
+      written.set(row.orgId, { digest: row.digest, seal: row.seal, prevSeal });
+    }
+    store.insert(row, prevSeal, GENESIS);
+    if (sealer && prevSeal === null) store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
     return {
       id: row.id,
       timestamp,
@@ -132,7 +170,7 @@ export function createAuditService({ db, store, clock, orgIds, credential }: Aud
     append: (input: AppendInput): AuditEntry => (db.inTransaction ? appendOnce(input) : appendTx(input)),
     query,
     /** §5 verification of the scope's chains; see createVerifier (it does not stop the server). */
-    verify: createVerifier({ db, store, orgIds }),
+    verify: createVerifier({ db, reads: store.reads, orgIds, sealer }),
     /** Removes entries older than `retentionDays`, keeping each chain verifiable. */
     purgeOlderThan: db.transaction((retentionDays: number): RetentionResult => {
       const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();
@@ -143,7 +181,7 @@ export function createAuditService({ db, store, clock, orgIds, credential }: Aud
         // Only a prefix can go: chain positions stay contiguous and the anchor is exact.
         const lastRemoved = firstKept === null ? chain.headSeq : firstKept - 1;
         if (lastRemoved <= chain.anchorSeq) continue;
-        const anchor = store.hashAt(orgId, lastRemoved)!;
+        const anchor = store.linkAt(orgId, lastRemoved)!;
         const removed = store.deletePrefix(orgId, lastRemoved, anchor);
         if (removed > 0) orgs.push({ orgId, removed });
       }

@@ -3,18 +3,21 @@ import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import type { Risk } from './audit.risk.js';
-import { HASHED_BODY_SQL } from './audit.hash.js';
+import { createChainReads, type ChainState } from './audit.chain-store.js';
 
-export interface ChainState {
-  headHash: string;
-  headSeq: number;
-  anchorHash: string;
-  anchorSeq: number;
+export type { ChainState } from './audit.chain-store.js';
+
+/** What an entry leaves for the next one to chain from. */
+export interface ChainLink {
+  hash: string;
+  digest: string;
+  seal: string | null;
 }
 
 export interface NewEntryRow {
   id: string;
   orgId: string;
+  seq: number;
   chainSeq: number;
   timestamp: string;
   actorType: string;
@@ -25,6 +28,8 @@ export interface NewEntryRow {
   hash: string;
   risk: Risk;
   projectId: string | null;
+  digest: string;
+  seal: string | null;
 }
 
 export interface AuditFilter {
@@ -70,21 +75,23 @@ const toEntry = (r: EntryRow): AuditEntry => ({
   projectId: r[10],
 });
 
-/** What verification reads of an entry (raw rows, no objects): its chain position, hashed body and stored hash. */
-export type VerifyRow = [chainSeq: number, hashedBody: string, hash: string];
-
 export function createAuditStore(db: Db) {
-  const getChain = db.prepare<[string], { head_hash: string; head_seq: number; anchor_hash: string; anchor_seq: number }>(
-    'SELECT head_hash, head_seq, anchor_hash, anchor_seq FROM audit_chains WHERE org_id = ?',
-  );
+  const chainReads = createChainReads(db);
   const upsertHead = db.prepare(
-    `INSERT INTO audit_chains (org_id, head_hash, head_seq, anchor_hash, anchor_seq) VALUES (?, ?, ?, ?, 0)
-     ON CONFLICT (org_id) DO UPDATE SET head_hash = excluded.head_hash, head_seq = excluded.head_seq`,
+    `INSERT INTO audit_chains (org_id, head_hash, head_seq, head_digest, head_seal, head_prev_seal, anchor_hash, anchor_seq, anchor_digest, anchor_seal)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, NULL)
+     ON CONFLICT (org_id) DO UPDATE SET
+       head_hash = excluded.head_hash, head_seq = excluded.head_seq, head_digest = excluded.head_digest,
+       head_seal = excluded.head_seal, head_prev_seal = excluded.head_prev_seal`,
   );
+  // The digest covers seq, so it is chosen here rather than left to AUTOINCREMENT; the
+  // sequence table holds the largest seq ever used, so this one is new.
+  const lastSeq = db.prepare<[], number | null>("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entries'").pluck();
   const insert = db.prepare(
-    `INSERT INTO audit_entries (id, org_id, chain_seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    `INSERT INTO audit_entries (seq, id, org_id, chain_seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id, digest, seal)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
+  const startSealing = db.prepare('UPDATE audit_chains SET seal_key = ?, seal_from = ? WHERE org_id = ?');
   const countRisk = db.prepare(
     'INSERT INTO audit_risk_counts (org_id, risk, n) VALUES (?, ?, 1) ON CONFLICT (org_id, risk) DO UPDATE SET n = n + 1',
   );
@@ -95,15 +102,6 @@ export function createAuditStore(db: Db) {
     'SELECT risk, COUNT(*) AS n FROM audit_entries WHERE org_id = ? AND chain_seq <= ? GROUP BY risk',
   );
   const uncountRisk = db.prepare('UPDATE audit_risk_counts SET n = n - ? WHERE org_id = ? AND risk = ?');
-  const chains = db.prepare<[], { org_id: string; head_seq: number; anchor_seq: number }>(
-    'SELECT org_id, head_seq, anchor_seq FROM audit_chains ORDER BY org_id',
-  );
-  const verifyRows = db
-    .prepare<[string, number, number]>(
-      `SELECT chain_seq, ${HASHED_BODY_SQL}, hash FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?`,
-    )
-    .raw(true);
-  const idAt = db.prepare<[string, number], string>('SELECT id FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
   const byChainRangeDesc = db
     .prepare<[string, number, number, number]>(
       `SELECT ${COLUMNS} FROM audit_entries WHERE org_id = ? AND chain_seq <= ? AND chain_seq > ? ORDER BY chain_seq DESC LIMIT ?`,
@@ -117,9 +115,11 @@ export function createAuditStore(db: Db) {
   const firstKeptSeq = db.prepare<[string, string], { seq: number | null }>(
     'SELECT MIN(chain_seq) AS seq FROM audit_entries WHERE org_id = ? AND timestamp >= ?',
   );
-  const hashAt = db.prepare<[string, number], { hash: string }>('SELECT hash FROM audit_entries WHERE org_id = ? AND chain_seq = ?');
+  const linkAt = db.prepare<[string, number], ChainLink>('SELECT hash, digest, seal FROM audit_entries WHERE org_id = ? AND chain_seq = ?');
   const deleteBelow = db.prepare('DELETE FROM audit_entries WHERE org_id = ? AND chain_seq <= ?');
-  const setAnchor = db.prepare('UPDATE audit_chains SET anchor_hash = ?, anchor_seq = ? WHERE org_id = ?');
+  const setAnchor = db.prepare(
+    'UPDATE audit_chains SET anchor_hash = @hash, anchor_digest = @digest, anchor_seal = @seal, anchor_seq = @chainSeq WHERE org_id = @orgId',
+  );
   const gate = db.prepare('UPDATE audit_retention_gate SET open = ? WHERE id = 1');
 
   const shapeFor = shapedStatements<AuditFilter, { count: Statement; page: Statement }>(
@@ -141,23 +141,25 @@ export function createAuditStore(db: Db) {
   );
 
   return {
-    chain(orgId: string): ChainState | undefined {
-      const r = getChain.get(orgId);
-      return r && { headHash: r.head_hash, headSeq: r.head_seq, anchorHash: r.anchor_hash, anchorSeq: r.anchor_seq };
-    },
-    insert(e: NewEntryRow, anchorIfNew: string): void {
-      insert.run(e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId);
-      upsertHead.run(e.orgId, e.hash, e.chainSeq, anchorIfNew);
+    /** The chain reads verification makes, on this connection. */
+    reads: chainReads,
+    chain: chainReads.chain,
+    chains: chainReads.chains,
+    /** The seq the next entry will have (call inside the append's transaction). */
+    nextSeq: (): number => (lastSeq.get() ?? 0) + 1,
+    /**
+     * Writes an entry and makes it its chain's head (`prevSeal`: what its seal chains from);
+     * a new chain is anchored at `genesis`.
+     */
+    insert(e: NewEntryRow, prevSeal: string | null, genesis: { hash: string; digest: string }): void {
+      insert.run(e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId, e.digest, e.seal);
+      upsertHead.run(e.orgId, e.hash, e.chainSeq, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest);
       countRisk.run(e.orgId, e.risk);
     },
+    /** Records that `keyId` seals the org's chain from `chainSeq` on (after the entry is inserted). */
+    startSealing: (orgId: string, keyId: string, chainSeq: number): void => void startSealing.run(keyId, chainSeq, orgId),
     /** Entries of one risk, from the kept counters (all orgs when orgId is null). */
     riskCount: (orgId: string | null, risk: Risk): number => riskTotal.get({ orgId, risk }) as number,
-    chains(): Array<{ orgId: string; count: number }> {
-      return chains.all().map((r) => ({ orgId: r.org_id, count: r.head_seq - r.anchor_seq }));
-    },
-    /** One org's entries after `afterSeq` in chain order (all(): about twice as fast as iterate() per row). */
-    verifyBatch: (orgId: string, afterSeq: number, limit: number): VerifyRow[] => verifyRows.all(orgId, afterSeq, limit) as VerifyRow[],
-    idAt: (orgId: string, chainSeq: number): string | undefined => idAt.get(orgId, chainSeq),
     /** Unfiltered page of one org by chain position: O(limit) however deep. */
     chainPage(orgId: string, c: ChainState, offset: number, limit: number, order: 'asc' | 'desc'): AuditEntry[] {
       const rows =
@@ -178,17 +180,15 @@ export function createAuditStore(db: Db) {
     firstKeptSeq(orgId: string, cutoff: string): number | null {
       return firstKeptSeq.get(orgId, cutoff)?.seq ?? null;
     },
-    hashAt(orgId: string, chainSeq: number): string | undefined {
-      return hashAt.get(orgId, chainSeq)?.hash;
-    },
-    /** Deletes the chain prefix up to `chainSeq`; only this opens the append-only gate. */
-    deletePrefix(orgId: string, chainSeq: number, anchorHash: string): number {
+    linkAt: (orgId: string, chainSeq: number): ChainLink | undefined => linkAt.get(orgId, chainSeq),
+    /** Deletes the chain prefix up to `chainSeq`, anchoring it at `anchor`; only this opens the append-only gate. */
+    deletePrefix(orgId: string, chainSeq: number, anchor: ChainLink): number {
       const removedByRisk = prefixRisks.all(orgId, chainSeq);
       gate.run(1);
       try {
         const { changes } = deleteBelow.run(orgId, chainSeq);
         for (const r of removedByRisk) uncountRisk.run(r.n, orgId, r.risk);
-        setAnchor.run(anchorHash, chainSeq, orgId);
+        setAnchor.run({ ...anchor, chainSeq, orgId });
         return changes;
       } finally {
         gate.run(0);

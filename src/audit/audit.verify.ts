@@ -2,60 +2,31 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import type { OrgScope } from '../http/org-scope.js';
-import { chainHashOfBody, GENESIS_HASH, HASH_PREFIX, stripPrefix } from './audit.hash.js';
-import { createAuditStore, type AuditStore } from './audit.store.js';
+import { createChainReads, type ChainReads } from './audit.chain-store.js';
+import type { Sealer } from './audit.seal.js';
 import type { OrgVerification } from './audit.schemas.js';
-
-/** Entries read per batch; between batches an asynchronous verification lets other requests run. */
-export const VERIFY_BATCH = 2_000;
-
-/**
- * Walks one org's chain from its anchor, recomputing every hash (§5); yields after each
- * batch so the caller decides whether to let the event loop run in between.
- */
-function* verifyOrg(store: AuditStore, orgId: string): Generator<void, OrgVerification> {
-  const chain = store.chain(orgId);
-  let previous = chain ? stripPrefix(chain.anchorHash) : GENESIS_HASH;
-  let checked = 0;
-  let brokenSeq: number | null = null;
-  for (let after = -1; ; ) {
-    const rows = store.verifyBatch(orgId, after, VERIFY_BATCH);
-    checked += rows.length;
-    if (brokenSeq === null) {
-      for (const [chainSeq, body, hash] of rows) {
-        if (hash !== HASH_PREFIX + chainHashOfBody(previous, body)) {
-          brokenSeq = chainSeq;
-          break;
-        }
-        previous = stripPrefix(hash);
-      }
-    }
-    if (rows.length < VERIFY_BATCH) break;
-    after = rows[rows.length - 1]![0];
-    yield;
-  }
-  const broken = brokenSeq !== null;
-  const brokenAt = broken ? (store.idAt(orgId, brokenSeq!) ?? null) : null;
-  // A chain whose newest entries were removed underneath us no longer ends at its head.
-  const truncated = !broken && chain !== undefined && checked > 0 && stripPrefix(chain.headHash) !== previous;
-  const emptied = chain !== undefined && checked === 0 && chain.headSeq !== chain.anchorSeq;
-  return { orgId, valid: !broken && !truncated && !emptied, checked, brokenAt };
-}
+import { verifyOrg } from './audit.chain-check.js';
 
 export type Verification =
-  | { valid: boolean; checked: number; brokenAt: string | null }
-  | { valid: boolean; checked: number; orgs: OrgVerification[] };
+  | { valid: boolean; checked: number; brokenAt: string | null; keyed: boolean; unkeyed: number }
+  | { valid: boolean; checked: number; keyed: boolean; unkeyed: number; orgs: OrgVerification[] };
 
-/** The scoped org's chain, or every org's (orgs without entries included) with the sum. */
-function* verifyScope(store: AuditStore, scope: OrgScope, orgIds: () => string[]): Generator<void, Verification> {
+/**
+ * The scoped org's chain, or every org's (orgs without entries included) with the sums.
+ * `keyed` says whether seals were checked (the key is the process's, so it is said once);
+ * `unkeyed` counts, per org and in total, the checked entries no seal of the key covers.
+ */
+function* verifyScope(store: ChainReads, scope: OrgScope, orgIds: () => string[], sealer?: Sealer): Generator<void, Verification> {
+  const keyed = sealer !== undefined;
   if (scope.orgId) {
-    const { valid, checked, brokenAt } = yield* verifyOrg(store, scope.orgId);
-    return { valid, checked, brokenAt };
+    const { valid, checked, brokenAt, unkeyed } = yield* verifyOrg(store, scope.orgId, sealer);
+    return { valid, checked, brokenAt, keyed, unkeyed };
   }
   const orgs: OrgVerification[] = [];
   const ids = new Set([...orgIds(), ...store.chains().map((c) => c.orgId)]);
-  for (const orgId of [...ids].sort()) orgs.push(yield* verifyOrg(store, orgId));
-  return { valid: orgs.every((o) => o.valid), checked: orgs.reduce((n, o) => n + o.checked, 0), orgs };
+  for (const orgId of [...ids].sort()) orgs.push(yield* verifyOrg(store, orgId, sealer));
+  const sum = (k: 'checked' | 'unkeyed') => orgs.reduce((n, o) => n + o[k], 0);
+  return { valid: orgs.every((o) => o.valid), checked: sum('checked'), keyed, unkeyed: sum('unkeyed'), orgs };
 }
 
 function runToEnd<T>(steps: Generator<void, T>): T {
@@ -77,7 +48,7 @@ function runToEnd<T>(steps: Generator<void, T>): T {
  * An in-memory database (tests, experiments) has no second connection: it is verified
  * synchronously on the main one.
  */
-export function createVerifier({ db, store, orgIds }: { db: Db; store: AuditStore; orgIds: () => string[] }) {
+export function createVerifier({ db, reads, orgIds, sealer }: { db: Db; reads: ChainReads; orgIds: () => string[]; sealer?: Sealer }) {
   let queue: Promise<unknown> = Promise.resolve();
   let pending = 0;
 
@@ -85,8 +56,8 @@ export function createVerifier({ db, store, orgIds }: { db: Db; store: AuditStor
     const conn = new Database(db.name, { readonly: true, fileMustExist: true });
     try {
       conn.pragma('busy_timeout = 5000');
-      // The store's statements, prepared on this connection (only its reads are used).
-      const steps = verifyScope(createAuditStore(conn), scope, orgIds);
+      // The chain reads, prepared on this connection.
+      const steps = verifyScope(createChainReads(conn), scope, orgIds, sealer);
       conn.exec('BEGIN');
       try {
         // The first batch runs before the first await: the snapshot is taken now.
@@ -103,7 +74,7 @@ export function createVerifier({ db, store, orgIds }: { db: Db; store: AuditStor
   }
 
   return (scope: OrgScope): Promise<Verification> => {
-    if (db.memory) return Promise.resolve(runToEnd(verifyScope(store, scope, orgIds)));
+    if (db.memory) return Promise.resolve(runToEnd(verifyScope(reads, scope, orgIds, sealer)));
     // Nothing running: start now, so the snapshot is taken before this call returns.
     const run = pending === 0 ? onSnapshot(scope) : queue.then(() => onSnapshot(scope));
     pending++;

@@ -5,6 +5,8 @@ export interface Migration {
   version: number;
   name: string;
   sql: string;
+  /** Runs after `sql`, in the same transaction: for data that SQL alone cannot compute. */
+  run?: (db: Db) => void;
 }
 
 /**
@@ -24,6 +26,7 @@ export function migrate(db: Db, migrations: readonly Migration[] = MIGRATIONS): 
     if (applied.has(m.version)) continue;
     db.transaction(() => {
       db.exec(m.sql);
+      m.run?.(db);
       record.run(m.version, m.name, new Date().toISOString());
     })();
     done.push(m.version);

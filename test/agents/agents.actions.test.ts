@@ -220,6 +220,6 @@ describe('audit entries of actions', () => {
     await act({ action: 'restart' }).expect(200);
     await act({ action: 'set_autonomy', params: { level: 5 } }).expect(200);
     const res = await t.api().get('/api/audit/verify').set('x-org-id', 'default').expect(200);
-    expect(res.body).toEqual({ valid: true, checked: 4, brokenAt: null });
+    expect(res.body).toEqual({ valid: true, checked: 4, brokenAt: null, keyed: false, unkeyed: 4 });
   });
 });

@@ -127,6 +127,6 @@ describe('concurrent set_autonomy', () => {
     expect(entries.at(-1)!.metadata.newLevel).toBe(final);
 
     const verify = await t.api().get('/api/audit/verify').set('x-org-id', 'default').expect(200);
-    expect(verify.body).toEqual({ valid: true, checked: 51, brokenAt: null });
+    expect(verify.body).toEqual({ valid: true, checked: 51, brokenAt: null, keyed: false, unkeyed: 51 });
   });
 });

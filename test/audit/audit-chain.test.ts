@@ -41,7 +41,7 @@ describe('hash chain, client-side verification', () => {
     expect(verifyChain(await allEntries(t, 'default'))).toMatchObject({ valid: true, checked: 20 });
 
     const api = await t.api().get('/api/audit/verify').set(inOrg('org-chain-co')).expect(200);
-    expect(api.body).toEqual({ valid: true, checked: 350, brokenAt: null });
+    expect(api.body).toEqual({ valid: true, checked: 350, brokenAt: null, keyed: false, unkeyed: 350 });
   });
 
   it('starts every org at 64 zeros', async () => {
@@ -83,7 +83,7 @@ describe.each([
     tamper('UPDATE audit_entries SET metadata = ? WHERE id = ?', JSON.stringify({ tampered: true }), victim.id);
 
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
-    expect(res.body).toEqual({ valid: false, checked: 120, brokenAt: victim.id });
+    expect(res.body).toEqual({ valid: false, checked: 120, brokenAt: victim.id, keyed: false, unkeyed: 120 });
     expect(verifyChain(await allEntries(t, 'default'))).toMatchObject({ valid: false, brokenAt: victim.id });
   });
 
@@ -108,11 +108,11 @@ describe.each([
     t = newApp();
     appendMany(t, 'default', 4500);
     const ok = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
-    expect(ok.body).toEqual({ valid: true, checked: 4500, brokenAt: null });
+    expect(ok.body).toEqual({ valid: true, checked: 4500, brokenAt: null, keyed: false, unkeyed: 4500 });
     const victim = t.deps.db.prepare("SELECT id FROM audit_entries WHERE org_id = 'default' ORDER BY chain_seq LIMIT 1 OFFSET ?").pluck().get(index) as string;
     tamper('UPDATE audit_entries SET result = ? WHERE id = ?', 'tampered', victim);
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
-    expect(res.body).toEqual({ valid: false, checked: 4500, brokenAt: victim });
+    expect(res.body).toEqual({ valid: false, checked: 4500, brokenAt: victim, keyed: false, unkeyed: 4500 });
   });
 
   it('detects a removed middle entry at the entry after it', async () => {
@@ -122,7 +122,7 @@ describe.each([
     t.deps.db.exec('DROP TRIGGER audit_no_delete');
     t.deps.db.prepare('DELETE FROM audit_entries WHERE id = ?').run(entries[3]!.id);
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
-    expect(res.body).toEqual({ valid: false, checked: 9, brokenAt: entries[4]!.id });
+    expect(res.body).toEqual({ valid: false, checked: 9, brokenAt: entries[4]!.id, keyed: false, unkeyed: 9 });
   });
 
   it('answers invalid when the newest entries were removed, though every remaining hash matches', async () => {
@@ -131,7 +131,7 @@ describe.each([
     t.deps.db.exec('DROP TRIGGER audit_no_delete');
     t.deps.db.prepare('DELETE FROM audit_entries WHERE chain_seq > 4').run();
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
-    expect(res.body).toEqual({ valid: false, checked: 4, brokenAt: null });
+    expect(res.body).toEqual({ valid: false, checked: 4, brokenAt: null, keyed: false, unkeyed: 4 });
   });
 
   it('without the header answers every org, checked being the sum', async () => {
@@ -145,10 +145,12 @@ describe.each([
     expect(ok.body).toEqual({
       valid: true,
       checked: 8,
+      keyed: false,
+      unkeyed: 8,
       orgs: [
-        { orgId: 'default', valid: true, checked: 2, brokenAt: null },
-        { orgId: 'org-alpha', valid: true, checked: 5, brokenAt: null },
-        { orgId: 'org-beta', valid: true, checked: 1, brokenAt: null },
+        { orgId: 'default', valid: true, checked: 2, brokenAt: null, unkeyed: 2 },
+        { orgId: 'org-alpha', valid: true, checked: 5, brokenAt: null, unkeyed: 5 },
+        { orgId: 'org-beta', valid: true, checked: 1, brokenAt: null, unkeyed: 1 },
       ],
     });
 
@@ -157,17 +159,19 @@ describe.each([
     const bad = await t.api().get('/v1/api/audit/verify').expect(200);
     expect(bad.body.valid).toBe(false);
     expect(bad.body.checked).toBe(8);
-    expect(bad.body.orgs).toContainEqual({ orgId: 'org-alpha', valid: false, checked: 5, brokenAt: victim.id });
-    expect(bad.body.orgs).toContainEqual({ orgId: 'default', valid: true, checked: 2, brokenAt: null });
+    expect(bad.body.orgs).toContainEqual({ orgId: 'org-alpha', valid: false, checked: 5, brokenAt: victim.id, unkeyed: 5 });
+    expect(bad.body.orgs).toContainEqual({ orgId: 'default', valid: true, checked: 2, brokenAt: null, unkeyed: 2 });
   });
 
   it('answers valid with nothing checked for an empty trail', async () => {
     t = newApp();
-    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 0, brokenAt: null });
+    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 0, brokenAt: null, keyed: false, unkeyed: 0 });
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toEqual({
       valid: true,
       checked: 0,
-      orgs: [{ orgId: 'default', valid: true, checked: 0, brokenAt: null }],
+      keyed: false,
+      unkeyed: 0,
+      orgs: [{ orgId: 'default', valid: true, checked: 0, brokenAt: null, unkeyed: 0 }],
     });
   });
 });
@@ -181,7 +185,7 @@ describe('append-only storage', () => {
     expect(() => db.prepare("UPDATE audit_entries SET metadata = '{}' WHERE chain_seq = 2").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_entries WHERE chain_seq = 1').run()).toThrow(/append-only/);
-    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 3, brokenAt: null });
+    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 3, brokenAt: null, keyed: false, unkeyed: 3 });
   });
 
   it('offers no route that edits or deletes an entry', async () => {
@@ -205,8 +209,8 @@ describe('GET /api/audit/verify over a file, while the server goes on', () => {
     const running = t.services.audit.verify({ orgId: 'default' });
     // The first batch has been read (the snapshot is taken); these commit before the rest is.
     appendMany(t, 'default', 700);
-    expect(await running).toEqual({ valid: true, checked: 4500, brokenAt: null });
-    expect(await t.services.audit.verify({ orgId: 'default' })).toEqual({ valid: true, checked: 5200, brokenAt: null });
+    expect(await running).toEqual({ valid: true, checked: 4500, brokenAt: null, keyed: false, unkeyed: 4500 });
+    expect(await t.services.audit.verify({ orgId: 'default' })).toEqual({ valid: true, checked: 5200, brokenAt: null, keyed: false, unkeyed: 5200 });
   });
 
   it('gives the event loop back between batches, unlike the in-memory path', async () => {
@@ -235,6 +239,6 @@ describe('GET /api/audit/verify over a file, while the server goes on', () => {
     const third = t.api().get('/api/audit/verify').set(inOrg('default'));
     expect(await first).toMatchObject({ valid: true, checked: 4500 });
     expect(await second).toMatchObject({ valid: true, checked: 4503 });
-    expect((await third.expect(200)).body).toEqual({ valid: true, checked: 4503, brokenAt: null });
+    expect((await third.expect(200)).body).toEqual({ valid: true, checked: 4503, brokenAt: null, keyed: false, unkeyed: 4503 });
   });
 });

@@ -42,12 +42,12 @@ describe('concurrent appends', () => {
       const res = await app.api().get('/api/audit/verify').expect(200);
       expect(res.body).toMatchObject({ valid: true, checked: 101 + 80 });
       expect(res.body.orgs).toHaveLength(102);
-      expect(res.body.orgs.find((o: { orgId: string }) => o.orgId === 'default')).toEqual({ orgId: 'default', valid: true, checked: 80, brokenAt: null });
+      expect(res.body.orgs.find((o: { orgId: string }) => o.orgId === 'default')).toEqual({ orgId: 'default', valid: true, checked: 80, brokenAt: null, unkeyed: 80 });
     }
     const defaults = await allEntries(t, 'default');
     expect(defaults).toHaveLength(80);
     expect(new Set(defaults.map((e) => e.hash)).size).toBe(80);
-    expect((await u.api().get('/api/audit/verify').set(inOrg('org-tenant-17')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null });
+    expect((await u.api().get('/api/audit/verify').set(inOrg('org-tenant-17')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
   });
 });
 
@@ -75,7 +75,7 @@ describe('retention', () => {
     const page = await t.api().get('/api/audit?limit=100').expect(200);
     expect(page.body.total).toBe(5);
     expect((await t.api().get('/api/audit').set(inOrg('org-keeper')).expect(200)).body).toMatchObject({ total: 0, entries: [], totalPages: 0 });
-    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 5, brokenAt: null });
+    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 5, brokenAt: null, keyed: false, unkeyed: 5 });
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toMatchObject({ valid: true, checked: 5 });
 
     appendMany(t, 'default', 3);
@@ -83,9 +83,11 @@ describe('retention', () => {
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toEqual({
       valid: true,
       checked: 10,
+      keyed: false,
+      unkeyed: 10,
       orgs: [
-        { orgId: 'default', valid: true, checked: 8, brokenAt: null },
-        { orgId: 'org-keeper', valid: true, checked: 2, brokenAt: null },
+        { orgId: 'default', valid: true, checked: 8, brokenAt: null, unkeyed: 8 },
+        { orgId: 'org-keeper', valid: true, checked: 2, brokenAt: null, unkeyed: 2 },
       ],
     });
     // Closed again: the database still refuses deletions outside retention.
@@ -103,7 +105,7 @@ describe('retention', () => {
     expect(t.services.audit.purgeOlderThan(30)).toEqual({ removed: 1, orgs: [{ orgId: 'default', removed: 1 }] });
     const left = await allEntries(t, 'default');
     expect(left.map((e) => e.id)).toEqual([second!.id]);
-    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null });
+    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
   });
 
   it('still detects tampering after retention', async () => {
@@ -116,6 +118,6 @@ describe('retention', () => {
     expect(kept).toHaveLength(5);
     t.deps.db.exec('DROP TRIGGER audit_no_update');
     t.deps.db.prepare("UPDATE audit_entries SET actor_id = 'x' WHERE id = ?").run(kept[0]!.id);
-    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: false, checked: 5, brokenAt: kept[0]!.id });
+    expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: false, checked: 5, brokenAt: kept[0]!.id, keyed: false, unkeyed: 5 });
   });
 });

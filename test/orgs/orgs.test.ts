@@ -47,7 +47,7 @@ describe('POST /api/orgs', () => {
       timestamp: '2026-06-01T12:00:00.000Z',
     });
     expect((await t.api().get('/api/audit').set(inOrg('default')).expect(200)).body.total).toBe(0);
-    expect((await t.api().get('/api/audit/verify').set(inOrg('org-acme-corp')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null });
+    expect((await t.api().get('/api/audit/verify').set(inOrg('org-acme-corp')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
   });
 
   it('trims the name', async () => {

@@ -148,7 +148,7 @@ describe('serving and shutdown', () => {
     const again = (await (await fetch(`${base}/api/orgs`)).json()) as Array<{ id: string }>;
     expect(again.map((o) => o.id).sort()).toEqual(['default', 'org-durable']);
     const verify = await (await fetch(`${base}/api/audit/verify`, { headers: { 'x-org-id': 'org-durable' } })).json();
-    expect(verify).toEqual({ valid: true, checked: 1, brokenAt: null });
+    expect(verify).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
     second.child.kill('SIGINT');
     expect(await second.exited).toEqual({ code: 0, signal: null });
   }, 30_000);

@@ -92,7 +92,7 @@ describe('org isolation', () => {
 
   it('verifies only the scoped chain with the header', async () => {
     const res = await t.api().get('/api/audit/verify').set(inOrg('org-alpha')).expect(200);
-    expect(res.body).toEqual({ valid: true, checked: 2, brokenAt: null });
+    expect(res.body).toEqual({ valid: true, checked: 2, brokenAt: null, keyed: false, unkeyed: 2 });
   });
 
   it('lets reads without the header see every org', async () => {

@@ -91,8 +91,8 @@ describe('concurrent appends through different routes', () => {
       }),
     );
 
-    for (const o of ORGS) expect(await verifyOf(o), o).toEqual({ valid: true, checked: expected[o], brokenAt: null });
-    for (const o of newOrgs) expect(await verifyOf(o), o).toEqual({ valid: true, checked: 1, brokenAt: null });
+    for (const o of ORGS) expect(await verifyOf(o), o).toEqual({ valid: true, checked: expected[o], brokenAt: null, keyed: false, unkeyed: expected[o] });
+    for (const o of newOrgs) expect(await verifyOf(o), o).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
     // Unforked: chain positions run 1..n with no gap and no repeat in every org.
     const chains = t.deps.db
       .prepare<[], { org: string; n: number; top: number; uniq: number }>('SELECT org_id AS org, count(*) AS n, max(chain_seq) AS top, count(DISTINCT chain_seq) AS uniq FROM audit_entries GROUP BY org_id')
@@ -104,6 +104,6 @@ describe('concurrent appends through different routes', () => {
   }, 60_000);
 });
 
-async function verifyOf(orgId: string): Promise<{ valid: boolean; checked: number; brokenAt: string | null }> {
+async function verifyOf(orgId: string): Promise<{ valid: boolean; checked: number; brokenAt: string | null; keyed: boolean; unkeyed: number }> {
   return (await t.api().get('/api/audit/verify').set('x-org-id', orgId).expect(200)).body;
 }

@@ -60,7 +60,7 @@ describe('API_TOKENS: bearer tokens on /api (§12)', () => {
     expect((await t.api().get('/api/orgs').set(bearer(ALPHA)).expect(200)).body.map((o: { id: string }) => o.id)).toEqual(['org-alpha']);
     const verify = await t.api().get('/api/audit/verify').set(bearer(ALPHA)).expect(200);
     // org_create, project_create, agent_create.
-    expect(verify.body).toEqual({ valid: true, checked: 3, brokenAt: null });
+    expect(verify.body).toEqual({ valid: true, checked: 3, brokenAt: null, keyed: false, unkeyed: 3 });
   });
 
   it('accepts its own org in x-org-id', async () => {

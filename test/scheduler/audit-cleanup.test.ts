@@ -53,8 +53,8 @@ describe('audit-cleanup', () => {
 
     const verify = await t.api().get('/api/audit/verify').expect(200);
     expect(verify.body).toMatchObject({ valid: true, checked: 2 });
-    expect((await t.api().get('/api/audit/verify').set('x-org-id', 'default').expect(200)).body).toEqual({ valid: true, checked: 2, brokenAt: null });
-    expect((await t.api().get('/api/audit/verify').set('x-org-id', 'org-acme').expect(200)).body).toEqual({ valid: true, checked: 0, brokenAt: null });
+    expect((await t.api().get('/api/audit/verify').set('x-org-id', 'default').expect(200)).body).toEqual({ valid: true, checked: 2, brokenAt: null, keyed: false, unkeyed: 2 });
+    expect((await t.api().get('/api/audit/verify').set('x-org-id', 'org-acme').expect(200)).body).toEqual({ valid: true, checked: 0, brokenAt: null, keyed: false, unkeyed: 0 });
   });
 
   it('records nothing when nothing is old enough', async () => {

@@ -7,6 +7,7 @@ import { m005 } from './005-idempotency.js';
 import { m006 } from './006-audit-risk-counts.js';
 import { m007 } from './007-identity-origin.js';
 import { m008 } from './008-org-webhooks.js';
+import { m009 } from './009-audit-digest.js';
 
 /** Append new migrations here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008];
+export const MIGRATIONS: readonly Migration[] = [m001, m002, m003, m004, m005, m006, m007, m008, m009];

@@ -1,0 +1,151 @@
+import type { Db } from '../db/open.js';
+import { ENCODING_SQL, type EncodedFields } from './audit.digest.js';
+
+/**
+ * Per-org chain state: the head the next entry extends, and the anchor verification starts
+ * from (the genesis values, or those of the last entry retention removed).
+ */
+export interface ChainState {
+  headHash: string;
+  headSeq: number;
+  headDigest: string;
+  headSeal: string | null;
+  /** The seal the head's own seal chains from, so an append can check the head before extending it. */
+  headPrevSeal: string | null;
+  anchorHash: string;
+  anchorSeq: number;
+  anchorDigest: string;
+  anchorSeal: string | null;
+  /** The key (its id) that seals this chain, from the entry at `sealFrom` on; null when none has. */
+  sealKey: string | null;
+  sealFrom: number | null;
+}
+
+/**
+ * What verification reads of an entry (raw rows, no objects): its chain and global positions,
+ * its stored hash, the encoding of every column (built by SQLite) and the stored digest.
+ */
+export type VerifyRow = [chainSeq: number, seq: number, hash: string, encoding: string, digest: string];
+
+/** What locating a rewrite reads of a sealed entry: its chain and global positions, digest and seal. */
+export type SealRow = [chainSeq: number, seq: number, digest: string, seal: string | null];
+
+/** An entry that might have been moved out of its place: its stored columns but its org and position, and its digest. */
+export interface MovedCandidate {
+  fields: Omit<EncodedFields, 'orgId' | 'chainSeq'>;
+  digest: string;
+}
+type CandidateRow = {
+  id: string;
+  seq: number;
+  timestamp: string;
+  actor_type: string;
+  actor_id: string;
+  action: string;
+  result: string;
+  metadata: string;
+  hash: string;
+  risk: string;
+  project_id: string | null;
+  digest: string;
+};
+
+type ChainRow = [
+  headHash: string,
+  headSeq: number,
+  headDigest: string,
+  headSeal: string | null,
+  headPrevSeal: string | null,
+  anchorHash: string,
+  anchorSeq: number,
+  anchorDigest: string,
+  anchorSeal: string | null,
+  sealKey: string | null,
+  sealFrom: number | null,
+];
+
+/**
+ * The reads of a chain: its state, and what verification reads of its entries. Verification
+ * prepares these on its own snapshot connection; the append path only uses chain().
+ */
+export function createChainReads(db: Db) {
+  // Raw rows: the append reads its chain every time, and arrays are much cheaper than objects.
+  const getChain = db
+    .prepare<[string]>(
+      `SELECT head_hash, head_seq, head_digest, head_seal, head_prev_seal, anchor_hash, anchor_seq, anchor_digest, anchor_seal, seal_key, seal_from
+       FROM audit_chains WHERE org_id = ?`,
+    )
+    .raw(true);
+  const chains = db.prepare<[], { org_id: string; head_seq: number; anchor_seq: number }>(
+    'SELECT org_id, head_seq, anchor_seq FROM audit_chains ORDER BY org_id',
+  );
+  const verifyRows = db
+    .prepare<[string, number, number]>(
+      `SELECT chain_seq, seq, hash, ${ENCODING_SQL}, digest FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?`,
+    )
+    .raw(true);
+  const sealRows = db
+    .prepare<[string, number, number]>('SELECT chain_seq, seq, digest, seal FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?')
+    .raw(true);
+  const sealAt = db.prepare<[string, number], string | null>('SELECT seal FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
+  const idAt = db.prepare<[string, number], string>('SELECT id FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
+  const idOf = db.prepare<[number], string>('SELECT id FROM audit_entries WHERE seq = ?').pluck();
+  const seqBefore = db
+    .prepare<[string, number], number>('SELECT seq FROM audit_entries WHERE org_id = ? AND chain_seq < ? ORDER BY chain_seq DESC LIMIT 1')
+    .pluck();
+  const seqAfter = db
+    .prepare<[string, number], number>('SELECT seq FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT 1')
+    .pluck();
+  const candidateColumns = 'id, seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id, digest';
+  const upFrom = db.prepare<[number, number, number], CandidateRow>(
+    `SELECT ${candidateColumns} FROM audit_entries WHERE seq > ? AND seq < ? ORDER BY seq LIMIT ?`,
+  );
+  const downFrom = db.prepare<[number, number], CandidateRow>(`SELECT ${candidateColumns} FROM audit_entries WHERE seq < ? ORDER BY seq DESC LIMIT ?`);
+
+  return {
+    chain(orgId: string): ChainState | undefined {
+      const r = getChain.get(orgId) as ChainRow | undefined;
+      if (!r) return undefined;
+      const [headHash, headSeq, headDigest, headSeal, headPrevSeal, anchorHash, anchorSeq, anchorDigest, anchorSeal, sealKey, sealFrom] = r;
+      return { headHash, headSeq, headDigest, headSeal, headPrevSeal, anchorHash, anchorSeq, anchorDigest, anchorSeal, sealKey, sealFrom };
+    },
+    chains(): Array<{ orgId: string; count: number }> {
+      return chains.all().map((r) => ({ orgId: r.org_id, count: r.head_seq - r.anchor_seq }));
+    },
+    /** One org's entries after `afterSeq` in chain order (all(): about twice as fast as iterate() per row). */
+    verifyBatch: (orgId: string, afterSeq: number, limit: number): VerifyRow[] => verifyRows.all(orgId, afterSeq, limit) as VerifyRow[],
+    sealBatch: (orgId: string, afterSeq: number, limit: number): SealRow[] => sealRows.all(orgId, afterSeq, limit) as SealRow[],
+    sealAt: (orgId: string, chainSeq: number): string | null => sealAt.get(orgId, chainSeq) ?? null,
+    idAt: (orgId: string, chainSeq: number): string | undefined => idAt.get(orgId, chainSeq),
+    idOf: (seq: number): string | undefined => idOf.get(seq),
+    /** Global position of the org's nearest entry before / after a chain position, if any. */
+    seqBefore: (orgId: string, chainSeq: number): number | null => seqBefore.get(orgId, chainSeq) ?? null,
+    seqAfter: (orgId: string, chainSeq: number): number | null => seqAfter.get(orgId, chainSeq) ?? null,
+    /**
+     * Up to `limit` entries of any org appended strictly between two global positions: from
+     * the lower one upwards when it is known, else from the upper one (or the newest) down.
+     */
+    appendedAround(afterSeq: number | null, beforeSeq: number | null, limit: number): MovedCandidate[] {
+      const upper = beforeSeq ?? Number.MAX_SAFE_INTEGER;
+      const rows = afterSeq === null ? downFrom.all(upper, limit) : upFrom.all(afterSeq, upper, limit);
+      return rows.map((r) => ({
+        fields: {
+          id: r.id,
+          seq: r.seq,
+          risk: r.risk,
+          projectId: r.project_id,
+          hash: r.hash,
+          timestamp: r.timestamp,
+          actorType: r.actor_type,
+          actorId: r.actor_id,
+          action: r.action,
+          result: r.result,
+          metadataJson: r.metadata,
+        },
+        digest: r.digest,
+      }));
+    },
+  };
+}
+
+export type ChainReads = ReturnType<typeof createChainReads>;
