@@ -15,7 +15,7 @@ export default defineConfig({
     include: [
       'test/audit/*.test.ts',
       'test/scheduler/audit-cleanup.test.ts',
-      'test/webhooks/ci-event.test.ts',
+      'test/webhooks/ci-event*.test.ts',
       'test/webhooks/reactions.test.ts',
       'test/webhooks/autonomy.test.ts',
       'test/webhooks/responses.test.ts',
@@ -23,8 +23,9 @@ export default defineConfig({
       'test/projects/repo-ref.test.ts',
       'test/projects/projects.link.test.ts',
       'test/platform/tenancy.test.ts',
+      'test/platform/org-scope.test.ts',
       'test/reliability/tokens.test.ts',
-      'test/reliability/idempotency.test.ts',
+      'test/reliability/idempotency*.test.ts',
     ],
   },
 });
