@@ -1,0 +1,31 @@
+import { defineConfig } from 'vitest/config';
+import base from './vitest.config.js';
+
+/**
+ * The suite StrykerJS runs against each mutant (npm run test:mutation): the tests that
+ * exercise the mutated modules, not the whole suite. Every HTTP test passes through the
+ * org-scope and idempotency middleware, so running them all would multiply the run time
+ * without pinning anything more; the ones below are those written about these modules.
+ * Tests that start server processes are left out (Stryker's runner uses one thread).
+ */
+export default defineConfig({
+  ...base,
+  test: {
+    ...base.test,
+    include: [
+      'test/audit/*.test.ts',
+      'test/scheduler/audit-cleanup.test.ts',
+      'test/webhooks/ci-event*.test.ts',
+      'test/webhooks/reactions.test.ts',
+      'test/webhooks/autonomy.test.ts',
+      'test/webhooks/responses.test.ts',
+      'test/orgs/*.test.ts',
+      'test/projects/repo-ref.test.ts',
+      'test/projects/projects.link.test.ts',
+      'test/platform/tenancy.test.ts',
+      'test/platform/org-scope.test.ts',
+      'test/reliability/tokens.test.ts',
+      'test/reliability/idempotency*.test.ts',
+    ],
+  },
+});
