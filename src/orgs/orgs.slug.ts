@@ -12,7 +12,8 @@ export function deriveSlug(name: string): string {
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
     .toLowerCase()
-    .split(/[^a-z0-9]+/)
+    // Each run of other characters leaves empty groups between its characters; the filter drops them.
+    .split(/[^a-z0-9]/)
     .filter(Boolean);
   let slug = '';
   for (const g of groups) {

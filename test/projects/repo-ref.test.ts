@@ -66,6 +66,8 @@ describe('parseRepo', () => {
     ['a URL with credentials', 'https://user:pw@github.com/acme/widget'],
     ['a URL with a port', 'https://github.com:443/acme/widget'],
     ['path traversal', '../acme/widget'],
+    ['text before a GitHub URL', 'see https://github.com/acme/widget'],
+    ['a GitHub URL inside another URL', 'https://example.com/https://github.com/acme/widget'],
   ])('rejects %s (%j)', (_label, input) => {
     expect(parseRepo(input)).toBeUndefined();
   });
