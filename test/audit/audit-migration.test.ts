@@ -13,7 +13,9 @@ afterAll(() => folder.remove());
 let t: TestApp | undefined;
 afterEach(() => t?.close());
 
-const BEFORE_DIGESTS = MIGRATIONS.filter((m) => m.version <= 6);
+/** The migration that adds the digests, and every one before it. */
+const DIGESTS = 9;
+const BEFORE_DIGESTS = MIGRATIONS.filter((m) => m.version < DIGESTS);
 
 /** Appends as the server did before the digest existed: the documented hash chain only. */
 function oldAppend(db: Db, orgId: string, i: number, projectId: string | null): void {
@@ -44,7 +46,7 @@ function previousVersionFile(): string {
   const file = folder.file();
   const db = openDatabase(file);
   try {
-    expect(migrate(db, BEFORE_DIGESTS)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(migrate(db, BEFORE_DIGESTS)).toEqual(BEFORE_DIGESTS.map((m) => m.version));
     db.prepare("INSERT INTO orgs (id, name, slug, created_at) VALUES ('org-acme', 'Acme', 'acme', '2025-01-01T00:00:00.000Z')").run();
     for (let i = 0; i < 12; i++) oldAppend(db, i % 3 ? 'org-acme' : 'default', i, i % 2 ? 'proj-abc' : null);
     // Retention as it ran then: the first two default entries gone, the anchor recorded.
@@ -59,11 +61,11 @@ function previousVersionFile(): string {
   return file;
 }
 
-describe('migration 007 (digests for entries written before it)', () => {
+describe('migration 009 (digests for entries written before it)', () => {
   it('upgrades a database of the previous version in place: every chain verifies, entries unkeyed', async () => {
     const file = previousVersionFile();
     t = serve(file);
-    expect(t.deps.db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(7);
+    expect(t.deps.db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(DIGESTS);
     expect(t.deps.db.prepare('SELECT COUNT(*) FROM audit_entries WHERE digest IS NULL').pluck().get()).toBe(0);
     expect(await verify(t)).toEqual({
       valid: true,
@@ -122,7 +124,7 @@ describe('migration 007 (digests for entries written before it)', () => {
     const db = openDatabase(file);
     try {
       const failing = MIGRATIONS.map((m) =>
-        m.version === 7
+        m.version === DIGESTS
           ? {
               ...m,
               run: (d: Db) => {
@@ -133,7 +135,7 @@ describe('migration 007 (digests for entries written before it)', () => {
           : m,
       );
       expect(() => migrate(db, failing)).toThrow('disk full');
-      expect(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(6);
+      expect(db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(DIGESTS - 1);
       expect(db.prepare("SELECT COUNT(*) FROM pragma_table_info('audit_entries') WHERE name = 'digest'").pluck().get()).toBe(0);
       expect(() => db.prepare("UPDATE audit_entries SET result = 'x'").run()).toThrow(/append-only/);
     } finally {
