@@ -22,13 +22,22 @@ export interface ChainState {
 }
 
 /**
- * What verification reads of an entry (raw rows, no objects): its chain and global positions,
- * its stored hash, the encoding of every column (built by SQLite) and the stored digest.
+ * What verification reads of an entry (raw rows, no objects): its chain and global positions
+ * and the encoding of every column (built by SQLite). The stored digests are read only to
+ * find where a chain whose digest does not add up went wrong (DigestRow).
  */
-export type VerifyRow = [chainSeq: number, seq: number, hash: string, encoding: string, digest: string];
+export type VerifyRow = [chainSeq: number, seq: number, encoding: string];
+export type DigestRow = [chainSeq: number, seq: number, encoding: string, digest: string];
 
 /** What locating a rewrite reads of a sealed entry: its chain and global positions, digest and seal. */
 export type SealRow = [chainSeq: number, seq: number, digest: string, seal: string | null];
+
+/** What an entry leaves for the next one to chain from. */
+export interface ChainLink {
+  hash: string;
+  digest: string;
+  seal: string | null;
+}
 
 /** An entry that might have been moved out of its place: its stored columns but its org and position, and its digest. */
 export interface MovedCandidate {
@@ -79,15 +88,11 @@ export function createChainReads(db: Db) {
   const chains = db.prepare<[], { org_id: string; head_seq: number; anchor_seq: number }>(
     'SELECT org_id, head_seq, anchor_seq FROM audit_chains ORDER BY org_id',
   );
-  const verifyRows = db
-    .prepare<[string, number, number]>(
-      `SELECT chain_seq, seq, hash, ${ENCODING_SQL}, digest FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?`,
-    )
-    .raw(true);
-  const sealRows = db
-    .prepare<[string, number, number]>('SELECT chain_seq, seq, digest, seal FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?')
-    .raw(true);
-  const sealAt = db.prepare<[string, number], string | null>('SELECT seal FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
+  const range = 'FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?';
+  const verifyRows = db.prepare<[string, number, number]>(`SELECT chain_seq, seq, ${ENCODING_SQL} ${range}`).raw(true);
+  const digestRows = db.prepare<[string, number, number]>(`SELECT chain_seq, seq, ${ENCODING_SQL}, digest ${range}`).raw(true);
+  const sealRows = db.prepare<[string, number, number]>(`SELECT chain_seq, seq, digest, seal ${range}`).raw(true);
+  const linkAt = db.prepare<[string, number], ChainLink>('SELECT hash, digest, seal FROM audit_entries WHERE org_id = ? AND chain_seq = ?');
   const idAt = db.prepare<[string, number], string>('SELECT id FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
   const idOf = db.prepare<[number], string>('SELECT id FROM audit_entries WHERE seq = ?').pluck();
   const seqBefore = db
@@ -114,8 +119,10 @@ export function createChainReads(db: Db) {
     },
     /** One org's entries after `afterSeq` in chain order (all(): about twice as fast as iterate() per row). */
     verifyBatch: (orgId: string, afterSeq: number, limit: number): VerifyRow[] => verifyRows.all(orgId, afterSeq, limit) as VerifyRow[],
+    digestBatch: (orgId: string, afterSeq: number, limit: number): DigestRow[] => digestRows.all(orgId, afterSeq, limit) as DigestRow[],
     sealBatch: (orgId: string, afterSeq: number, limit: number): SealRow[] => sealRows.all(orgId, afterSeq, limit) as SealRow[],
-    sealAt: (orgId: string, chainSeq: number): string | null => sealAt.get(orgId, chainSeq) ?? null,
+    /** What the entry at a chain position stores for the next one to chain from. */
+    linkAt: (orgId: string, chainSeq: number): ChainLink | undefined => linkAt.get(orgId, chainSeq),
     idAt: (orgId: string, chainSeq: number): string | undefined => idAt.get(orgId, chainSeq),
     idOf: (seq: number): string | undefined => idOf.get(seq),
     /** Global position of the org's nearest entry before / after a chain position, if any. */

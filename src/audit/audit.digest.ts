@@ -2,9 +2,9 @@ import { hash } from 'node:crypto';
 
 /**
  * The second chain: a digest over every stored column of an entry, in an encoding that
- * cannot be read two ways, chained from the previous entry's digest and hash:
+ * cannot be read two ways, chained from the previous entry's digest:
  *
- *   digest   = sha256_hex(previousDigest + text(previousHash) + encoding)
+ *   digest   = sha256_hex(previousDigest + encoding)
  *   encoding = text(id) + text(orgId) + seq + "," + chainSeq + "," + text(risk)
  *              + (projectId === null ? "~" : text(projectId)) + text(hash)
  *              + text(timestamp) + text(actorType) + text(actorId) + text(action)
@@ -13,10 +13,11 @@ import { hash } from 'node:crypto';
  *
  * `~` is never a digit, so a null project differs from an empty one (`0:`), and lengths say
  * where every field ends, so text cannot move from one field to the next (the documented
- * hash concatenates six of them with no separator and leaves the others out). The previous
- * hash is in it so that an entry's documented hash must chain from the entry before it: an
- * entry whose digest checks out was written as the server wrote it, hash included.
- * Verification reads the encoding as one string built by SQLite (ENCODING_SQL).
+ * hash concatenates six of them with no separator and leaves the others out). The digest
+ * covers the documented hash as stored, and the server computes that hash from the previous
+ * entry's stored hash, so an entry whose digest checks out carries the hash the server wrote
+ * for it: verify computes one SHA-256 per entry. It reads the encoding as one string built by
+ * SQLite (ENCODING_SQL).
  */
 export interface EncodedFields {
   id: string;
@@ -73,6 +74,5 @@ export const ENCODING_SQL = `concat(${[
   ...['hash', 'timestamp', 'actor_type', 'actor_id', 'action', 'result', 'metadata'].map(sqlText),
 ].join(', ')})`;
 
-/** sha256_hex(previousDigest + text(previousHash) + encoding). */
-export const chainDigest = (previousDigest: string, previousHash: string, encoded: string): string =>
-  hash('sha256', previousDigest + text(previousHash) + encoded, 'hex');
+/** sha256_hex(previousDigest + encoding). */
+export const chainDigest = (previousDigest: string, encoded: string): string => hash('sha256', previousDigest + encoded, 'hex');

@@ -20,7 +20,7 @@ export function auditRoutes(audit: AuditService): RouteDef[] {
       method: 'get',
       path: '/audit/verify',
       tag: 'Audit',
-      summary: "Verify the org's hash chain (all orgs without x-org-id)",
+      summary: "Verify the org's audit chain: every entry's digest, and seals with AUDIT_HMAC_KEY (all orgs without x-org-id)",
       response: AuditVerification,
       handler: ({ scope }) => audit.verify(scope),
     }),

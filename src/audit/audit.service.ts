@@ -79,7 +79,10 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
    */
   const appendOnce = (input: AppendInput): AuditEntry => {
     const chain = store.chain(input.orgId);
-    const previous = chain ? stripPrefix(chain.headHash) : GENESIS_HASH;
+    // The previous hash as the head entry stores it (the chain table's copy could have been
+    // edited): the digest covers the stored hash, not what it was chained from.
+    const previousHash = chain ? (chain.headSeq > chain.anchorSeq ? store.hashAt(input.orgId, chain.headSeq) : undefined) ?? chain.headHash : GENESIS.hash;
+    const previous = stripPrefix(previousHash);
     const timestamp = clock.now().toISOString();
     const credentialId = credential?.();
     const metadataJson = canonicalMetadata(credentialId ? { ...input.metadata, credential: credentialId } : input.metadata);
@@ -103,7 +106,7 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
       digest: '',
       seal: null as string | null,
     };
-    row.digest = chainDigest(chain?.headDigest ?? GENESIS_HASH, chain?.headHash ?? HASH_PREFIX + GENESIS_HASH, encoding(row));
+    row.digest = chainDigest(chain?.headDigest ?? GENESIS_HASH, encoding(row));
     const prevSeal = sealer ? previousSeal(row.orgId, chain, sealer) : null;
     if (sealer) {
       row.seal = sealer.seal(prevSeal, row.digest);

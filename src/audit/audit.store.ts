@@ -3,16 +3,9 @@ import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import type { Risk } from './audit.risk.js';
-import { createChainReads, type ChainState } from './audit.chain-store.js';
+import { createChainReads, type ChainLink, type ChainState } from './audit.chain-store.js';
 
-export type { ChainState } from './audit.chain-store.js';
-
-/** What an entry leaves for the next one to chain from. */
-export interface ChainLink {
-  hash: string;
-  digest: string;
-  seal: string | null;
-}
+export type { ChainLink, ChainState } from './audit.chain-store.js';
 
 export interface NewEntryRow {
   id: string;
@@ -115,7 +108,7 @@ export function createAuditStore(db: Db) {
   const firstKeptSeq = db.prepare<[string, string], { seq: number | null }>(
     'SELECT MIN(chain_seq) AS seq FROM audit_entries WHERE org_id = ? AND timestamp >= ?',
   );
-  const linkAt = db.prepare<[string, number], ChainLink>('SELECT hash, digest, seal FROM audit_entries WHERE org_id = ? AND chain_seq = ?');
+  const hashAt = db.prepare<[string, number], string>('SELECT hash FROM audit_entries WHERE org_id = ? AND chain_seq = ?').pluck();
   const deleteBelow = db.prepare('DELETE FROM audit_entries WHERE org_id = ? AND chain_seq <= ?');
   const setAnchor = db.prepare(
     'UPDATE audit_chains SET anchor_hash = @hash, anchor_digest = @digest, anchor_seal = @seal, anchor_seq = @chainSeq WHERE org_id = @orgId',
@@ -180,7 +173,9 @@ export function createAuditStore(db: Db) {
     firstKeptSeq(orgId: string, cutoff: string): number | null {
       return firstKeptSeq.get(orgId, cutoff)?.seq ?? null;
     },
-    linkAt: (orgId: string, chainSeq: number): ChainLink | undefined => linkAt.get(orgId, chainSeq),
+    linkAt: chainReads.linkAt,
+    /** The documented hash stored at a chain position (what the next entry's hash chains from). */
+    hashAt: (orgId: string, chainSeq: number): string | undefined => hashAt.get(orgId, chainSeq),
     /** Deletes the chain prefix up to `chainSeq`, anchoring it at `anchor`; only this opens the append-only gate. */
     deletePrefix(orgId: string, chainSeq: number, anchor: ChainLink): number {
       const removedByRisk = prefixRisks.all(orgId, chainSeq);

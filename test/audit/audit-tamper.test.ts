@@ -19,6 +19,7 @@ interface Trail {
   agentCreate: Entry;
   autonomyChange: Entry;
   suspend: Entry;
+  resume: Entry;
   count: number;
 }
 type Entry = { id: string; action: string; actorId: string; projectId: string | null; risk: string };
@@ -40,7 +41,7 @@ async function writeTrail(): Promise<Trail> {
     const entries = (await allEntries(app, 'org-acme')) as unknown as Entry[];
     const find = (action: string) => entries.find((e) => e.action === action)!;
     expect(await verify(app, 'org-acme')).toMatchObject({ valid: true, checked: entries.length });
-    return { file, orgCreate: find('org_create'), agentCreate: find('agent_create'), autonomyChange: find('autonomy_change'), suspend: find('suspend'), count: entries.length };
+    return { file, orgCreate: find('org_create'), agentCreate: find('agent_create'), autonomyChange: find('autonomy_change'), suspend: find('suspend'), resume: find('resume'), count: entries.length };
   } finally {
     app.close();
   }
@@ -69,7 +70,7 @@ const CASES: Array<[string, (t: Trail) => Entry, Edit, 'stays' | 'leaves']> = [
   ['result', (t) => t.suspend, set("result = 'failed'"), 'stays'],
   ['metadata', (t) => t.suspend, set(`metadata = '{"agentId":"agent-other"}'`), 'stays'],
   ['hash', (t) => t.suspend, set("hash = 'sha256:' || printf('%064d', 0)"), 'stays'],
-  ['digest', (t) => t.suspend, set("digest = printf('%064d', 7)"), 'stays'],
+  ["the newest entry's digest", (t) => t.resume, set("digest = printf('%064d', 7)"), 'stays'],
   ['boundary shift: actorId api + action autonomy_change → apiautonomy + _change', (t) => t.autonomyChange, set("actor_id = 'apiautonomy', action = '_change'"), 'stays'],
   ['the first entry of the chain', (t) => t.orgCreate, set("result = 'failed'"), 'stays'],
 ];
@@ -95,6 +96,13 @@ describe('GET /api/audit/verify after the database file was edited with the serv
     attack(trail.file, (db) => set("org_id = 'org-globex'")(db, trail.suspend));
     t = serve(trail.file);
     expect(await verify(t, 'org-globex')).toMatchObject({ valid: false, checked: 2, brokenAt: trail.suspend.id });
+  });
+
+  it('does not report a digest changed alone in the middle of a chain: it records nothing, and the chain still adds up', async () => {
+    const trail = await writeTrail();
+    attack(trail.file, (db) => set("digest = printf('%064d', 7)")(db, trail.suspend));
+    t = serve(trail.file);
+    expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: trail.count, brokenAt: null, keyed: false, unkeyed: trail.count });
   });
 
   it('answers valid for the untouched trail over the same file', async () => {

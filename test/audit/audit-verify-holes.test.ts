@@ -61,6 +61,22 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
     }
   });
 
+  it('points at the newest entry, or the only one, when it was moved to another org rather than removed', async () => {
+    for (const n of [6, 1]) {
+      const file = folder.file();
+      const app = serve(file);
+      await app.api().post('/api/orgs').send({ name: 'Other' }).expect(201);
+      appendMany(app, 'default', n);
+      const moved = (await allEntries(app, 'default'))[n - 1]!;
+      app.close();
+      attack(file, (db) => db.prepare("UPDATE audit_entries SET org_id = 'org-other', chain_seq = 99 WHERE id = ?").run(moved.id));
+      t = serve(file);
+      expect(await verify(t, 'default'), `${n} entries`).toEqual({ valid: false, checked: n - 1, brokenAt: moved.id, keyed: false, unkeyed: n - 1 });
+      t.close();
+      t = undefined;
+    }
+  });
+
   it('answers valid when retention itself removed every entry', async () => {
     t = serve(folder.file());
     appendMany(t, 'default', 3);
@@ -83,7 +99,7 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
          VALUES (?, 'default', 7, ?, ?, ?, ?, ?, ?, ?, 'medium', NULL, '')`,
       ).run(forged, f.timestamp, f.actorType, f.actorId, f.action, f.result, f.metadataJson, hash);
       const encoded = db.prepare(`SELECT ${ENCODING_SQL} FROM audit_entries WHERE id = ?`).pluck().get(forged) as string;
-      db.prepare('UPDATE audit_entries SET digest = ? WHERE id = ?').run(chainDigest(head.digest, head.hash, encoded), forged);
+      db.prepare('UPDATE audit_entries SET digest = ? WHERE id = ?').run(chainDigest(head.digest, encoded), forged);
     });
     t = serve(file);
     expect(await verify(t, 'default')).toEqual({ valid: false, checked: 7, brokenAt: forged, keyed: false, unkeyed: 7 });

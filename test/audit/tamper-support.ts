@@ -71,7 +71,7 @@ export function rewriteFrom(db: Database.Database, orgId: string, from: number, 
     if (!r) break;
     const hash = HASH_PREFIX + chainHash(stripPrefix(prevHash), { timestamp: r.timestamp, actorType: r.actor_type, actorId: r.actor_id, action: r.action, result: r.result, metadataJson: r.metadata });
     setHash.run(hash, r.seq);
-    const digest = chainDigest(prevDigest, prevHash, encodingOf.get(r.seq)!);
+    const digest = chainDigest(prevDigest, encodingOf.get(r.seq)!);
     setDigest.run(digest, r.seq);
     prevHash = hash;
     prevDigest = digest;

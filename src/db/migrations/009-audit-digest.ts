@@ -1,6 +1,6 @@
 import type { Db } from '../open.js';
 import type { Migration } from '../migrate.js';
-import { GENESIS_HASH, HASH_PREFIX } from '../../audit/audit.hash.js';
+import { GENESIS_HASH } from '../../audit/audit.hash.js';
 import { chainDigest, ENCODING_SQL } from '../../audit/audit.digest.js';
 
 const BATCH = 5_000;
@@ -15,22 +15,19 @@ const BATCH = 5_000;
 function digestExistingEntries(db: Db): void {
   db.exec('DROP TRIGGER IF EXISTS audit_no_update');
   const orgIds = db.prepare('SELECT org_id FROM audit_chains UNION SELECT DISTINCT org_id FROM audit_entries').pluck().all() as string[];
-  const anchorHash = db.prepare('SELECT anchor_hash FROM audit_chains WHERE org_id = ?').pluck();
   const batchOf = db
     .prepare<[string, number, number]>(
-      `SELECT chain_seq, seq, hash, ${ENCODING_SQL} FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?`,
+      `SELECT chain_seq, seq, ${ENCODING_SQL} FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?`,
     )
     .raw(true);
   const setDigest = db.prepare('UPDATE audit_entries SET digest = ? WHERE seq = ?');
   const setHead = db.prepare('UPDATE audit_chains SET head_digest = ? WHERE org_id = ?');
   for (const orgId of orgIds) {
     let digest = GENESIS_HASH;
-    let previousHash = (anchorHash.get(orgId) as string | undefined) ?? HASH_PREFIX + GENESIS_HASH;
     for (let after = -1; ; ) {
-      const rows = batchOf.all(orgId, after, BATCH) as Array<[number, number, string, string]>;
-      for (const [, seq, hash, encoded] of rows) {
-        digest = chainDigest(digest, previousHash, encoded);
-        previousHash = hash;
+      const rows = batchOf.all(orgId, after, BATCH) as Array<[number, number, string]>;
+      for (const [, seq, encoded] of rows) {
+        digest = chainDigest(digest, encoded);
         setDigest.run(digest, seq);
       }
       if (rows.length < BATCH) break;
