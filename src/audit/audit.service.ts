@@ -70,6 +70,16 @@ export function createAuditService({ db, store, clock, orgIds, sealer }: AuditSe
   }
 
   /**
+   * What the new entry's documented hash chains from: the hash the head entry stores (the
+   * chain table keeps a copy, which an edit of the file could have changed; the digest covers
+   * each entry's stored hash, so this is what makes the hashes chain as documented).
+   */
+  function previousHash(orgId: string, chain: ChainState | undefined): string {
+    if (chain === undefined) return GENESIS.hash;
+    return (chain.headSeq > chain.anchorSeq ? store.hashAt(orgId, chain.headSeq) : undefined) ?? chain.headHash;
+  }
+
+  /**
    * Reads the org's head and writes the next link in one transaction. better-sqlite3
    * runs it synchronously on the one connection, so concurrent requests are
    * serialized here and the chain cannot fork; inside a caller's transaction it
@@ -77,10 +87,7 @@ export function createAuditService({ db, store, clock, orgIds, sealer }: AuditSe
    */
   const appendOnce = (input: AppendInput): AuditEntry => {
     const chain = store.chain(input.orgId);
-    // The previous hash as the head entry stores it (the chain table's copy could have been
-    // edited): the digest covers the stored hash, not what it was chained from.
-    const previousHash = chain ? (chain.headSeq > chain.anchorSeq ? store.hashAt(input.orgId, chain.headSeq) : undefined) ?? chain.headHash : GENESIS.hash;
-    const previous = stripPrefix(previousHash);
+    const previous = stripPrefix(previousHash(input.orgId, chain));
     const timestamp = clock.now().toISOString();
     const metadataJson = canonicalMetadata(input.metadata);
     const result = input.result ?? 'completed';
