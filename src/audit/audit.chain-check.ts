@@ -61,20 +61,15 @@ function* addsUp(store: ChainReads, orgId: string, chain: ChainState | undefined
 }
 
 /**
- * Walks one org's chain from its anchor, entry by entry. Every entry, in chain order, must sit at the next
- * position, not beyond the chain's recorded head, and the digests of their encodings,
- * chained from the anchor, must add up to the digest the last entry stores. The digest covers
- * every stored column, the documented hash included, so one SHA-256 per entry checks them
- * all; the stored digests are read one by one only when the sum does not match, to find the
- * first entry that changed. The last entry must then be the recorded head (newest entries
- * removed, or a tail rewritten without updating the head, are caught here).
- *
- * With a key the chain records as sealing it from some entry on, the last entry's seal must
- * check out: the append path never seals over a head whose seal does not, so with the
- * digests adding up that one seal vouches for the whole sealed stretch, whose entries are not
- * counted in `unkeyed`. Seals are read one by one only when something failed, to point at the
- * first entry of a rewrite that recomputed every hash and digest. Yields after each batch so
- * the caller decides whether to let the event loop run in between.
+ * The walk, for a chain that does not add up (or whose head does not match): entry by entry,
+ * each must sit at the next position, not beyond the recorded head; the digests chained from
+ * the anchor must add up to the digest the last entry stores, else the stored digests are
+ * read one by one to find the first entry that changed; the last entry must be the recorded
+ * head (newest entries removed, or a tail rewritten without updating the head, show here).
+ * With a key, the seal of the last entry whose digest adds up vouches for every sealed entry
+ * before it (the append path never seals over a head whose seal does not check out); when it
+ * fails, the seals are read one by one to point at the first entry of a rewrite that
+ * recomputed every hash and digest. Yields after each batch.
  */
 function* walk(store: ChainReads, orgId: string, chain: ChainState | undefined, sealer: Sealer | undefined, sealFrom: number): Generator<void, OrgVerification> {
   const anchorSeq = chain?.anchorSeq ?? 0;

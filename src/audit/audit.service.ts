@@ -48,8 +48,19 @@ export interface AuditServiceDeps {
 const GENESIS = { hash: HASH_PREFIX + GENESIS_HASH, digest: GENESIS_HASH };
 
 export function createAuditService({ db, store, clock, orgIds, sealer }: AuditServiceDeps) {
-  /** The last head this process sealed, per org. */
-  const written = new Map<string, { digest: string; seal: string; prevSeal: string | null }>();
+  /** The last head this process wrote, per org: a chain head that is still exactly this needs no second look. */
+  const written = new Map<string, { chainSeq: number; hash: string; digest: string; seal: string | null; prevSeal: string | null }>();
+  const ownHead = (orgId: string, chain: ChainState): boolean => {
+    const own = written.get(orgId);
+    return (
+      own !== undefined &&
+      own.chainSeq === chain.headSeq &&
+      own.hash === chain.headHash &&
+      own.digest === chain.headDigest &&
+      own.seal === chain.headSeal &&
+      own.prevSeal === chain.headPrevSeal
+    );
+  };
 
   /**
    * The seal a new entry's seal chains from, null when this key starts sealing the chain at
@@ -60,10 +71,7 @@ export function createAuditService({ db, store, clock, orgIds, sealer }: AuditSe
    */
   function previousSeal(orgId: string, chain: ChainState | undefined, sealer: Sealer): string | null {
     if (chain === undefined || chain.sealKey !== sealer.keyId || chain.headSeal === null) return null;
-    // A head this process wrote itself (every part of it as written) needs no second look.
-    const own = written.get(orgId);
-    const ours = own !== undefined && own.digest === chain.headDigest && own.seal === chain.headSeal && own.prevSeal === chain.headPrevSeal;
-    if (!ours && sealer.seal(chain.headPrevSeal, chain.headDigest) !== chain.headSeal) {
+    if (!ownHead(orgId, chain) && sealer.seal(chain.headPrevSeal, chain.headDigest) !== chain.headSeal) {
       throw new Error(`audit chain of ${orgId}: its head does not verify with AUDIT_HMAC_KEY (entries changed in the database?); refusing to seal over it`);
     }
     return chain.headSeal;
@@ -76,7 +84,8 @@ export function createAuditService({ db, store, clock, orgIds, sealer }: AuditSe
    */
   function previousHash(orgId: string, chain: ChainState | undefined): string {
     if (chain === undefined) return GENESIS.hash;
-    return (chain.headSeq > chain.anchorSeq ? store.hashAt(orgId, chain.headSeq) : undefined) ?? chain.headHash;
+    if (ownHead(orgId, chain) || chain.headSeq === chain.anchorSeq) return chain.headHash;
+    return store.hashAt(orgId, chain.headSeq) ?? chain.headHash;
   }
 
   /**
@@ -112,11 +121,9 @@ export function createAuditService({ db, store, clock, orgIds, sealer }: AuditSe
     };
     row.digest = chainDigest(chain?.headDigest ?? GENESIS_HASH, encoding(row));
     const prevSeal = sealer ? previousSeal(row.orgId, chain, sealer) : null;
-    if (sealer) {
-      row.seal = sealer.seal(prevSeal, row.digest);
-      written.set(row.orgId, { digest: row.digest, seal: row.seal, prevSeal });
-    }
+    if (sealer) row.seal = sealer.seal(prevSeal, row.digest);
     store.insert(row, prevSeal, GENESIS);
+    written.set(row.orgId, { chainSeq: row.chainSeq, hash: row.hash, digest: row.digest, seal: row.seal, prevSeal });
     if (sealer && prevSeal === null) store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
     return {
       id: row.id,
