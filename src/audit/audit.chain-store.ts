@@ -89,6 +89,7 @@ export function createChainReads(db: Db) {
     'SELECT org_id, head_seq, anchor_seq FROM audit_chains ORDER BY org_id',
   );
   const range = 'FROM audit_entries WHERE org_id = ? AND chain_seq > ? ORDER BY chain_seq LIMIT ?';
+  const encodings = db.prepare<[string, number, number], string>(`SELECT ${ENCODING_SQL} ${range}`).pluck();
   const verifyRows = db.prepare<[string, number, number]>(`SELECT chain_seq, seq, ${ENCODING_SQL} ${range}`).raw(true);
   const digestRows = db.prepare<[string, number, number]>(`SELECT chain_seq, seq, ${ENCODING_SQL}, digest ${range}`).raw(true);
   const sealRows = db.prepare<[string, number, number]>(`SELECT chain_seq, seq, digest, seal ${range}`).raw(true);
@@ -117,7 +118,12 @@ export function createChainReads(db: Db) {
     chains(): Array<{ orgId: string; count: number }> {
       return chains.all().map((r) => ({ orgId: r.org_id, count: r.head_seq - r.anchor_seq }));
     },
-    /** One org's entries after `afterSeq` in chain order (all(): about twice as fast as iterate() per row). */
+    /**
+     * The encodings of one org's entries after a chain position, in chain order: one string
+     * per entry, no row objects (all(): about twice as fast as iterate() per row).
+     */
+    encodingBatch: (orgId: string, afterSeq: number, limit: number): string[] => encodings.all(orgId, afterSeq, limit),
+    /** The same entries with their chain and global positions, to say where a chain broke. */
     verifyBatch: (orgId: string, afterSeq: number, limit: number): VerifyRow[] => verifyRows.all(orgId, afterSeq, limit) as VerifyRow[],
     digestBatch: (orgId: string, afterSeq: number, limit: number): DigestRow[] => digestRows.all(orgId, afterSeq, limit) as DigestRow[],
     sealBatch: (orgId: string, afterSeq: number, limit: number): SealRow[] => sealRows.all(orgId, afterSeq, limit) as SealRow[],

@@ -5,7 +5,7 @@ import { hash } from 'node:crypto';
  * cannot be read two ways, chained from the previous entry's digest:
  *
  *   digest   = sha256_hex(previousDigest + encoding)
- *   encoding = text(id) + text(orgId) + seq + "," + chainSeq + "," + text(risk)
+ *   encoding = chainSeq + "," + seq + "," + text(id) + text(orgId) + text(risk)
  *              + (projectId === null ? "~" : text(projectId)) + text(hash)
  *              + text(timestamp) + text(actorType) + text(actorId) + text(action)
  *              + text(result) + text(metadata)
@@ -17,7 +17,7 @@ import { hash } from 'node:crypto';
  * covers the documented hash as stored, and the server computes that hash from the previous
  * entry's stored hash, so an entry whose digest checks out carries the hash the server wrote
  * for it: verify computes one SHA-256 per entry. It reads the encoding as one string built by
- * SQLite (ENCODING_SQL).
+ * SQLite (ENCODING_SQL), whose leading chain position also tells verification where it is.
  */
 export interface EncodedFields {
   id: string;
@@ -41,9 +41,9 @@ const text = (s: string): string => `${Buffer.byteLength(s, 'utf8')}:${s}`;
 
 export function encoding(f: EncodedFields): string {
   return (
+    `${f.chainSeq},${f.seq},` +
     text(f.id) +
     text(f.orgId) +
-    `${f.seq},${f.chainSeq},` +
     text(f.risk) +
     (f.projectId === null ? '~' : text(f.projectId)) +
     text(f.hash) +
@@ -66,9 +66,9 @@ const sqlText = (col: string) => `octet_length(${col}), ':', ${col}`;
  * digest matches. test/audit/audit-digest.test.ts holds the two to the same bytes.
  */
 export const ENCODING_SQL = `concat(${[
+  `chain_seq, ',', seq, ','`,
   sqlText('id'),
   sqlText('org_id'),
-  `seq, ',', chain_seq, ','`,
   sqlText('risk'),
   `CASE WHEN project_id IS NULL THEN '~' ELSE concat(${sqlText('project_id')}) END`,
   ...['hash', 'timestamp', 'actor_type', 'actor_id', 'action', 'result', 'metadata'].map(sqlText),

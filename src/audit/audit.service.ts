@@ -50,8 +50,19 @@ export interface AuditServiceDeps {
 const GENESIS = { hash: HASH_PREFIX + GENESIS_HASH, digest: GENESIS_HASH };
 
 export function createAuditService({ db, store, clock, orgIds, credential, sealer }: AuditServiceDeps) {
-  /** The last head this process sealed, per org. */
-  const written = new Map<string, { digest: string; seal: string; prevSeal: string | null }>();
+  /** The last head this process wrote, per org: a chain head that is still exactly this needs no second look. */
+  const written = new Map<string, { chainSeq: number; hash: string; digest: string; seal: string | null; prevSeal: string | null }>();
+  const ownHead = (orgId: string, chain: ChainState): boolean => {
+    const own = written.get(orgId);
+    return (
+      own !== undefined &&
+      own.chainSeq === chain.headSeq &&
+      own.hash === chain.headHash &&
+      own.digest === chain.headDigest &&
+      own.seal === chain.headSeal &&
+      own.prevSeal === chain.headPrevSeal
+    );
+  };
 
   /**
    * The seal a new entry's seal chains from, null when this key starts sealing the chain at
@@ -62,13 +73,21 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
    */
   function previousSeal(orgId: string, chain: ChainState | undefined, sealer: Sealer): string | null {
     if (chain === undefined || chain.sealKey !== sealer.keyId || chain.headSeal === null) return null;
-    // A head this process wrote itself (every part of it as written) needs no second look.
-    const own = written.get(orgId);
-    const ours = own !== undefined && own.digest === chain.headDigest && own.seal === chain.headSeal && own.prevSeal === chain.headPrevSeal;
-    if (!ours && sealer.seal(chain.headPrevSeal, chain.headDigest) !== chain.headSeal) {
+    if (!ownHead(orgId, chain) && sealer.seal(chain.headPrevSeal, chain.headDigest) !== chain.headSeal) {
       throw new Error(`audit chain of ${orgId}: its head does not verify with AUDIT_HMAC_KEY (entries changed in the database?); refusing to seal over it`);
     }
     return chain.headSeal;
+  }
+
+  /**
+   * What the new entry's documented hash chains from: the hash the head entry stores (the
+   * chain table keeps a copy, which an edit of the file could have changed; the digest covers
+   * each entry's stored hash, so this is what makes the hashes chain as documented).
+   */
+  function previousHash(orgId: string, chain: ChainState | undefined): string {
+    if (chain === undefined) return GENESIS.hash;
+    if (ownHead(orgId, chain) || chain.headSeq === chain.anchorSeq) return chain.headHash;
+    return store.hashAt(orgId, chain.headSeq) ?? chain.headHash;
   }
 
   /**
@@ -79,10 +98,7 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
    */
   const appendOnce = (input: AppendInput): AuditEntry => {
     const chain = store.chain(input.orgId);
-    // The previous hash as the head entry stores it (the chain table's copy could have been
-    // edited): the digest covers the stored hash, not what it was chained from.
-    const previousHash = chain ? (chain.headSeq > chain.anchorSeq ? store.hashAt(input.orgId, chain.headSeq) : undefined) ?? chain.headHash : GENESIS.hash;
-    const previous = stripPrefix(previousHash);
+    const previous = stripPrefix(previousHash(input.orgId, chain));
     const timestamp = clock.now().toISOString();
     const credentialId = credential?.();
     const metadataJson = canonicalMetadata(credentialId ? { ...input.metadata, credential: credentialId } : input.metadata);
@@ -108,11 +124,9 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
     };
     row.digest = chainDigest(chain?.headDigest ?? GENESIS_HASH, encoding(row));
     const prevSeal = sealer ? previousSeal(row.orgId, chain, sealer) : null;
-    if (sealer) {
-      row.seal = sealer.seal(prevSeal, row.digest);
-      written.set(row.orgId, { digest: row.digest, seal: row.seal, prevSeal });
-    }
+    if (sealer) row.seal = sealer.seal(prevSeal, row.digest);
     store.insert(row, prevSeal, GENESIS);
+    written.set(row.orgId, { chainSeq: row.chainSeq, hash: row.hash, digest: row.digest, seal: row.seal, prevSeal });
     if (sealer && prevSeal === null) store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
     return {
       id: row.id,

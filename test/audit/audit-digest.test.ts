@@ -57,9 +57,8 @@ function decode(encoded: string): EncodedFields {
     const n = number(':');
     return b.subarray(at, (at += n)).toString();
   };
-  const [id, orgId] = [text(), text()];
-  const [seq, chainSeq] = [number(','), number(',')];
-  const risk = text();
+  const [chainSeq, seq] = [number(','), number(',')];
+  const [id, orgId, risk] = [text(), text(), text()];
   const projectId = b[at] === 0x7e ? (at++, null) : text();
   const [hash, timestamp, actorType, actorId, action, result, metadataJson] = Array.from({ length: 7 }, text) as [string, string, string, string, string, string, string];
   expect(at).toBe(b.length);

@@ -77,6 +77,17 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
     }
   });
 
+  it('ends, pointing at the entry, when a position at the end of a batch of 2,000 was changed to something else than a number', async () => {
+    const file = written();
+    t = serve(file);
+    appendMany(t, 'default', 4000 - 6);
+    const last = (await allEntries(t, 'default'))[3999]!;
+    t.close();
+    attack(file, (db) => db.prepare("UPDATE audit_entries SET chain_seq = '2000abc' WHERE id = ?").run(last.id));
+    t = serve(file);
+    expect(await verify(t, 'default')).toMatchObject({ valid: false, checked: 4000, brokenAt: last.id });
+  });
+
   it('answers valid when retention itself removed every entry', async () => {
     t = serve(folder.file());
     appendMany(t, 'default', 3);
