@@ -106,6 +106,7 @@ const ConfigSchema = z.object({
   GITHUB_TOKEN: optionalString,
   GITHUB_API_URL: url('https://api.github.com'),
   GITHUB_WEBHOOK_SECRET: optionalString,
+  DEPLOY_WEBHOOK_SECRET: optionalString,
   WEBHOOK_BASE_URL: optionalUrl(),
   AUDIT_RETENTION_DAYS: int(365, 1, 36_500),
   AUDIT_HMAC_KEY: optionalSecret(32),

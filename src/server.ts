@@ -49,6 +49,9 @@ function main(): void {
   if (!config.GITHUB_WEBHOOK_SECRET) {
     logger.warn('GITHUB_WEBHOOK_SECRET is not set: webhook deliveries are accepted without a signature');
   }
+  if (!config.DEPLOY_WEBHOOK_SECRET) {
+    logger.warn('DEPLOY_WEBHOOK_SECRET is not set: deploy reports to /webhooks/deploy are accepted without a signature');
+  }
   if (config.API_TOKENS.length === 0) {
     logger.warn('API_TOKENS is not set: the API is open to anyone who can reach it (x-org-id is not access control)');
   }

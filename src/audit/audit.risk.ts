@@ -19,6 +19,7 @@ const RISK_OF: Record<string, Risk> = {
   review: 'medium',
   approve: 'medium',
   deny: 'medium',
+  approval_request: 'medium',
   resume: 'medium',
   agent_create: 'medium',
   agent_spawn: 'medium',

@@ -49,6 +49,12 @@ export const ERROR_CODES = [
   'ORG_REQUIRED',
   'MISSING_DELIVERY_ID',
   'SERVER_BUSY',
+  'AMBIGUOUS_PROJECT',
+  'APPROVAL_NOT_FOUND',
+  'MISSING_ACTOR',
+  'SELF_APPROVAL',
+  'ALREADY_VOTED',
+  'APPROVAL_CLOSED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -104,6 +110,12 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   ORG_REQUIRED: 400,
   MISSING_DELIVERY_ID: 400,
   SERVER_BUSY: 503,
+  AMBIGUOUS_PROJECT: 409,
+  APPROVAL_NOT_FOUND: 404,
+  MISSING_ACTOR: 400,
+  SELF_APPROVAL: 403,
+  ALREADY_VOTED: 409,
+  APPROVAL_CLOSED: 409,
 };
 
 export interface ErrorDetail {

@@ -19,6 +19,21 @@ export const LastBuild = z.object({
 });
 export type LastBuild = z.infer<typeof LastBuild>;
 
+/** The latest deploy reported for the project (the deploys domain's Deploy, as the project shows it). */
+export const LastDeploy = z.object({
+  id: z.string(),
+  projectId: z.string(),
+  orgId: z.string(),
+  environment: z.string(),
+  status: z.enum(['started', 'succeeded', 'failed', 'rolled_back']),
+  sha: z.string().nullable(),
+  url: z.string().nullable(),
+  message: z.string().nullable(),
+  source: z.string().nullable(),
+  at: z.string(),
+});
+export type LastDeploy = z.infer<typeof LastDeploy>;
+
 export const Project = z.object({
   id: z.string(),
   name: z.string(),
@@ -34,6 +49,7 @@ export const Project = z.object({
   orgId: z.string(),
   createdAt: z.string(),
   lastBuild: LastBuild.nullable(),
+  lastDeploy: LastDeploy.nullable(),
 });
 export type Project = z.infer<typeof Project>;
 

@@ -8,7 +8,7 @@ import type { Logger } from '../logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { GitHubClient } from '../github/github.client.js';
-import { INVALID_REPO_MESSAGE, type CreateProjectBody, type LastBuild, type LinkBody, type Project } from './projects.schemas.js';
+import { INVALID_REPO_MESSAGE, type CreateProjectBody, type LastBuild, type LastDeploy, type LinkBody, type Project } from './projects.schemas.js';
 import type { ProjectRow, ProjectsStore } from './projects.store.js';
 import { parseRepo, repoKey, repoUrl, type RepoRef } from './repo-ref.js';
 
@@ -59,6 +59,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       orgId: p.orgId,
       createdAt: p.createdAt,
       lastBuild: p.lastBuild,
+      lastDeploy: p.lastDeploy,
     };
   }
 
@@ -117,6 +118,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       linkedBy: actor,
       agentId: null,
       lastBuild: null,
+      lastDeploy: null,
       createdAt: at,
     };
     store.insert({ ...row, repoKey: repoKey(repo) });
@@ -262,6 +264,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     listForOrg: (orgId: string): ProjectRow[] => store.list(orgId),
     count: (orgId: string): number => store.count(orgId),
     setLastBuild: (id: string, build: LastBuild): void => store.setLastBuild(id, build),
+    setLastDeploy: (id: string, deploy: LastDeploy): void => store.setLastDeploy(id, deploy),
     /** Makes a project agent created through POST /api/agents the project's agent. */
     adoptAgent(orgId: string, projectId: string, agentId: string): void {
       if (store.get(projectId)?.orgId === orgId) store.setAgent(projectId, agentId);

@@ -1,5 +1,5 @@
 import type { Db } from '../db/open.js';
-import type { LastBuild } from './projects.schemas.js';
+import type { LastBuild, LastDeploy } from './projects.schemas.js';
 
 export interface ProjectRow {
   id: string;
@@ -13,6 +13,7 @@ export interface ProjectRow {
   linkedBy: string;
   agentId: string | null;
   lastBuild: LastBuild | null;
+  lastDeploy: LastDeploy | null;
   createdAt: string;
 }
 
@@ -28,6 +29,7 @@ interface Row {
   linked_by: string;
   agent_id: string | null;
   last_build: string | null;
+  last_deploy: string | null;
   created_at: string;
 }
 
@@ -43,6 +45,7 @@ const toProject = (r: Row): ProjectRow => ({
   linkedBy: r.linked_by,
   agentId: r.agent_id,
   lastBuild: r.last_build ? (JSON.parse(r.last_build) as LastBuild) : null,
+  lastDeploy: r.last_deploy ? (JSON.parse(r.last_deploy) as LastDeploy) : null,
   createdAt: r.created_at,
 });
 
@@ -62,6 +65,7 @@ export function createProjectsStore(db: Db) {
   const relink = db.prepare('UPDATE projects SET agent_id = ?, linked_at = ?, linked_by = ? WHERE id = ?');
   const setWebhook = db.prepare('UPDATE projects SET webhook_configured = ?, webhook_id = ? WHERE id = ?');
   const setLastBuild = db.prepare('UPDATE projects SET last_build = ? WHERE id = ?');
+  const setLastDeploy = db.prepare('UPDATE projects SET last_deploy = ? WHERE id = ?');
   const remove = db.prepare('DELETE FROM projects WHERE id = ?');
 
   const one = (r: Row | undefined) => (r ? toProject(r) : undefined);
@@ -78,6 +82,7 @@ export function createProjectsStore(db: Db) {
     relink: (id: string, agentId: string | null, at: string, by: string): void => void relink.run(agentId, at, by, id),
     setWebhook: (id: string, hookId: number | null): void => void setWebhook.run(hookId === null ? 0 : 1, hookId, id),
     setLastBuild: (id: string, build: LastBuild): void => void setLastBuild.run(JSON.stringify(build), id),
+    setLastDeploy: (id: string, deploy: LastDeploy): void => void setLastDeploy.run(JSON.stringify(deploy), id),
     remove: (id: string): boolean => remove.run(id).changes > 0,
   };
 }
