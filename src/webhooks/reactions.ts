@@ -15,7 +15,17 @@ export interface Plan {
   remember?: 'pr_title' | 'commits';
 }
 
-export type EventKind = 'workflow_failed' | 'workflow_other' | 'check_run' | 'pr_opened' | 'pr_merged' | 'pr_other' | 'push';
+export type EventKind =
+  | 'workflow_failed'
+  | 'workflow_other'
+  | 'check_run'
+  | 'pr_opened'
+  | 'pr_merged'
+  | 'pr_other'
+  | 'push'
+  | 'deploy_failed'
+  | 'deploy_succeeded'
+  | 'deploy_other';
 
 const plan = (outcome: Outcome, extra: Partial<Plan> = {}): Plan => ({ outcome, notify: false, suggest: false, ...extra });
 
@@ -23,17 +33,27 @@ const IGNORED = plan('ignored');
 const RECORDED = plan('recorded');
 const NOTIFY = plan('notified', { notify: true });
 
+/** A failed workflow and a failed deploy are one kind of trouble: the agent reacts alike. */
+const FAILURE: ReadonlyArray<readonly [number, Plan]> = [
+  [3, plan('agent_spawned', { spawn: 'incident', stat: 'incidentsHandled' })],
+  [2, plan('suggested', { notify: true, suggest: true })],
+  [1, NOTIFY],
+  [0, IGNORED],
+];
+
 /**
- * §9.7 and §13 as data: for each kind of event, the plan of the highest threshold the
- * agent's autonomy level reaches (thresholds in descending order).
+ * The one reaction table, for GitHub deliveries and deploy reports alike: for each kind of
+ * event, the plan of the highest threshold the agent's autonomy level reaches (thresholds
+ * in descending order).
  */
 export const RULES: Record<EventKind, ReadonlyArray<readonly [minLevel: number, plan: Plan]>> = {
-  workflow_failed: [
-    [3, plan('agent_spawned', { spawn: 'incident', stat: 'incidentsHandled' })],
-    [2, plan('suggested', { notify: true, suggest: true })],
+  workflow_failed: FAILURE,
+  deploy_failed: FAILURE,
+  deploy_succeeded: [
     [1, NOTIFY],
     [0, IGNORED],
   ],
+  deploy_other: [[0, RECORDED]],
   pr_opened: [
     [3, plan('agent_spawned', { spawn: 'review', stat: 'reviewsPerformed', remember: 'pr_title' })],
     [2, plan('suggested', { suggest: true })],
@@ -69,7 +89,7 @@ export function kindOf(ci: CIEvent, facts: CIFacts): EventKind {
   }
 }
 
-const PASSIVE: ReadonlySet<EventKind> = new Set(['workflow_other', 'check_run', 'pr_other']);
+const PASSIVE: ReadonlySet<EventKind> = new Set(['workflow_other', 'check_run', 'pr_other', 'deploy_other']);
 
 /** The plan for one project: by its agent's state and level; no agent acts for a project without one. */
 export function decide(kind: EventKind, agent: { status: AgentStatus; autonomyLevel: number } | undefined): Plan {

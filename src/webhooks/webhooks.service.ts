@@ -4,11 +4,11 @@ import { badRequest } from '../http/errors.js';
 import { DEFAULT_ORG } from '../http/org-scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AgentsService } from '../agents/agents.service.js';
-import type { AgentRow } from '../agents/agents.store.js';
 import type { ProjectsService } from '../projects/projects.service.js';
 import type { ProjectRow } from '../projects/projects.store.js';
 import { isHandled, toCIEvent, type CIEvent, type CIFacts, type Mapped } from './ci-event.js';
-import { decide, kindOf, type Outcome, type Plan } from './reactions.js';
+import { decide, kindOf, type Outcome } from './reactions.js';
+import { createReactor, type MemoryPort, type Occurrence } from './reaction-runner.js';
 import type { WebhooksStore } from './webhooks.store.js';
 
 const DELIVERY_TTL_MS = 7 * 86_400_000;
@@ -17,10 +17,7 @@ export const REPLAY_WINDOW_MS = 72 * 3_600_000;
 const RECEIPT_TTL_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
 
-/** Where memory documents go (the memory domain; a no-op until it is wired). */
-export interface MemoryPort {
-  addDocument(doc: { orgId: string; projectId: string; source: string; text: string }): void;
-}
+export type { MemoryPort } from './reaction-runner.js';
 
 export interface Delivery {
   event: string;
@@ -59,6 +56,7 @@ export interface WebhooksServiceDeps {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function createWebhooksService({ db, store, audit, agents, projects, memory, clock, restrictInstanceUrl }: WebhooksServiceDeps) {
+  const carryOut = createReactor({ audit, agents, memory });
   const ago = (now: Date, ms: number) => new Date(now.getTime() - ms).toISOString();
   const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => {
     store.pruneBefore(ago(now, DELIVERY_TTL_MS));
@@ -95,40 +93,8 @@ export function createWebhooksService({ db, store, audit, agents, projects, memo
     }
     const agent = p.agentId ? agents.byId(p.agentId) : undefined;
     const plan = decide(kindOf(ci, facts), agent);
-    const spawned = agent ? carryOut(plan, agent, p, { ...ci, branch }, facts) : null;
+    const spawned = agent ? carryOut(plan, agent, p, occurrence({ ...ci, branch }, facts)) : null;
     return { projectId: p.id, agentId: agent?.id ?? null, outcome: plan.outcome, spawnedAgentId: spawned };
-  }
-
-  function carryOut(plan: Plan, agent: AgentRow, p: ProjectRow, ci: CIEvent, facts: CIFacts): string | null {
-    if (plan.outcome === 'agent_suspended') return null;
-    const by = { actorType: 'agent' as const, actorId: agent.id };
-    agents.touch(agent.id);
-    if (plan.notify) {
-      audit.append({ orgId: p.orgId, ...by, action: 'notify', projectId: p.id, metadata: { event: ci.type, message: ci.details } });
-    }
-    if (plan.suggest) {
-      audit.append({ orgId: p.orgId, ...by, action: 'suggest', projectId: p.id, metadata: { event: ci.type, suggestion: suggestionFor(ci) } });
-    }
-    if (plan.remember === 'pr_title' && facts.pr) {
-      memory().addDocument({ orgId: p.orgId, projectId: p.id, source: 'pull_request', text: facts.pr.title });
-    }
-    if (plan.remember === 'commits') {
-      for (const text of facts.commits ?? []) memory().addDocument({ orgId: p.orgId, projectId: p.id, source: 'push', text });
-    }
-    if (plan.stat) agents.countStat(agent.id, plan.stat);
-    if (!plan.spawn) return null;
-    const task = plan.spawn === 'incident' ? `Investigate: ${ci.details}` : `Review: ${ci.details}`;
-    const spawned = agents.spawn({
-      orgId: p.orgId,
-      projectId: p.id,
-      type: plan.spawn,
-      name: plan.spawn === 'incident' ? `incident ${ci.branch ?? ''}`.trim() : `review PR #${facts.pr?.number ?? ''}`.trim(),
-      task,
-      autonomyLevel: agent.autonomyLevel,
-      by,
-      metadata: { event: ci.type },
-    });
-    return spawned.id;
   }
 
   const processTx = db.transaction((d: Delivery, mapped: Mapped | undefined) => {
@@ -203,6 +169,22 @@ export function createWebhooksService({ db, store, audit, agents, projects, memo
         queue.push({ d, mapped, resolve, reject });
       });
     },
+  };
+}
+
+/** A GitHub event in the words the project agent uses. */
+function occurrence(ci: CIEvent, facts: CIFacts): Occurrence {
+  return {
+    event: ci.type,
+    details: ci.details,
+    suggestion: suggestionFor(ci),
+    spawnName: (type) => (type === 'incident' ? `incident ${ci.branch ?? ''}`.trim() : `review PR #${facts.pr?.number ?? ''}`.trim()),
+    memories: (what) =>
+      what === 'pr_title'
+        ? facts.pr
+          ? [{ source: 'pull_request', text: facts.pr.title }]
+          : []
+        : (facts.commits ?? []).map((text) => ({ source: 'push', text })),
   };
 }
 

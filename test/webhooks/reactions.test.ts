@@ -52,6 +52,15 @@ const TABLE: Record<EventKind, Expect[]> = {
   pr_merged: [ignored, ...Array(5).fill(notified)],
   pr_other: Array(6).fill(recorded),
   push: [ignored, notified, notified, ...Array(3).fill({ outcome: 'context_updated', notify: true, suggest: false, remember: 'commits' })],
+  // A failed deploy is handled exactly as a failed workflow; a successful one is news from L1.
+  deploy_failed: [
+    ignored,
+    notified,
+    { outcome: 'suggested', notify: true, suggest: true },
+    ...Array(3).fill({ outcome: 'agent_spawned', notify: false, suggest: false, spawn: 'incident', stat: 'incidentsHandled' }),
+  ],
+  deploy_succeeded: [ignored, ...Array(5).fill(notified)],
+  deploy_other: Array(6).fill(recorded),
 };
 
 const shape = (p: Plan): Expect => ({
@@ -82,7 +91,7 @@ describe('decide', () => {
 
   it('a project without an agent records passive events and ignores the rest', () => {
     for (const k of Object.keys(TABLE) as EventKind[]) {
-      const passive = k === 'workflow_other' || k === 'check_run' || k === 'pr_other';
+      const passive = k === 'workflow_other' || k === 'check_run' || k === 'pr_other' || k === 'deploy_other';
       expect(decide(k, undefined).outcome).toBe(passive ? 'recorded' : 'ignored');
     }
   });
