@@ -20,6 +20,9 @@ import { agentsRoutes } from './agents/agents.routes.js';
 import { projectsRoutes } from './projects/projects.routes.js';
 import { createWebhooksRouter, WEBHOOK_PATHS, orgWebhookOperation, webhookOperation } from './webhooks/webhooks.routes.js';
 import { orgWebhooksRoutes } from './webhooks/org-webhooks.routes.js';
+import { deploysRoutes } from './deploys/deploys.routes.js';
+import { approvalsRoutes } from './approvals/approvals.routes.js';
+import { createDeployWebhookRouter, DEPLOY_WEBHOOK_PATHS, deployWebhookOperation, orgDeployWebhookOperation } from './deploys/deploy-webhook.routes.js';
 import { createInflightBudget, parseByteSize } from './webhooks/webhook-body.js';
 import { buildOpenApi, extraOperation, type ExtraOperation } from './openapi/openapi.js';
 import { createDocsRouter, docsOperations } from './openapi/openapi.routes.js';
@@ -45,6 +48,8 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...memoryRoutes(s.memory),
     ...identityRoutes(s.identity),
     ...orgWebhooksRoutes(s.orgWebhooks),
+    ...deploysRoutes(s.deploys),
+    ...approvalsRoutes(s.approvals),
   ];
 }
 
@@ -61,6 +66,8 @@ export const extraOperations: ExtraOperation[] = [
   }),
   webhookOperation,
   orgWebhookOperation,
+  deployWebhookOperation,
+  orgDeployWebhookOperation,
   ...docsOperations,
 ];
 
@@ -131,16 +138,32 @@ export function createApp(deps: AppDeps): BuiltApp {
     }),
   );
 
+  // One webhook budget per client IP and one in-flight body cap, shared by GitHub deliveries and deploy reports.
+  const webhookLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.WEBHOOK_RATE_LIMIT_MAX);
+  const webhookBudget = createInflightBudget(config.WEBHOOK_INFLIGHT_MB * 1024 * 1024);
+  const webhookBodyLimit = parseByteSize(config.WEBHOOK_BODY_LIMIT);
   app.use(
     WEBHOOK_PATHS,
     createWebhooksRouter({
       service: services.webhooks,
       secret: config.GITHUB_WEBHOOK_SECRET,
-      bodyLimit: parseByteSize(config.WEBHOOK_BODY_LIMIT),
-      budget: createInflightBudget(config.WEBHOOK_INFLIGHT_MB * 1024 * 1024),
+      bodyLimit: webhookBodyLimit,
+      budget: webhookBudget,
       orgExists: (id) => services.orgs.exists(id),
       orgSecrets: (id) => services.orgWebhooks.secretsFor(id),
-      limiter: createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.WEBHOOK_RATE_LIMIT_MAX),
+      limiter: webhookLimiter,
+    }),
+  );
+  app.use(
+    DEPLOY_WEBHOOK_PATHS,
+    createDeployWebhookRouter({
+      service: services.deploys,
+      secret: config.DEPLOY_WEBHOOK_SECRET,
+      bodyLimit: webhookBodyLimit,
+      budget: webhookBudget,
+      orgExists: (id) => services.orgs.exists(id),
+      orgSecrets: (id) => services.orgWebhooks.secretsFor(id),
+      limiter: webhookLimiter,
     }),
   );
 

@@ -34,6 +34,14 @@ import { createMembersStore } from './identity/members.store.js';
 import { createMembersService } from './identity/members.service.js';
 import { currentCredential } from './http/credential-context.js';
 import { createOutboundGuard } from './outbound/outbound-guard.js';
+import { createSqliteUnit } from './db/sqlite-unit.js';
+import { createReactor } from './webhooks/reaction-runner.js';
+import { createDeploysSqlite } from './deploys/deploys.sqlite.js';
+import { createDeployGlue } from './deploys/deploys.glue.js';
+import { createDeploysService } from './deploys/deploys.service.js';
+import { createApprovalsSqlite } from './approvals/approvals.sqlite.js';
+import { createApprovalGlue } from './approvals/approvals.glue.js';
+import { createApprovalsService } from './approvals/approvals.service.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order. Domains talk
@@ -136,6 +144,22 @@ export function createServices(deps: AppDeps) {
     clock,
     restrictInstanceUrl: config.API_TOKENS.length > 0,
   });
+  // Deploys and approvals are written against async repositories and a unit of work; on
+  // this synchronous engine the unit is a SQLite transaction and the glue calls the services above.
+  const deploysRepo = createDeploysSqlite(db);
+  const deploys = createDeploysService({
+    unit: createSqliteUnit(db, deploysRepo),
+    repo: deploysRepo,
+    glue: createDeployGlue({ projects, agents, audit, carryOut: createReactor({ audit, agents, memory: () => memoryPort }) }),
+    clock,
+  });
+  const approvalsRepo = createApprovalsSqlite(db);
+  const approvals = createApprovalsService({
+    unit: createSqliteUnit(db, approvalsRepo),
+    repo: approvalsRepo,
+    glue: createApprovalGlue({ projects, agents, audit }),
+    clock,
+  });
   const orgWebhooks = createOrgWebhooksService({ db, store: orgSecretsStore, deliveries: webhooksStore, audit, clock, logger, baseUrl: config.WEBHOOK_BASE_URL });
 
   /**
@@ -195,7 +219,7 @@ export function createServices(deps: AppDeps) {
 
   const idempotency = createIdempotencyStore(db);
 
-  return { audit, orgs, health, agents, projects, github, webhooks, orgWebhooks, secretsAtRest, scheduler, idempotency, channels, memory, identity, members, webMessages };
+  return { audit, orgs, health, agents, projects, github, webhooks, orgWebhooks, deploys, approvals, secretsAtRest, scheduler, idempotency, channels, memory, identity, members, webMessages };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -4,6 +4,8 @@ import type { RouteDef } from '../../src/http/registry.js';
 import { errorCodesOf } from '../../src/openapi/openapi.js';
 import { HealthResponse } from '../../src/health/health.schemas.js';
 import { WebhookResponse } from '../../src/webhooks/webhooks.routes.js';
+import { DEPLOY_CODES } from '../../src/deploys/deploy-webhook.routes.js';
+import { DeployReportResult } from '../../src/deploys/deploys.schemas.js';
 
 /** Every response a test receives is checked against the documented contract; drift is a failure. */
 export const violations: string[] = [];
@@ -64,6 +66,8 @@ export function documentedOperations(routes: readonly RouteDef[]): Documented[] 
       response: WebhookResponse,
       codes: [...DELIVERY_CODES, 'ORG_NOT_FOUND'],
     },
+    { method: 'post', re: /^(\/v1)?\/webhooks\/deploy\/?$/, status: 200, response: DeployReportResult, codes: [...DEPLOY_CODES] },
+    { method: 'post', re: /^(\/v1)?\/webhooks\/deploy\/[^/]+\/?$/, status: 200, response: DeployReportResult, codes: [...DEPLOY_CODES, 'ORG_NOT_FOUND'] },
   ];
   return [...api, ...extra];
 }

@@ -1,0 +1,26 @@
+import type { Deploy, DeployStatus } from './deploys.schemas.js';
+
+/** `orgId` null lists every org (the operator's view); the other fields narrow when present. */
+export interface DeployFilter {
+  orgId: string | null;
+  projectId?: string;
+  environment?: string;
+  status?: DeployStatus;
+  limit: number;
+}
+
+/**
+ * Deploy reports and the X-Deploy-Id ledger. Lists are newest first (append order, not
+ * the reported time). The async interface every engine implements.
+ */
+export interface DeploysRepository {
+  /**
+   * Records that a report with this X-Deploy-Id reached this URL (`target`: `''` for the
+   * instance URL, else the org id); false when one already had. Atomic: of two concurrent
+   * reports with one id, exactly one claims it.
+   */
+  claimDelivery(target: string, deployId: string, at: string): Promise<boolean>;
+  pruneDeliveriesBefore(cutoff: string): Promise<number>;
+  insert(d: Deploy): Promise<void>;
+  list(f: DeployFilter): Promise<Deploy[]>;
+}
