@@ -159,7 +159,8 @@ export function createApp(deps: AppDeps): BuiltApp {
     createDeployWebhookRouter({
       service: services.deploys,
       secret: config.DEPLOY_WEBHOOK_SECRET,
-      bodyLimit: webhookBodyLimit,
+      // A deploy report is a few fields: the API's JSON limit, not GitHub's 25 MB.
+      bodyLimit: parseByteSize(config.JSON_BODY_LIMIT),
       budget: webhookBudget,
       orgExists: (id) => services.orgs.exists(id),
       orgSecrets: (id) => services.orgWebhooks.secretsFor(id),

@@ -1,4 +1,4 @@
-import { everyInterval, type Clock } from '../clock.js';
+import type { Clock } from '../clock.js';
 import { AppError, notFound } from '../http/errors.js';
 import type { OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
@@ -34,9 +34,13 @@ const ambiguous = () =>
   new AppError(409, 'AMBIGUOUS_PROJECT', 'That repository is linked in several organizations: report to the org URL or use the project id');
 
 export function createDeploysService({ unit, repo, glue, clock, emit = () => {} }: DeploysServiceDeps) {
-  const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => {
-    void unit.run((r) => r.pruneDeliveriesBefore(new Date(now.getTime() - DELIVERY_TTL_MS).toISOString()));
-  });
+  let prunedAt = Number.NEGATIVE_INFINITY;
+  /** Old X-Deploy-Id claims go at most once an hour, inside a report's own unit. */
+  async function pruneIfDue(tx: DeploysRepository, now: Date): Promise<void> {
+    if (now.getTime() - prunedAt < PRUNE_EVERY_MS) return;
+    prunedAt = now.getTime();
+    await tx.pruneDeliveriesBefore(new Date(now.getTime() - DELIVERY_TTL_MS).toISOString());
+  }
 
   /** A project id, else `owner/name` (or its GitHub URL), in the org of the URL (any org on the instance URL). */
   function resolveProject(ref: string, orgId: string | null) {
@@ -54,9 +58,10 @@ export function createDeploysService({ unit, repo, glue, clock, emit = () => {} 
      * The claim, the deploy, `lastDeploy`, the audit entry and the agent's reaction commit together.
      */
     async report(r: DeployReport): Promise<DeployReportResult> {
-      pruneIfDue();
       const result = await unit.run(async (tx) => {
-        const at = clock.now().toISOString();
+        const now = clock.now();
+        await pruneIfDue(tx, now);
+        const at = now.toISOString();
         if (r.deployId !== null && !(await tx.claimDelivery(r.orgId ?? '', r.deployId, at))) {
           return { received: true as const, processed: false as const, duplicate: true as const, reason: 'Duplicate delivery' };
         }

@@ -134,6 +134,21 @@ describe('POST /webhooks/deploy without a secret', () => {
     expectError(form, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
+  it('answers 413 PAYLOAD_TOO_LARGE for a report over JSON_BODY_LIMIT, before reading it', async () => {
+    t = makeTestApp({ env: { JSON_BODY_LIMIT: '1kb' } });
+    await linkRepo(t);
+    expectError(await report(t, body({ message: 'x'.repeat(2000) })), 413, 'PAYLOAD_TOO_LARGE');
+    await report(t, body({ message: 'x'.repeat(500) })).expect(200);
+  });
+
+  it('forgets an X-Deploy-Id after 7 days', async () => {
+    t = makeTestApp();
+    await linkRepo(t);
+    await report(t, body(), { deployId: 'old-run' }).expect(200);
+    t.deps.clock.advance(7 * 86_400_000 + 1);
+    expect((await report(t, body(), { deployId: 'old-run' }).expect(200)).body.processed).toBe(true);
+  });
+
   it('answers 404 PROJECT_NOT_FOUND for an unknown project, id or repo', async () => {
     t = makeTestApp();
     await linkRepo(t);

@@ -146,6 +146,7 @@ export interface AuditRow {
   metadata: Record<string, unknown>;
   orgId: string;
   projectId: string | null;
+  risk: string;
 }
 
 /** The org's audit entries in append order (every page of 100). */
