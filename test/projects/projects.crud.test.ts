@@ -62,6 +62,7 @@ describe('POST /api/projects', () => {
         orgId: 'default',
         createdAt: T0,
         lastBuild: null,
+        lastDeploy: null,
       },
     ]);
   });

@@ -243,6 +243,7 @@ describe('POST /api/project/link with GitHub', () => {
         orgId: 'default',
         createdAt: '2026-06-01T12:00:00.000Z',
         lastBuild: null,
+        lastDeploy: null,
       },
     });
     expect(gh.calls()).toEqual(['GET /repos/acme/widget', 'POST /repos/acme/widget/hooks']);

@@ -95,6 +95,7 @@ describe('POST /api/project/link', () => {
         orgId: 'default',
         createdAt: at,
         lastBuild: null,
+        lastDeploy: null,
       },
     });
     expect(await state(a.id)).toEqual({ linked: true, config: res.body.config });
