@@ -18,7 +18,7 @@ import { dbSnapshot } from './support.js';
 let t: TestApp;
 let platforms: Stub;
 let ops: ReturnType<typeof documentedOperations>;
-let real: { org: string; agent: string; project: string };
+let real: { org: string; agent: string; project: string; approval: string };
 const cases = { total: 0, rejected: 0, accepted: 0 };
 const unhandled: unknown[] = [];
 const onUnhandled = (e: unknown) => unhandled.push(e);
@@ -33,7 +33,8 @@ beforeAll(async () => {
   const org = (await t.api().post('/api/orgs').send({ name: 'Fuzz' }).expect(201)).body.id as string;
   const project = (await t.api().post('/api/projects').set('x-org-id', org).send({ repo: 'fuzz/app' }).expect(201)).body;
   await t.api().post('/api/channels/web/messages').set('x-org-id', org).send({ userId: 'u1', text: 'hello fuzz', projectId: project.id }).expect(201);
-  real = { org, agent: project.agentId, project: project.id };
+  const approval = (await t.api().post('/api/approvals').set('x-org-id', org).send({ action: 'deploy', description: 'fuzz', quorum: 10 }).expect(201)).body.id as string;
+  real = { org, agent: project.agentId, project: project.id, approval };
 });
 afterAll(async () => {
   process.off('unhandledRejection', onUnhandled);
@@ -61,6 +62,8 @@ const samples = (): Record<string, Record<string, unknown>> => ({
   'post /channels/web/messages': { userId: 'u2', username: 'someone', text: 'hi', projectId: real.project },
   'post /channels/configure': { channel: 'telegram', config: { botToken: '1:abc' } },
   'post /identity': { displayName: 'D', role: 'owner', channels: [{ type: 'web', userId: 'u3' }] },
+  'post /approvals': { action: 'deploy', description: 'fuzz', projectId: real.project, quorum: 2, expiresInMinutes: 5 },
+  'post /approvals/:id/vote': { vote: 'approve', comment: 'ok' },
 });
 
 interface Case {
@@ -75,7 +78,7 @@ const arbitraries = new Map<RouteDef, fc.Arbitrary<Case>>();
 const caseOf = (def: RouteDef): fc.Arbitrary<Case> => arbitraries.get(def) ?? arbitraries.set(def, caseFor(def)).get(def)!;
 
 function caseFor(def: RouteDef): fc.Arbitrary<Case> {
-  const segment = pathSegment([real.agent, real.project, real.org, 'health-check', 'telegram', 'web']);
+  const segment = pathSegment([real.agent, real.project, real.org, real.approval, 'health-check', 'telegram', 'web']);
   const path = fc.tuple(...[...def.path.matchAll(/:[A-Za-z0-9_]+/g)].map(() => segment)).map((values) => {
     let i = 0;
     return def.path.replace(/:[A-Za-z0-9_]+/g, () => values[i++]!);

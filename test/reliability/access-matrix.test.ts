@@ -24,6 +24,7 @@ interface Fixture {
   agentId: string;
   projectId: string;
   memberId: string;
+  approvalId: string;
 }
 
 function pathFor(def: RouteDef, f: Fixture): string {
@@ -33,6 +34,7 @@ function pathFor(def: RouteDef, f: Fixture): string {
     if (p === 'id' && resource === 'projects') return f.projectId;
     if (p === 'id' && resource === 'orgs') return 'org-alpha';
     if (p === 'identityId') return f.memberId;
+    if (p === 'id' && resource === 'approvals') return f.approvalId;
     if (p === 'name' && resource === 'scheduler') return 'build-status-report';
     if (p === 'name' && resource === 'channels') return 'telegram';
     throw new Error(`access matrix: teach pathFor() a value for :${p} in ${def.path}`);
@@ -57,6 +59,8 @@ const BODIES = (f: Fixture, n: number): Record<string, unknown> => ({
   'post /channels/web/messages': { userId: `u-${n}`, text: 'hello' },
   'post /channels/configure': { channel: 'telegram', config: { botToken: `123:tok${n}` } },
   'post /identity': { displayName: 'Someone', role: 'read-only', channels: [{ type: 'web', userId: `reg-${n}` }] },
+  'post /approvals': { action: 'deploy', description: `approval ${n}`, projectId: f.projectId },
+  'post /approvals/:id/vote': { vote: 'approve' },
 });
 
 let t: TestApp;
@@ -69,7 +73,8 @@ beforeEach(async () => {
   await t.api().post('/api/orgs').set(bearer(OPS)).send({ name: 'Alpha' }).expect(201);
   const project = (await t.api().post('/api/projects').set(bearer(ORG)).send({ repo: 'alpha/app' }).expect(201)).body;
   const web = (await t.api().post('/api/channels/web/messages').set(bearer(ORG)).send({ userId: 'member-1', text: 'hi' }).expect(201)).body;
-  fixture = { agentId: project.agentId, projectId: project.id, memberId: web.identityId };
+  const approval = (await t.api().post('/api/approvals').set(bearer(ORG)).set('x-actor-id', 'requester').send({ action: 'deploy', description: 'd', quorum: 10 }).expect(201)).body;
+  fixture = { agentId: project.agentId, projectId: project.id, memberId: web.identityId, approvalId: approval.id };
 });
 afterEach(() => t.close());
 

@@ -26,6 +26,8 @@ interface Victim {
   memberId: string;
   messageId: string;
   messageIdentityId: string;
+  approvalId: string;
+  deployId: string;
   auditIds: string[];
   hashes: string[];
 }
@@ -39,6 +41,7 @@ function pathValue(path: string, param: string, v: Victim): string {
   if (param === 'id' && resource === 'projects') return v.projectId;
   if (param === 'id' && resource === 'orgs') return v.orgId;
   if (param === 'identityId') return v.memberId;
+  if (param === 'id' && resource === 'approvals') return v.approvalId;
   throw new Error(`tenant matrix: teach pathValue() which of org A's ids fills :${param} in ${path}`);
 }
 
@@ -65,6 +68,8 @@ const BODIES = (v: Victim, n: number): Record<string, unknown> => ({
   'post /channels/web/messages': { userId: 'probe-user', text: 'hello', projectId: v.projectId },
   // A fresh channel user each time (identity-attacks.test.ts names A's own users).
   'post /identity': { displayName: 'Probe', role: 'read-only', channels: [{ type: 'web', userId: `probe-${n}` }] },
+  'post /approvals': { action: 'deploy', description: 'probe', projectId: v.projectId, agentId: v.taskAgentId },
+  'post /approvals/:id/vote': { vote: 'reject' },
 });
 
 function queriesFor(def: RouteDef, v: Victim): string[] {
@@ -103,6 +108,8 @@ async function buildVictim(a: Headers): Promise<Victim> {
   const message = (await api().post('/api/channels/web/messages').set(a).send({ userId: 'alice-a', text: 'launch plan for Q3', projectId: project.id }).expect(201)).body;
   const member = (await api().post('/api/identity').set(a).send({ displayName: 'Alice', role: 'owner', channels: [{ type: 'slack', userId: 'UALICEA' }] }).expect(201)).body;
   await api().post(`/api/orgs/${project.orgId}/members`).set(a).send({ identityId: member.id, role: 'maintainer' }).expect(201);
+  const approval = (await api().post('/api/approvals').set(a).send({ action: 'deploy', description: 'ship Q3', projectId: project.id, quorum: 2 }).expect(201)).body;
+  const deploy = (await api().post('/webhooks/deploy').set('content-type', 'application/json').send({ project: project.id, status: 'failed', environment: 'prod-a' }).expect(200)).body.deploy;
   const audit = (await api().get('/api/audit?limit=100').set(a).expect(200)).body.entries as Array<{ id: string; hash: string }>;
   return {
     orgId: project.orgId,
@@ -112,6 +119,8 @@ async function buildVictim(a: Headers): Promise<Victim> {
     memberId: member.id,
     messageId: message.messageId,
     messageIdentityId: message.identityId,
+    approvalId: approval.id,
+    deployId: deploy.id,
     auditIds: audit.map((e) => e.id),
     hashes: audit.map((e) => e.hash),
   };
@@ -120,11 +129,11 @@ async function buildVictim(a: Headers): Promise<Victim> {
 /** Everything A can see of itself; B's requests must leave it exactly as it was. */
 async function viewOf(a: Headers) {
   const get = async (path: string) => (await t.api().get(path).set(a).expect(200)).body;
-  return Promise.all(['/api/agents', '/api/projects', '/api/audit?limit=100', '/api/audit/verify', '/api/memory', '/api/orgs'].map(get));
+  return Promise.all(['/api/agents', '/api/projects', '/api/audit?limit=100', '/api/audit/verify', '/api/memory', '/api/orgs', '/api/approvals', '/api/deploys'].map(get));
 }
 
 /** Identity ids too: an org sees only its members and the identities created in it. */
-const secretsOf = (v: Victim) => [v.orgId, v.projectId, v.projectAgentId, v.taskAgentId, v.messageId, v.memberId, v.messageIdentityId, ...v.auditIds, ...v.hashes];
+const secretsOf = (v: Victim) => [v.orgId, v.projectId, v.projectAgentId, v.taskAgentId, v.messageId, v.memberId, v.messageIdentityId, v.approvalId, v.deployId, ...v.auditIds, ...v.hashes];
 
 interface Tally {
   checks: number;
@@ -133,8 +142,9 @@ interface Tally {
   operatorOnly: Set<string>;
 }
 
+// Named actor: a vote without one is refused (MISSING_ACTOR) before the approval is even looked up.
 const callAs = (def: RouteDef, url: string, as: Headers) =>
-  (t.api() as unknown as Record<string, (u: string) => import('supertest').Test>)[def.method]!(url).set(as);
+  (t.api() as unknown as Record<string, (u: string) => import('supertest').Test>)[def.method]!(url).set({ 'x-actor-id': 'probe', ...as });
 
 /** Calls every route as the attacker and checks the answer leaks and touches nothing of A. */
 async function attack(v: Victim, as: Headers, tally: Tally, tokens: boolean): Promise<string[]> {
