@@ -7,7 +7,7 @@ const TABLE: Record<string, string[]> = {
   high: ['autonomy_change', 'suspend', 'restart', 'agent_terminate', 'link', 'unlink', 'channel_configure', 'webhook_secret_rotate'],
   medium: [
     'instruct', 'fix', 'review', 'approve', 'deny', 'resume', 'agent_create', 'agent_spawn', 'project_create',
-    'org_create', 'member_add', 'member_remove', 'scheduler_pause', 'scheduler_resume', 'scheduler_cancel',
+    'org_create', 'member_add', 'member_remove', 'scheduler_pause', 'scheduler_resume', 'scheduler_cancel', 'approval_request',
   ],
   low: ['status', 'ci_event', 'notify', 'health_degraded', 'audit_cleanup', 'scheduler_run', 'message', 'anything_else', ''],
 };
