@@ -152,6 +152,7 @@ export function createServices(deps: AppDeps) {
     repo: deploysRepo,
     glue: createDeployGlue({ projects, agents, audit, carryOut: createReactor({ audit, agents, memory: () => memoryPort }) }),
     clock,
+    restrictInstanceUrl: config.API_TOKENS.length > 0 && config.DEPLOY_WEBHOOK_SECRET === undefined,
   });
   const approvalsRepo = createApprovalsSqlite(db);
   const approvals = createApprovalsService({

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { AppError, notFound } from '../http/errors.js';
-import type { OrgScope } from '../http/org-scope.js';
+import { DEFAULT_ORG, type OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
 import type { Unit } from '../db/sqlite-unit.js';
 import type { DeployGlue } from './deploys.glue.js';
@@ -27,13 +27,18 @@ export interface DeploysServiceDeps {
   repo: DeploysRepository;
   glue: DeployGlue;
   clock: Clock;
+  /**
+   * API_TOKENS set and DEPLOY_WEBHOOK_SECRET unset: anyone may post to the instance URL, so it
+   * reaches only the default org's projects; tenants report to their own signed org URL.
+   */
+  restrictInstanceUrl?: boolean;
   emit?: EmitPort;
 }
 
 const ambiguous = () =>
   new AppError(409, 'AMBIGUOUS_PROJECT', 'That repository is linked in several organizations: report to the org URL or use the project id');
 
-export function createDeploysService({ unit, repo, glue, clock, emit = () => {} }: DeploysServiceDeps) {
+export function createDeploysService({ unit, repo, glue, clock, restrictInstanceUrl = false, emit = () => {} }: DeploysServiceDeps) {
   let prunedAt = Number.NEGATIVE_INFINITY;
   /** Old X-Deploy-Id claims go at most once an hour, inside a report's own unit. */
   async function pruneIfDue(tx: DeploysRepository, now: Date): Promise<void> {
@@ -44,9 +49,10 @@ export function createDeploysService({ unit, repo, glue, clock, emit = () => {} 
 
   /** A project id, else `owner/name` (or its GitHub URL), in the org of the URL (any org on the instance URL). */
   function resolveProject(ref: string, orgId: string | null) {
+    const reachable = (p: { orgId: string }) => (orgId !== null ? p.orgId === orgId : !restrictInstanceUrl || p.orgId === DEFAULT_ORG);
     const byId = glue.projectById(ref);
-    if (byId && (orgId === null || byId.orgId === orgId)) return byId;
-    const linked = glue.projectsForRepo(ref).filter((p) => orgId === null || p.orgId === orgId);
+    if (byId && reachable(byId)) return byId;
+    const linked = glue.projectsForRepo(ref).filter(reachable);
     if (linked.length > 1) throw ambiguous();
     if (linked.length === 0) throw notFound('Project');
     return linked[0]!;

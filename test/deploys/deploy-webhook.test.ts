@@ -4,6 +4,8 @@ import { expectError } from '../helpers/errors.js';
 import { auditOf, linkRepo, projectView, REPO, SHA } from '../webhooks/fixtures.js';
 import { DEPLOY_SECRET, report, signDeploy } from './fixtures.js';
 
+const DEPLOY_WEBHOOK_SECRET = DEPLOY_SECRET;
+
 let t: TestApp;
 afterEach(() => t.close());
 
@@ -273,6 +275,29 @@ describe('POST /webhooks/deploy/:orgId', () => {
     const res = await t.api().get('/webhooks/deploy');
     expectError(res, 405, 'METHOD_NOT_ALLOWED');
     expect(res.headers.allow).toBe('POST');
+  });
+});
+
+describe('the instance URL in a multi-tenant deployment', () => {
+  const setup = async (env: Record<string, string>) => {
+    t = makeTestApp({ env: { API_TOKENS: 'op:*', ...env } });
+    const op = { authorization: 'Bearer op' };
+    await t.api().post('/api/orgs').set(op).send({ name: 'Acme' }).expect(201);
+    const own = (await t.api().post('/api/projects').set(op).send({ repo: 'ops/api' }).expect(201)).body.id as string;
+    const tenant = (await t.api().post('/api/projects').set({ ...op, 'x-org-id': 'org-acme' }).send({ repo: REPO }).expect(201)).body.id as string;
+    return { own, tenant };
+  };
+
+  it('reaches only the default org while it is unsigned (API_TOKENS set, no DEPLOY_WEBHOOK_SECRET)', async () => {
+    const { own, tenant } = await setup({});
+    expect((await report(t, body({ project: own })).expect(200)).body.projectId).toBe(own);
+    expectError(await report(t, body({ project: tenant })), 404, 'PROJECT_NOT_FOUND');
+    expectError(await report(t, body()), 404, 'PROJECT_NOT_FOUND');
+  });
+
+  it('reaches every org once DEPLOY_WEBHOOK_SECRET signs it', async () => {
+    const { tenant } = await setup({ DEPLOY_WEBHOOK_SECRET });
+    expect((await report(t, body(), { secret: DEPLOY_SECRET }).expect(200)).body.projectId).toBe(tenant);
   });
 });
 
