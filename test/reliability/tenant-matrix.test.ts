@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
@@ -109,7 +110,17 @@ async function buildVictim(a: Headers): Promise<Victim> {
   const member = (await api().post('/api/identity').set(a).send({ displayName: 'Alice', role: 'owner', channels: [{ type: 'slack', userId: 'UALICEA' }] }).expect(201)).body;
   await api().post(`/api/orgs/${project.orgId}/members`).set(a).send({ identityId: member.id, role: 'maintainer' }).expect(201);
   const approval = (await api().post('/api/approvals').set(a).send({ action: 'deploy', description: 'ship Q3', projectId: project.id, quorum: 2 }).expect(201)).body;
-  const deploy = (await api().post('/webhooks/deploy').set('content-type', 'application/json').send({ project: project.id, status: 'failed', environment: 'prod-a' }).expect(200)).body.deploy;
+  // Reported to A's own signed URL: the one way a tenant reports deploys when tokens are handed out.
+  const secret = (await api().post('/api/webhooks/secret').set(a).expect(201)).body.secret as string;
+  const report = JSON.stringify({ project: project.id, status: 'failed', environment: 'prod-a' });
+  const deploy = (
+    await api()
+      .post(`/webhooks/deploy/${project.orgId}`)
+      .set('content-type', 'application/json')
+      .set('x-deploy-signature', `sha256=${createHmac('sha256', secret).update(report).digest('hex')}`)
+      .send(report)
+      .expect(200)
+  ).body.deploy;
   const audit = (await api().get('/api/audit?limit=100').set(a).expect(200)).body.entries as Array<{ id: string; hash: string }>;
   return {
     orgId: project.orgId,
