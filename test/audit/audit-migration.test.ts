@@ -65,7 +65,7 @@ describe('migration 009 (digests for entries written before it)', () => {
   it('upgrades a database of the previous version in place: every chain verifies, entries unkeyed', async () => {
     const file = previousVersionFile();
     t = serve(file);
-    expect(t.deps.db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(DIGESTS);
+    expect(t.deps.db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(MIGRATIONS.at(-1)!.version);
     expect(t.deps.db.prepare('SELECT COUNT(*) FROM audit_entries WHERE digest IS NULL').pluck().get()).toBe(0);
     expect(await verify(t)).toEqual({
       valid: true,

@@ -2,13 +2,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { expectError } from '../helpers/errors.js';
 import { linkRepo, REPO } from '../webhooks/fixtures.js';
-import { report } from './fixtures.js';
+import { DEPLOY_SECRET, report } from './fixtures.js';
 
 let t: TestApp;
 afterEach(() => t.close());
 
 async function seed() {
-  t = makeTestApp({ env: { API_TOKENS: 'op-token:*,acme-token:org-acme' } });
+  // Signed: with tokens handed out, an unsigned instance URL would reach the default org only.
+  t = makeTestApp({ env: { API_TOKENS: 'op-token:*,acme-token:org-acme', DEPLOY_WEBHOOK_SECRET: DEPLOY_SECRET } });
   const op = { authorization: 'Bearer op-token' };
   await t.api().post('/api/orgs').set(op).send({ name: 'Acme' }).expect(201);
   const a = (await t.api().post('/api/projects').set(op).send({ repo: REPO }).expect(201)).body.id as string;
@@ -21,7 +22,7 @@ async function seed() {
     { project: c, status: 'rolled_back' },
   ];
   for (const s of sent) {
-    await report(t, s).expect(200);
+    await report(t, s, { secret: DEPLOY_SECRET }).expect(200);
     t.deps.clock.advance(1000);
   }
   return { a, b, c, op };
