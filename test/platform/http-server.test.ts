@@ -85,15 +85,22 @@ describe('appRequestClasses over other constructors', () => {
     expect(appRequestClasses(t.app, STUBBORN_BASES)).toBeUndefined();
   });
 
-  it('createHttpServer logs one warning when it falls back, none when it does not, and serves either way', async () => {
+  it('builds from plain functions by applying them (the fast path), from classes with Reflect.construct', () => {
+    expect(appRequestClasses(t.app)?.how).toBe('call');
+    expect(appRequestClasses(t.app, CLASS_BASES)?.how).toBe('construct');
+  });
+
+  it('createHttpServer logs one warning off the fast path, none on it, and serves the same either way', async () => {
     const warnings: string[] = [];
     const logger = { warn: (msg: string) => void warnings.push(msg) };
+    await listen(createHttpServer(t.app, logger as never));
+    expect(warnings).toEqual([]);
     const fallback = await listen(createHttpServer(t.app, logger as never, STUBBORN_BASES));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/^request classes: /);
+    expect(warnings[0]).toMatch(/^request classes: this Node.js does not build requests with the app prototypes/);
     const classBased = await listen(createHttpServer(t.app, logger as never, CLASS_BASES));
-    await listen(createHttpServer(t.app, logger as never));
-    expect(warnings).toHaveLength(1);
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/^request classes: Node builds requests from classes/);
     for (const base of [fallback, classBased]) {
       expect(await ask(base, '/api/agents', { headers: { 'x-org-id': 'default' } })).toEqual(await ask(plain, '/api/agents', { headers: { 'x-org-id': 'default' } }));
       expect(await ask(base, '/api/agents/agent-task-nope')).toEqual(await ask(plain, '/api/agents/agent-task-nope'));
