@@ -19,8 +19,8 @@ const callable = (f: unknown): boolean => typeof f === 'function' && !/^class\b/
 
 type How = 'call' | 'construct';
 
-/**
- * A constructor whose instances are built by `Base` but born with `proto`.
+/*
+ * Constructors whose instances are built by Node's (`Base`) but born with `proto`.
  *
  * A plain-function `Base` (Node's today) is applied to the `this` that `new` made from our
  * prototype. A class cannot be applied: it is built with `Reflect.construct(Base, args,
@@ -30,6 +30,7 @@ type How = 'call' | 'construct';
  * of its own, which measured 4x the CPU per request, as slow as no request classes at all
  * (see docs/decisions/request-classes.md).
  */
+
 function constructing<T extends abstract new (...args: never[]) => object>(Base: T, proto: object): T {
   function Born(...args: unknown[]): object {
     return Reflect.construct(Base, args, new.target) as object;
