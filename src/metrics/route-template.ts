@@ -29,13 +29,26 @@ export function createRouteTemplates(templates: readonly string[]) {
     return UNMATCHED_ROUTE;
   }
 
-  return (req: Request): string => {
-    const route = (req.route as { path?: unknown } | undefined)?.path;
-    const path = Array.isArray(route) ? (route[0] as unknown) : route;
-    if (typeof path !== 'string') return declared(req.originalUrl);
-    const mount = MOUNT.exec(req.originalUrl);
+  // A matched route belongs to one mount, so its template is worked out once per route.
+  const ofRoute = new WeakMap<object, string>();
+  function fromRoute(route: { path?: unknown }, originalUrl: string): string | undefined {
+    const path = Array.isArray(route.path) ? (route.path[0] as unknown) : route.path;
+    if (typeof path !== 'string') return undefined;
+    const mount = MOUNT.exec(originalUrl);
     const full = (mount ? `/${mount[1]!.toLowerCase()}` : '') + path;
     return full.length > 1 && full.endsWith('/') ? full.slice(0, -1) : full;
+  }
+
+  return (req: Request): string => {
+    const route = req.route as { path?: unknown } | undefined;
+    if (route === undefined || route === null) return declared(req.originalUrl);
+    let template = ofRoute.get(route);
+    if (template === undefined) {
+      template = fromRoute(route, req.originalUrl);
+      if (template === undefined) return declared(req.originalUrl);
+      ofRoute.set(route, template);
+    }
+    return template;
   };
 }
 
