@@ -51,7 +51,7 @@ export interface WebhookRouterOptions {
   /** An org URL's secrets: the current one, and the previous one during its grace hour. */
   orgSecrets: (orgId: string) => string[];
   limiter?: RequestHandler;
-  /** Counts every answered delivery by event and outcome (see deliveryOutcome). */
+  /** Counts every answered delivery by event and outcome (the outcomes are listed in metrics.ts). */
   metrics?: Pick<Metrics, 'webhookDelivery'>;
 }
 
