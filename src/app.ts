@@ -32,6 +32,11 @@ import { channelsRoutes } from './channels/channels.routes.js';
 import { memoryRoutes } from './memory/memory.routes.js';
 import { identityRoutes } from './identity/identity.routes.js';
 import { membersRoutes } from './identity/members.routes.js';
+import { createPrometheusMetrics } from './metrics/prometheus.js';
+import { httpMetricsMiddleware } from './metrics/http-metrics.js';
+import { createRouteTemplates, fromOpenApiPath } from './metrics/route-template.js';
+import { METRICS_PATH, metricsHandler, metricsOperation } from './metrics/metrics.routes.js';
+import { statusRoutes } from './status/status.routes.js';
 
 export const API_PREFIXES = ['/api', '/v1/api'];
 
@@ -50,6 +55,7 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...orgWebhooksRoutes(s.orgWebhooks),
     ...deploysRoutes(s.deploys),
     ...approvalsRoutes(s.approvals),
+    ...statusRoutes(s.status),
   ];
 }
 
@@ -69,6 +75,14 @@ export const extraOperations: ExtraOperation[] = [
   deployWebhookOperation,
   orgDeployWebhookOperation,
   ...docsOperations,
+  metricsOperation,
+];
+
+/** Every path template the app serves, for metric labels (the docs' static files share one). */
+const routeTemplates = (routes: readonly RouteDef[]): string[] => [
+  ...routes.map((r) => API_PREFIXES[0] + r.path),
+  ...extraOperations.map((o) => fromOpenApiPath(o.path)),
+  '/docs/*file',
 ];
 
 export interface BuiltApp {
@@ -81,7 +95,8 @@ export interface BuiltApp {
 /** Builds the Express app from injected deps; never listens and never reads process.env. */
 export function createApp(deps: AppDeps): BuiltApp {
   const { config, logger } = deps;
-  const services = createServices(deps);
+  const metrics = createPrometheusMetrics();
+  const services = createServices(deps, metrics.port);
   const routes = apiRoutes(services);
   // Built on first use (the docs or a test), not at start-up: it is only ever read.
   let openapi: Record<string, unknown> | undefined;
@@ -92,6 +107,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.set('query parser', 'simple');
 
   app.use(requestContext);
+  app.use(httpMetricsMiddleware(metrics.http, createRouteTemplates(routeTemplates(routes))));
   app.use(
     cors({
       origin: config.CORS_ORIGINS === '*' ? '*' : config.CORS_ORIGINS,
@@ -111,6 +127,9 @@ export function createApp(deps: AppDeps): BuiltApp {
     res.json(services.health.report());
   });
   app.all(health, methodNotAllowed(['GET', 'HEAD']));
+  // Scrapes are not logged either, and never rate-limited (see metricsHandler).
+  app.get(METRICS_PATH, metricsHandler(metrics, config.METRICS_TOKEN));
+  app.all(METRICS_PATH, methodNotAllowed(['GET', 'HEAD']));
 
   // One flat line per request, written by the root logger (quietResLogger): pino-http's
   // per-request child loggers are the costliest part of logging, so only the one it always
@@ -139,7 +158,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   );
 
   // One webhook budget per client IP and one in-flight body cap, shared by GitHub deliveries and deploy reports.
-  const webhookLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.WEBHOOK_RATE_LIMIT_MAX);
+  const webhookLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.WEBHOOK_RATE_LIMIT_MAX, () => metrics.port.rateLimited('webhooks'));
   const webhookBudget = createInflightBudget(config.WEBHOOK_INFLIGHT_MB * 1024 * 1024);
   const webhookBodyLimit = parseByteSize(config.WEBHOOK_BODY_LIMIT);
   app.use(
@@ -152,6 +171,7 @@ export function createApp(deps: AppDeps): BuiltApp {
       orgExists: (id) => services.orgs.exists(id),
       orgSecrets: (id) => services.orgWebhooks.secretsFor(id),
       limiter: webhookLimiter,
+      metrics: metrics.port,
     }),
   );
   app.use(
@@ -172,7 +192,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   // bearer token (401), operator-only route (403 FORBIDDEN), x-org-id and x-actor-id (400,
   // 403, 404), body (415, 400, 413), idempotency key, then the route's own validation and
   // lookups. Every refusal before the idempotency step leaves no trace, not even a kept key.
-  const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX);
+  const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX, () => metrics.port.rateLimited('api'));
   const api = express.Router();
   if (apiLimiter) api.use(apiLimiter);
   const origins = originCheck(config.CORS_ORIGINS);

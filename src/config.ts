@@ -129,6 +129,7 @@ const ConfigSchema = z.object({
   API_TOKENS: apiTokens,
   SECRETS_KEY: z.preprocess(emptyToUndefined, z.string().min(32, { error: 'must be at least 32 characters' }).optional()),
   WEBHOOK_INFLIGHT_MB: int(64, 1, 65_536),
+  METRICS_TOKEN: optionalString,
 });
 
 type Parsed = z.infer<typeof ConfigSchema>;

@@ -61,7 +61,7 @@ function main(): void {
   const { app, services } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
   secretsOrExit(services.secretsAtRest.reseal(), config, logger);
   services.idempotency.abandonInProgress();
-  const server = createHttpServer(app);
+  const server = createHttpServer(app, logger);
   server.listen(config.PORT, config.HOST, () => {
     logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
     // Only once the server is up, so a failed listen never leaves timers running.

@@ -42,19 +42,23 @@ import { createDeploysService } from './deploys/deploys.service.js';
 import { createApprovalsSqlite } from './approvals/approvals.sqlite.js';
 import { createApprovalGlue } from './approvals/approvals.glue.js';
 import { createApprovalsService } from './approvals/approvals.service.js';
+import { noMetrics, type Metrics } from './metrics/metrics.js';
+import { createSqliteStatusRepository } from './status/status.sqlite.js';
+import { createStatusService } from './status/status.service.js';
+import { AGENT_STATUSES } from './agents/agents.schemas.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order. Domains talk
  * to each other only through what is wired here.
  */
-export function createServices(deps: AppDeps) {
+export function createServices(deps: AppDeps, metrics: Metrics = noMetrics) {
   const { db, clock, config, logger } = deps;
   // Secrets kept in the database (channel settings, org webhook secrets) are sealed with it.
   const box = createSecretBox(config.SECRETS_KEY);
   const github = deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
   const orgsStore = createOrgsStore(db);
   const sealer = config.AUDIT_HMAC_KEY === undefined ? undefined : createSealer(config.AUDIT_HMAC_KEY);
-  const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids(), credential: currentCredential, sealer });
+  const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids(), credential: currentCredential, sealer, metrics });
   const channelsStore = createChannelsStore(db, box);
   const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt });
   const outbound = createOutboundGuard(deps.resolve);
@@ -214,13 +218,15 @@ export function createServices(deps: AppDeps) {
     health,
     enabled: config.SCHEDULER_ENABLED,
     driver: nodeCronDriver(logger),
+    metrics,
   });
   const tasks = builtinTasks({ config, db, clock, logger, audit, health, ports: schedulerPorts, purgeConversations: () => memory.purgeConversations() });
   for (const task of tasks) scheduler.register(task);
 
   const idempotency = createIdempotencyStore(db);
+  const status = createStatusService({ repository: createSqliteStatusRepository(db), clock, version: deps.version, startedAt: deps.startedAt, agentStatuses: AGENT_STATUSES, approvalsPending: (scope) => approvals.pendingCount(scope) });
 
-  return { audit, orgs, health, agents, projects, github, webhooks, orgWebhooks, deploys, approvals, secretsAtRest, scheduler, idempotency, channels, memory, identity, members, webMessages };
+  return { audit, orgs, health, agents, projects, github, webhooks, orgWebhooks, deploys, approvals, secretsAtRest, scheduler, idempotency, channels, memory, identity, members, webMessages, status };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -9,6 +9,7 @@ import { createVerifier } from './audit.verify.js';
 import { riskOf } from './audit.risk.js';
 import type { ActorType, AuditEntry, AuditQuery } from './audit.schemas.js';
 import type { AuditFilter, AuditStore, ChainState } from './audit.store.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface AppendInput {
   orgId: string;
@@ -45,11 +46,12 @@ export interface AuditServiceDeps {
   credential?: () => string | undefined;
   /** Present when AUDIT_HMAC_KEY is set: every new entry is sealed and verify checks seals. */
   sealer?: Sealer;
+  metrics?: Pick<Metrics, 'auditAppended'>;
 }
 
 const GENESIS = { hash: HASH_PREFIX + GENESIS_HASH, digest: GENESIS_HASH };
 
-export function createAuditService({ db, store, clock, orgIds, credential, sealer }: AuditServiceDeps) {
+export function createAuditService({ db, store, clock, orgIds, credential, sealer, metrics }: AuditServiceDeps) {
   /** The last head this process wrote, per org: a chain head that is still exactly this needs no second look. */
   const written = new Map<string, { chainSeq: number; hash: string; digest: string; seal: string | null; prevSeal: string | null }>();
   const ownHead = (orgId: string, chain: ChainState): boolean => {
@@ -128,6 +130,7 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
     store.insert(row, prevSeal, GENESIS);
     written.set(row.orgId, { chainSeq: row.chainSeq, hash: row.hash, digest: row.digest, seal: row.seal, prevSeal });
     if (sealer && prevSeal === null) store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
+    metrics?.auditAppended();
     return {
       id: row.id,
       timestamp,

@@ -4,9 +4,9 @@ import { AppError } from './errors.js';
 
 /**
  * One budget per client IP. A fresh limiter (and store) per createApp call, so test
- * apps never share counts. `max` 0 lifts the limit.
+ * apps never share counts. `max` 0 lifts the limit; `onLimited` counts each refusal (metrics).
  */
-export function createRateLimiter(windowMs: number, max: number): RequestHandler | undefined {
+export function createRateLimiter(windowMs: number, max: number, onLimited?: () => void): RequestHandler | undefined {
   if (max === 0) return undefined;
   return rateLimit({
     windowMs,
@@ -16,6 +16,9 @@ export function createRateLimiter(windowMs: number, max: number): RequestHandler
     keyGenerator: (req: Request) => ipKeyGenerator(req.ip ?? req.socket.remoteAddress ?? 'unknown'),
     // TRUST_PROXY=true is an operator's explicit choice; its warning would only add noise.
     validate: { trustProxy: false, xForwardedForHeader: false },
-    handler: (_req, _res, next) => next(new AppError(429, 'RATE_LIMITED', 'Too many requests, please retry later')),
+    handler: (_req, _res, next) => {
+      onLimited?.();
+      next(new AppError(429, 'RATE_LIMITED', 'Too many requests, please retry later'));
+    },
   });
 }

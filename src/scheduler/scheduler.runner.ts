@@ -3,6 +3,7 @@ import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { SchedulerStore } from './scheduler.store.js';
 import type { TaskRunResult } from './scheduler.schemas.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 /** One task as the runner sees it: its handler and the run in flight, if any. */
 export interface RunSlot {
@@ -16,7 +17,7 @@ const MAX_ERROR_LENGTH = 1000;
 const messageOf = (err: unknown): string =>
   ((err instanceof Error ? err.message : String(err)) || 'Task failed').slice(0, MAX_ERROR_LENGTH);
 
-export function createRunner({ store, clock, log }: { store: SchedulerStore; clock: Clock; log: Logger }) {
+export function createRunner({ store, clock, log, metrics }: { store: SchedulerStore; clock: Clock; log: Logger; metrics?: Pick<Metrics, 'schedulerRun'> }) {
   /** Runs the handler, times it, records the outcome. Never throws: one task cannot hurt another. */
   async function execute(slot: RunSlot): Promise<TaskRunResult> {
     const { name } = slot.def;
@@ -36,6 +37,7 @@ export function createRunner({ store, clock, log }: { store: SchedulerStore; clo
     } catch (err) {
       log.error({ err, task: name }, 'could not record the task run');
     }
+    metrics?.schedulerRun(name, error === null);
     return { name, ok: error === null, durationMs, error };
   }
 

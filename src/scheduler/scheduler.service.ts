@@ -10,6 +10,7 @@ import type { CronDriver, CronHandle } from './scheduler.driver.js';
 import type { SchedulerStore, TaskState } from './scheduler.store.js';
 import { createRunner, type RunSlot } from './scheduler.runner.js';
 import type { Task, TaskCancelled, TaskRunResult, TaskToggled } from './scheduler.schemas.js';
+import type { Metrics } from '../metrics/metrics.js';
 
 export interface TaskDefinition {
   name: string;
@@ -36,6 +37,7 @@ export interface SchedulerServiceDeps {
   driver: CronDriver;
   /** How long stop() waits for runs in flight before the database closes. */
   drainMs?: number;
+  metrics?: Pick<Metrics, 'schedulerRun'>;
 }
 
 interface Entry extends RunSlot {
@@ -116,7 +118,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     if (h) await h.disarm().catch((err: unknown) => log.error({ err, task: e.def.name }, 'could not stop cron task'));
   };
 
-  const { begin } = createRunner({ store, clock, log });
+  const { begin } = createRunner({ store, clock, log, metrics: deps.metrics });
 
   /** The scheduled path: what a cron tick does. Skips paused, busy and disabled tasks. */
   async function fire(name: string): Promise<FireOutcome> {

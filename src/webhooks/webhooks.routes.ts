@@ -9,6 +9,7 @@ import { OUTCOMES } from './reactions.js';
 import { readWebhookBody, type InflightBudget } from './webhook-body.js';
 import { createSignatureVerifier, invalidSignature, parsePayload } from './webhook-payload.js';
 import type { WebhooksService } from './webhooks.service.js';
+import type { Metrics, WebhookOutcome } from '../metrics/metrics.js';
 
 export const WEBHOOK_PATHS = ['/webhooks/github', '/v1/webhooks/github'];
 
@@ -20,6 +21,15 @@ const header = (req: Request, name: string): string | undefined => {
 /** §13 puts the event header first, so it is checked before a (possibly 25 MB) body is read. */
 const requireEventHeader: RequestHandler = (req, _res, next) => {
   next(header(req, 'x-github-event') ? undefined : new AppError(400, 'MISSING_EVENT_HEADER', 'Missing X-GitHub-Event header'));
+};
+
+/** Event names GitHub may send are open-ended: metrics keep the ones we know and `other`. */
+const eventLabel = (event: string | undefined): string =>
+  event === undefined ? 'none' : event === 'ping' || (HANDLED_EVENTS as readonly string[]).includes(event) ? event : 'other';
+
+const refusal = (err: unknown): WebhookOutcome => {
+  const status = (err as { status?: unknown } | null)?.status;
+  return typeof status === 'number' && status < 500 ? 'rejected' : 'failed';
 };
 
 /** Where a delivery came in, and which secrets its signature must match (none: unsigned is fine). */
@@ -41,6 +51,8 @@ export interface WebhookRouterOptions {
   /** An org URL's secrets: the current one, and the previous one during its grace hour. */
   orgSecrets: (orgId: string) => string[];
   limiter?: RequestHandler;
+  /** Counts every answered delivery by event and outcome (the outcomes are listed in metrics.ts). */
+  metrics?: Pick<Metrics, 'webhookDelivery'>;
 }
 
 /**
@@ -67,7 +79,9 @@ export function createWebhooksRouter(o: WebhookRouterOptions): Router {
     }
     const payload = parsePayload(req.headers['content-type'], raw, text);
     const bodySha256 = createHash('sha256').update(raw).digest('hex');
-    res.json(await o.service.process({ event, deliveryId, payload, orgId: target.orgId, bodySha256 }));
+    const result = await o.service.process({ event, deliveryId, payload, orgId: target.orgId, bodySha256 });
+    o.metrics?.webhookDelivery('github', eventLabel(event), result.processed ? 'processed' : result.duplicate ? 'duplicate' : 'ignored');
+    res.json(result);
   }
 
   const router = Router();
@@ -81,6 +95,11 @@ export function createWebhooksRouter(o: WebhookRouterOptions): Router {
   router.all(['/', '/:orgId'], (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Allow', 'POST');
     next(new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed. Allowed: POST'));
+  });
+  // A refused delivery (signature, body, rate limit, a failure) is counted on its way to the error handler.
+  router.use((err: unknown, req: Request, _res: Response, next: NextFunction) => {
+    if (req.method === 'POST') o.metrics?.webhookDelivery('github', eventLabel(header(req, 'x-github-event')), refusal(err));
+    next(err);
   });
   return router;
 }

@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { appRequestClasses, createHttpServer } from '../../src/http/http-server.js';
+import { appRequestClasses, createHttpServer, type RequestClasses } from '../../src/http/http-server.js';
 
 /**
  * server.ts serves the app through createHttpServer, whose requests and responses are built
@@ -51,6 +51,60 @@ describe('appRequestClasses', () => {
     expect(typeof (res as unknown as { json: unknown }).json).toBe('function');
     expect(typeof (req as unknown as { get: unknown }).get).toBe('function');
     socket.destroy();
+  });
+});
+
+/** Node's constructors as classes (as a future Node.js may build them): they cannot be `.call`ed. */
+class ClassRequest extends http.IncomingMessage {}
+class ClassResponse<R extends http.IncomingMessage> extends http.ServerResponse<R> {}
+const CLASS_BASES = { IncomingMessage: ClassRequest, ServerResponse: ClassResponse } as unknown as RequestClasses;
+
+/** Constructors that ignore `new.target`: what they build never has the app's prototypes. */
+function StubbornRequest(socket: net.Socket) {
+  return new http.IncomingMessage(socket);
+}
+function StubbornResponse(req: http.IncomingMessage) {
+  return new http.ServerResponse(req);
+}
+const STUBBORN_BASES = { IncomingMessage: StubbornRequest, ServerResponse: StubbornResponse } as unknown as RequestClasses;
+
+describe('appRequestClasses over other constructors', () => {
+  it('builds on the app prototypes when the base constructors are classes', () => {
+    const classes = appRequestClasses(t.app, CLASS_BASES);
+    expect(classes).toBeDefined();
+    const socket = new net.Socket();
+    const req = new classes!.IncomingMessage(socket);
+    const res = new classes!.ServerResponse(req);
+    expect(Object.getPrototypeOf(req)).toBe(t.app.request);
+    expect(Object.getPrototypeOf(res)).toBe(t.app.response);
+    expect(req).toBeInstanceOf(http.IncomingMessage);
+    socket.destroy();
+  });
+
+  it('is undefined when the constructed objects do not come out with the app prototypes', () => {
+    expect(appRequestClasses(t.app, STUBBORN_BASES)).toBeUndefined();
+  });
+
+  it('builds from plain functions by applying them (the fast path), from classes with Reflect.construct', () => {
+    expect(appRequestClasses(t.app)?.how).toBe('call');
+    expect(appRequestClasses(t.app, CLASS_BASES)?.how).toBe('construct');
+  });
+
+  it('createHttpServer logs one warning off the fast path, none on it, and serves the same either way', async () => {
+    const warnings: string[] = [];
+    const logger = { warn: (msg: string) => void warnings.push(msg) };
+    await listen(createHttpServer(t.app, logger as never));
+    expect(warnings).toEqual([]);
+    const fallback = await listen(createHttpServer(t.app, logger as never, STUBBORN_BASES));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^request classes: this Node.js does not build requests with the app prototypes/);
+    const classBased = await listen(createHttpServer(t.app, logger as never, CLASS_BASES));
+    expect(warnings).toHaveLength(2);
+    expect(warnings[1]).toMatch(/^request classes: Node builds requests from classes/);
+    for (const base of [fallback, classBased]) {
+      expect(await ask(base, '/api/agents', { headers: { 'x-org-id': 'default' } })).toEqual(await ask(plain, '/api/agents', { headers: { 'x-org-id': 'default' } }));
+      expect(await ask(base, '/api/agents/agent-task-nope')).toEqual(await ask(plain, '/api/agents/agent-task-nope'));
+    }
   });
 });
 
