@@ -29,6 +29,7 @@ export default defineConfig({
       'test/reliability/access-matrix.test.ts',
       'test/reliability/tenant-matrix.test.ts',
       'test/reliability/tenant-attacks.test.ts',
+      'test/platform/operator-guard.test.ts',
       'test/platform/origin-check.test.ts',
       'test/platform/cors.test.ts',
       'test/platform/json-text.test.ts',
