@@ -39,4 +39,21 @@ describe('SecretBox (AES-256-GCM, key from SECRETS_KEY)', () => {
     expect(none.enabled).toBe(false);
     expect(none.seal('plain', 'x')).toBe('plain');
   });
+
+  it('opens a value sealed as documented (HKDF-SHA-256 key, AES-256-GCM, nonce + ciphertext + tag in base64url), so values stored by an earlier server still open', () => {
+    // Sealed outside this module with nonce 00..0b: enc:v1: + base64url(nonce ‖ ciphertext ‖ tag).
+    const stored = 'enc:v1:AAECAwQFBgcICQoLJUD1Gyl-v66Z1T-jfZRGsaGOfODT0ecMFJQuga_-tuW-';
+    expect(box.open(stored, 'webhook-secret:org-a')).toBe('top secret \u00e9\u{1F680}');
+    expect(() => box.open(stored, 'webhook-secret:org-b')).toThrow(SecretUnreadableError);
+  });
+
+  it('seals and opens an empty value; a sealed value too short to hold a nonce and a tag is unreadable', () => {
+    const sealed = box.seal('', 'ctx');
+    expect(Buffer.from(sealed.slice(7), 'base64url')).toHaveLength(12 + 16);
+    expect(box.open(sealed, 'ctx')).toBe('');
+    const short = `enc:v1:${Buffer.alloc(27).toString('base64url')}`;
+    expect(() => box.open(short, 'ctx')).toThrow(new SecretUnreadableError('ctx'));
+    expect(box.isSealed(sealed)).toBe(true);
+    expect(box.isSealed('enc:v2:x')).toBe(false);
+  });
 });
