@@ -126,7 +126,7 @@ describe('verify, over any trail', () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 120_000);
 
   it('answers valid for every untouched trail', async () => {
     await fc.assert(
@@ -140,5 +140,5 @@ describe('verify, over any trail', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 120_000);
 });
