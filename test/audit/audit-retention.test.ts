@@ -25,7 +25,7 @@ describe('concurrent appends', () => {
     const direct = async (app: TestApp, n: number) => {
       for (let i = 0; i < n; i++) {
         await new Promise((r) => setImmediate(r));
-        app.services.audit.append({ orgId: 'default', actorType: 'agent', actorId: `agent-${i}`, action: 'status', metadata: { i } });
+        (await app.services.audit.append({ orgId: 'default', actorType: 'agent', actorId: `agent-${i}`, action: 'status', metadata: { i } }));
       }
     };
     const creations = Array.from({ length: 100 }, (_, i) =>
@@ -57,13 +57,13 @@ describe('retention', () => {
   it('deletes entries older than the retention and verify stays valid, before and after new appends', async () => {
     t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Keeper' }).expect(201);
-    appendMany(t, 'default', 30);
-    appendMany(t, 'org-keeper', 10);
+    await appendMany(t, 'default', 30);
+    await appendMany(t, 'org-keeper', 10);
     t.deps.clock.advance(300 * DAY);
-    appendMany(t, 'default', 5);
+    await appendMany(t, 'default', 5);
     t.deps.clock.advance(100 * DAY);
 
-    const result = t.services.audit.purgeOlderThan(365);
+    const result = (await t.services.audit.purgeOlderThan(365));
     expect(result).toEqual({
       removed: 41,
       orgs: expect.arrayContaining([
@@ -78,8 +78,8 @@ describe('retention', () => {
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 5, brokenAt: null, keyed: false, unkeyed: 5 });
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toMatchObject({ valid: true, checked: 5 });
 
-    appendMany(t, 'default', 3);
-    appendMany(t, 'org-keeper', 2);
+    await appendMany(t, 'default', 3);
+    await appendMany(t, 'org-keeper', 2);
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toEqual({
       valid: true,
       checked: 10,
@@ -96,13 +96,13 @@ describe('retention', () => {
 
   it('keeps an entry exactly at the cutoff and removes nothing when nothing is old', async () => {
     t = await makeTestApp();
-    appendMany(t, 'default', 2);
+    await appendMany(t, 'default', 2);
     t.deps.clock.advance(10 * DAY);
-    expect(t.services.audit.purgeOlderThan(30)).toEqual({ removed: 0, orgs: [] });
+    expect((await t.services.audit.purgeOlderThan(30))).toEqual({ removed: 0, orgs: [] });
 
     const [, second] = await allEntries(t, 'default');
     t.deps.clock.set(new Date(new Date(second!.timestamp).getTime() + 30 * DAY));
-    expect(t.services.audit.purgeOlderThan(30)).toEqual({ removed: 1, orgs: [{ orgId: 'default', removed: 1 }] });
+    expect((await t.services.audit.purgeOlderThan(30))).toEqual({ removed: 1, orgs: [{ orgId: 'default', removed: 1 }] });
     const left = await allEntries(t, 'default');
     expect(left.map((e) => e.id)).toEqual([second!.id]);
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
@@ -110,10 +110,10 @@ describe('retention', () => {
 
   it('still detects tampering after retention', async () => {
     t = await makeTestApp();
-    appendMany(t, 'default', 5);
+    await appendMany(t, 'default', 5);
     t.deps.clock.advance(400 * DAY);
-    appendMany(t, 'default', 5);
-    t.services.audit.purgeOlderThan(365);
+    await appendMany(t, 'default', 5);
+    (await t.services.audit.purgeOlderThan(365));
     const kept = await allEntries(t, 'default');
     expect(kept).toHaveLength(5);
     sqliteOf(t).exec('DROP TRIGGER audit_no_update');
