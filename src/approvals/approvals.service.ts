@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Unit } from '../db/sqlite-unit.js';
+import type { UnitOfWork } from '../db/engine.js';
 import { AppError, badRequest, notFound } from '../http/errors.js';
 import { visibleIn, writeOrg, type OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
@@ -11,9 +11,7 @@ import type { Approval, ApprovalQuery, ApprovalStatus, CreateApprovalBody, VoteB
 export type ApprovalEmitPort = (type: 'approval.requested' | 'approval.updated', orgId: string, data: Approval) => void;
 
 export interface ApprovalsServiceDeps {
-  unit: Unit<ApprovalsRepository>;
-  /** Reads (no unit needed). */
-  repo: ApprovalsRepository;
+  uow: UnitOfWork;
   glue: ApprovalGlue;
   clock: Clock;
   emit?: ApprovalEmitPort;
@@ -28,12 +26,13 @@ const alreadyVoted = () => new AppError(409, 'ALREADY_VOTED', 'You have already 
 export const statusAt = (a: Pick<ApprovalRow, 'status' | 'expiresAt'>, now: string): ApprovalStatus =>
   a.status === 'pending' && a.expiresAt <= now ? 'expired' : a.status;
 
-export function createApprovalsService({ unit, repo, glue, clock, emit = () => {} }: ApprovalsServiceDeps) {
+export function createApprovalsService({ uow, glue, clock, emit = () => {} }: ApprovalsServiceDeps) {
   const now = () => clock.now().toISOString();
+  const repo = (): ApprovalsRepository => uow.current().approvals;
   const view = (a: ApprovalRow, at = now()): Approval => ({ ...a, status: statusAt(a, at) });
 
   async function find(scope: OrgScope, id: string): Promise<ApprovalRow> {
-    const a = await repo.get(id);
+    const a = await repo().get(id);
     if (!a || !visibleIn(scope, a.orgId)) throw approvalNotFound();
     return a;
   }
@@ -41,8 +40,8 @@ export function createApprovalsService({ unit, repo, glue, clock, emit = () => {
   return {
     async create(scope: OrgScope, actor: string, body: CreateApprovalBody): Promise<Approval> {
       const orgId = writeOrg(scope);
-      if (body.projectId !== undefined && !glue.projectInOrg(orgId, body.projectId)) throw notFound('Project');
-      if (body.agentId !== undefined && !glue.agentInOrg(orgId, body.agentId)) throw notFound('Agent');
+      if (body.projectId !== undefined && !(await glue.projectInOrg(orgId, body.projectId))) throw notFound('Project');
+      if (body.agentId !== undefined && !(await glue.agentInOrg(orgId, body.agentId))) throw notFound('Agent');
       const created = clock.now();
       const row: ApprovalRow = {
         id: newId('apr', 10),
@@ -59,10 +58,10 @@ export function createApprovalsService({ unit, repo, glue, clock, emit = () => {
         decidedAt: null,
         votes: [],
       };
-      await unit.run(async (tx) => {
+      await uow.run(async ({ approvals: tx }) => {
         const { votes: _none, ...stored } = row;
         await tx.insert(stored);
-        glue.audit({
+        await glue.audit({
           orgId,
           actor,
           action: 'approval_request',
@@ -81,7 +80,7 @@ export function createApprovalsService({ unit, repo, glue, clock, emit = () => {
 
     async list(scope: OrgScope, q: ApprovalQuery): Promise<Approval[]> {
       const at = now();
-      const rows = await repo.list({ orgId: scope.orgId, status: q.status, projectId: q.projectId, now: at });
+      const rows = await repo().list({ orgId: scope.orgId, status: q.status, projectId: q.projectId, now: at });
       return rows.map((a) => view(a, at));
     },
 
@@ -97,13 +96,16 @@ export function createApprovalsService({ unit, repo, glue, clock, emit = () => {
       if (a.votes.some((v) => v.voter === voter)) throw alreadyVoted();
       if (statusAt(a, now()) !== 'pending') throw closed();
       const at = now();
-      const decided = await unit.run(async (tx) => {
+      // Recording the vote and deciding are one unit of work. On SQLite the unit is serialized
+      // (BEGIN IMMEDIATE on the one connection), so no other vote interleaves; the PostgreSQL
+      // repository's castVote must lock the approval row (SELECT ... FOR UPDATE) before it reads.
+      const decided = await uow.run(async ({ approvals: tx }) => {
         const outcome = await tx.castVote({ approvalId: a.id, voter, vote: body.vote, comment: body.comment ?? null, at });
         if (outcome.kind === 'missing') throw approvalNotFound();
         if (outcome.kind === 'already_voted') throw alreadyVoted();
         if (outcome.kind === 'closed') throw closed();
         const after = view(outcome.approval, at);
-        glue.audit({
+        await glue.audit({
           orgId: a.orgId,
           actor: voter,
           action: body.vote === 'approve' ? 'approve' : 'deny',
@@ -117,7 +119,7 @@ export function createApprovalsService({ unit, repo, glue, clock, emit = () => {
     },
 
     /** Pending approvals in the caller's scope (for status counts). */
-    pendingCount: (scope: OrgScope): Promise<number> => repo.countPending(scope.orgId, now()),
+    pendingCount: (scope: OrgScope): Promise<number> => repo().countPending(scope.orgId, now()),
   };
 }
 

@@ -58,8 +58,8 @@ export interface DeployWebhookOptions {
   secret?: string;
   bodyLimit: number;
   budget: InflightBudget;
-  orgExists: (orgId: string) => boolean;
-  orgSecrets: (orgId: string) => string[];
+  orgExists: (orgId: string) => boolean | Promise<boolean>;
+  orgSecrets: (orgId: string) => Promise<string[]>;
   /** The webhook budget, shared with /webhooks/github. */
   limiter?: RequestHandler;
 }
@@ -90,10 +90,10 @@ export function createDeployWebhookRouter(o: DeployWebhookOptions): Router {
   const router = Router();
   if (o.limiter) router.use(o.limiter);
   router.post('/', (req: Request, res: Response) => receive(req, res, instance));
-  router.post('/:orgId', (req: Request, res: Response) => {
+  router.post('/:orgId', async (req: Request, res: Response) => {
     const orgId = req.params.orgId as string;
-    if (!o.orgExists(orgId)) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
-    return receive(req, res, { orgId, required: true, secrets: o.orgSecrets(orgId) });
+    if (!(await o.orgExists(orgId))) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
+    return receive(req, res, { orgId, required: true, secrets: await o.orgSecrets(orgId) });
   });
   router.all(['/', '/:orgId'], (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Allow', 'POST');

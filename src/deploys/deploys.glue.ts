@@ -1,7 +1,7 @@
 import type { AgentsService } from '../agents/agents.service.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { ProjectsService } from '../projects/projects.service.js';
-import type { ProjectRow } from '../projects/projects.store.js';
+import type { ProjectRow } from '../projects/projects.repository.js';
 import { parseRepo } from '../projects/repo-ref.js';
 import type { CarryOut, Occurrence } from '../webhooks/reaction-runner.js';
 import { decide, type Outcome } from '../webhooks/reactions.js';
@@ -15,16 +15,15 @@ export interface DeployOutcome {
 }
 
 /**
- * Everything the deploys service asks of other domains, in one place. These services are
- * still synchronous; on the async engine each call becomes an await inside the same unit of
- * work (`engine.uow.run`), and nothing else in the deploys domain changes.
+ * Everything the deploys service asks of other domains, in one place. Called inside the
+ * report's unit of work: the services' own units join it, so every write commits together.
  */
 export interface DeployGlue {
-  projectById(id: string): ProjectRow | undefined;
+  projectById(id: string): Promise<ProjectRow | undefined>;
   /** Every project linked to the repo named by `ref` (`owner/name` or its GitHub URL), in any org. */
-  projectsForRepo(ref: string): ProjectRow[];
+  projectsForRepo(ref: string): Promise<ProjectRow[]>;
   /** `lastDeploy`, the audit entry and the project agent's reaction, inside the caller's unit. */
-  recorded(project: ProjectRow, deploy: Deploy): DeployOutcome;
+  recorded(project: ProjectRow, deploy: Deploy): Promise<DeployOutcome>;
 }
 
 const KIND = { failed: 'deploy_failed', succeeded: 'deploy_succeeded', started: 'deploy_other', rolled_back: 'deploy_other' } as const;
@@ -50,13 +49,13 @@ export function createDeployGlue(d: { projects: ProjectsService; agents: AgentsS
   const { projects, agents, audit, carryOut } = d;
   return {
     projectById: (id) => projects.byId(id),
-    projectsForRepo(ref) {
+    async projectsForRepo(ref) {
       const r = parseRepo(ref);
       return r ? projects.linkedTo(`${r.owner}/${r.name}`) : [];
     },
-    recorded(project, deploy) {
-      projects.setLastDeploy(project.id, deploy);
-      audit.append({
+    async recorded(project, deploy) {
+      await projects.setLastDeploy(project.id, deploy);
+      await audit.append({
         orgId: project.orgId,
         actorType: 'system',
         actorId: deploy.source ?? 'deploy-webhook',
@@ -65,9 +64,9 @@ export function createDeployGlue(d: { projects: ProjectsService; agents: AgentsS
         projectId: project.id,
         metadata: { environment: deploy.environment, status: deploy.status, sha: deploy.sha, url: deploy.url },
       });
-      const agent = project.agentId ? agents.byId(project.agentId) : undefined;
+      const agent = project.agentId ? await agents.byId(project.agentId) : undefined;
       const plan = decide(KIND[deploy.status], agent);
-      const spawned = agent ? carryOut(plan, agent, project, occurrence(project.repo, deploy)) : null;
+      const spawned = agent ? await carryOut(plan, agent, project, occurrence(project.repo, deploy)) : null;
       return { projectId: project.id, agentId: agent?.id ?? null, outcome: plan.outcome, spawnedAgentId: spawned };
     },
   };

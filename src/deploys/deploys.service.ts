@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import { AppError, notFound } from '../http/errors.js';
 import { DEFAULT_ORG, type OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
-import type { Unit } from '../db/sqlite-unit.js';
+import type { UnitOfWork } from '../db/engine.js';
 import type { DeployGlue } from './deploys.glue.js';
 import type { DeploysRepository } from './deploys.repository.js';
 import type { Deploy, DeployBody, DeployQuery, DeployReportResult } from './deploys.schemas.js';
@@ -22,9 +22,8 @@ export interface DeployReport {
 }
 
 export interface DeploysServiceDeps {
-  unit: Unit<DeploysRepository>;
-  /** Reads (no unit needed). */
-  repo: DeploysRepository;
+  /** A report is one unit: the claim, the deploy, and what the glue writes in other domains. */
+  uow: UnitOfWork;
   glue: DeployGlue;
   clock: Clock;
   /**
@@ -38,7 +37,7 @@ export interface DeploysServiceDeps {
 const ambiguous = () =>
   new AppError(409, 'AMBIGUOUS_PROJECT', 'That repository is linked in several organizations: report to the org URL or use the project id');
 
-export function createDeploysService({ unit, repo, glue, clock, restrictInstanceUrl = false, emit = () => {} }: DeploysServiceDeps) {
+export function createDeploysService({ uow, glue, clock, restrictInstanceUrl = false, emit = () => {} }: DeploysServiceDeps) {
   let prunedAt = Number.NEGATIVE_INFINITY;
   /** Old X-Deploy-Id claims go at most once an hour, inside a report's own unit. */
   async function pruneIfDue(tx: DeploysRepository, now: Date): Promise<void> {
@@ -48,11 +47,11 @@ export function createDeploysService({ unit, repo, glue, clock, restrictInstance
   }
 
   /** A project id, else `owner/name` (or its GitHub URL), in the org of the URL (any org on the instance URL). */
-  function resolveProject(ref: string, orgId: string | null) {
+  async function resolveProject(ref: string, orgId: string | null) {
     const reachable = (p: { orgId: string }) => (orgId !== null ? p.orgId === orgId : !restrictInstanceUrl || p.orgId === DEFAULT_ORG);
-    const byId = glue.projectById(ref);
+    const byId = await glue.projectById(ref);
     if (byId && reachable(byId)) return byId;
-    const linked = glue.projectsForRepo(ref).filter(reachable);
+    const linked = (await glue.projectsForRepo(ref)).filter(reachable);
     if (linked.length > 1) throw ambiguous();
     if (linked.length === 0) throw notFound('Project');
     return linked[0]!;
@@ -64,14 +63,14 @@ export function createDeploysService({ unit, repo, glue, clock, restrictInstance
      * The claim, the deploy, `lastDeploy`, the audit entry and the agent's reaction commit together.
      */
     async report(r: DeployReport): Promise<DeployReportResult> {
-      const result = await unit.run(async (tx) => {
+      const result = await uow.run(async ({ deploys: tx }) => {
         const now = clock.now();
         await pruneIfDue(tx, now);
         const at = now.toISOString();
         if (r.deployId !== null && !(await tx.claimDelivery(r.orgId ?? '', r.deployId, at))) {
           return { received: true as const, processed: false as const, duplicate: true as const, reason: 'Duplicate delivery' };
         }
-        const project = resolveProject(r.body.project, r.orgId);
+        const project = await resolveProject(r.body.project, r.orgId);
         const b = r.body;
         const deploy: Deploy = {
           id: newId('dep', 10),
@@ -86,7 +85,7 @@ export function createDeploysService({ unit, repo, glue, clock, restrictInstance
           at,
         };
         await tx.insert(deploy);
-        const outcome = glue.recorded(project, deploy);
+        const outcome = await glue.recorded(project, deploy);
         return { received: true as const, processed: true as const, projectId: project.id, deploy, outcomes: [outcome] };
       });
       // Events leave only once the report is committed.
@@ -95,7 +94,7 @@ export function createDeploysService({ unit, repo, glue, clock, restrictInstance
     },
 
     async list(scope: OrgScope, q: DeployQuery): Promise<Deploy[]> {
-      return repo.list({ orgId: scope.orgId, projectId: q.projectId, environment: q.environment, status: q.status, limit: q.limit ?? 20 });
+      return uow.current().deploys.list({ orgId: scope.orgId, projectId: q.projectId, environment: q.environment, status: q.status, limit: q.limit ?? 20 });
     },
   };
 }

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { SchedulerStore } from './scheduler.store.js';
+import type { SchedulerRepository } from './scheduler.repository.js';
 import type { TaskRunResult } from './scheduler.schemas.js';
 import type { Metrics } from '../metrics/metrics.js';
 
@@ -17,7 +17,7 @@ const MAX_ERROR_LENGTH = 1000;
 const messageOf = (err: unknown): string =>
   ((err instanceof Error ? err.message : String(err)) || 'Task failed').slice(0, MAX_ERROR_LENGTH);
 
-export function createRunner({ store, clock, log, metrics }: { store: SchedulerStore; clock: Clock; log: Logger; metrics?: Pick<Metrics, 'schedulerRun'> }) {
+export function createRunner({ store, clock, log, metrics }: { store: () => SchedulerRepository; clock: Clock; log: Logger; metrics?: Pick<Metrics, 'schedulerRun'> }) {
   /** Runs the handler, times it, records the outcome. Never throws: one task cannot hurt another. */
   async function execute(slot: RunSlot): Promise<TaskRunResult> {
     const { name } = slot.def;
@@ -33,7 +33,7 @@ export function createRunner({ store, clock, log, metrics }: { store: SchedulerS
     // Durations are measured on the monotonic clock; only timestamps come from `clock`.
     const durationMs = Math.round(performance.now() - t0);
     try {
-      store.recordRun(name, { at, durationMs, error });
+      await store().recordRun(name, { at, durationMs, error });
     } catch (err) {
       log.error({ err, task: name }, 'could not record the task run');
     }

@@ -1,6 +1,3 @@
-/** The engine a repository runs on, as GET /api/status and /health name it. */
-export type StorageEngine = 'sqlite' | 'postgres';
-
 /** Raw counts in one scope; the service shapes them into the status answer. */
 export interface StatusCounts {
   /** Agents per status, only statuses that have any. */
@@ -16,7 +13,6 @@ export interface StatusCounts {
  * its own implementation (SQLite beside this file; PostgreSQL its twin).
  */
 export interface StatusRepository {
-  readonly engine: StorageEngine;
   /**
    * Counts in one org (`orgId`), or across every org (`null`), read from one snapshot.
    * Webhook deliveries count from `since` (an ISO time): in an org, the deliveries that

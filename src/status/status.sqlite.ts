@@ -36,7 +36,6 @@ export function createSqliteStatusRepository(db: Db): StatusRepository {
   });
 
   return {
-    engine: 'sqlite',
     counts: async (orgId, since) => read(orgId, since),
   };
 }

@@ -7,7 +7,7 @@ import { createApprovalsSqlite } from '../../src/approvals/approvals.sqlite.js';
 import type { VoteValue } from '../../src/approvals/approvals.schemas.js';
 
 let t: TestApp;
-afterEach(() => t.close());
+afterEach(async () => await t.close());
 
 const create = async (quorum: number) =>
   (await t.api().post('/api/approvals').set('x-actor-id', 'ci').send({ action: 'deploy', description: 'race', quorum }).expect(201)).body as { id: string };
@@ -15,7 +15,7 @@ const voteReq = (id: string, voter: string, vote: VoteValue) => t.api().post(`/a
 
 describe('two voters at once', () => {
   it('quorum reached by concurrent approvals: exactly one decision, no lost vote, the late vote refused', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = await create(2);
     const res = await Promise.all(['alice', 'bob', 'carol'].map((v) => voteReq(a.id, v, 'approve')));
     const ok = res.filter((r) => r.status === 200);
@@ -31,7 +31,7 @@ describe('two voters at once', () => {
   });
 
   it('an approval and a rejection at once: the first decides, the other is refused', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = await create(1);
     const [yes, no] = await Promise.all([voteReq(a.id, 'alice', 'approve'), voteReq(a.id, 'bob', 'reject')]);
     expect([yes.status, no.status].sort()).toEqual([200, 409]);
@@ -43,7 +43,7 @@ describe('two voters at once', () => {
   });
 
   it('the same voter twice at once: one vote kept, the other ALREADY_VOTED', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = await create(3);
     const res = await Promise.all([voteReq(a.id, 'alice', 'approve'), voteReq(a.id, 'alice', 'approve')]);
     expect(res.map((r) => r.status).sort()).toEqual([200, 409]);
@@ -52,7 +52,7 @@ describe('two voters at once', () => {
   });
 
   it('service calls that both pass the early checks are still decided once, inside the vote transaction', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = await create(1);
     const scope = { orgId: null };
     const settled = await Promise.allSettled([

@@ -4,7 +4,7 @@ import { expectError } from '../helpers/errors.js';
 import { auditOf, linkRepo } from '../webhooks/fixtures.js';
 
 let t: TestApp;
-afterEach(() => t.close());
+afterEach(async () => await t.close());
 
 const NOW = '2026-06-01T12:00:00.000Z';
 const request = (body: Record<string, unknown>, headers: Record<string, string> = { 'x-actor-id': 'ci:github-actions' }) =>
@@ -14,7 +14,7 @@ const vote = (id: string, voter: string | undefined, v: 'approve' | 'reject', he
 
 describe('POST /api/approvals', () => {
   it('creates a pending approval requested by the actor, with the defaults, and audits approval_request (medium)', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const res = await request({}).expect(201);
     expect(res.body).toEqual({
       id: expect.stringMatching(/^apr-[0-9a-z]+$/),
@@ -36,7 +36,7 @@ describe('POST /api/approvals', () => {
   });
 
   it('takes quorum, expiry, project and agent of the org; the requester is api without x-actor-id', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const { projectId, agentId } = await linkRepo(t);
     const res = await request({ quorum: 3, expiresInMinutes: 10080, projectId, agentId }, {}).expect(201);
     expect(res.body).toMatchObject({ quorum: 3, projectId, agentId, requestedBy: 'api', expiresAt: '2026-06-08T12:00:00.000Z' });
@@ -56,14 +56,14 @@ describe('POST /api/approvals', () => {
     ['expiresInMinutes 10081', { expiresInMinutes: 10081 }],
     ['an unknown field', { extra: true }],
   ])('answers 400 VALIDATION_ERROR for %s, and records nothing', async (_label, body) => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expectError(await request(body), 400, 'VALIDATION_ERROR');
     expect((await t.api().get('/api/approvals').expect(200)).body).toEqual([]);
     expect((await auditOf(t)).filter((e) => e.action === 'approval_request')).toEqual([]);
   });
 
   it("answers 404 for a project or agent that is not in the org", async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     const { projectId, agentId } = await linkRepo(t);
     const acme = { 'x-org-id': 'org-acme', 'x-actor-id': 'bob' };
@@ -74,7 +74,7 @@ describe('POST /api/approvals', () => {
 
 describe('GET /api/approvals and /api/approvals/:id', () => {
   it('lists newest first, filtered by status and projectId; reads one; unknown → 404 APPROVAL_NOT_FOUND', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const { projectId } = await linkRepo(t);
     const first = (await request({ projectId }).expect(201)).body;
     t.deps.clock.advance(1000);
@@ -94,7 +94,7 @@ describe('GET /api/approvals and /api/approvals/:id', () => {
 
 describe('POST /api/approvals/:id/vote', () => {
   it('approves at quorum: votes are kept in order, decidedAt is set, each vote audited with the status after it', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({ quorum: 2 }).expect(201)).body;
     t.deps.clock.advance(60_000);
     const one = await t.api().post(`/api/approvals/${a.id}/vote`).set('x-actor-id', 'alice').send({ vote: 'approve', comment: 'looks good' }).expect(200);
@@ -114,7 +114,7 @@ describe('POST /api/approvals/:id/vote', () => {
   });
 
   it('rejects on one rejection, whatever the quorum, and audits deny', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({ quorum: 3 }).expect(201)).body;
     await vote(a.id, 'alice', 'approve').expect(200);
     const res = await vote(a.id, 'bob', 'reject').expect(200);
@@ -124,14 +124,14 @@ describe('POST /api/approvals/:id/vote', () => {
   });
 
   it('answers 400 MISSING_ACTOR without x-actor-id, and records nothing', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({}).expect(201)).body;
     expectError(await vote(a.id, undefined, 'approve'), 400, 'MISSING_ACTOR');
     expect((await t.api().get(`/api/approvals/${a.id}`).expect(200)).body.votes).toEqual([]);
   });
 
   it('answers 403 SELF_APPROVAL to the requester', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({}).expect(201)).body;
     expectError(await vote(a.id, 'ci:github-actions', 'approve'), 403, 'SELF_APPROVAL');
     const byApi = (await request({}, {}).expect(201)).body;
@@ -139,7 +139,7 @@ describe('POST /api/approvals/:id/vote', () => {
   });
 
   it('answers 409 ALREADY_VOTED to a second vote of the same voter, and keeps the first', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({ quorum: 2 }).expect(201)).body;
     await vote(a.id, 'alice', 'approve').expect(200);
     expectError(await vote(a.id, 'alice', 'reject'), 409, 'ALREADY_VOTED');
@@ -148,7 +148,7 @@ describe('POST /api/approvals/:id/vote', () => {
   });
 
   it('answers 409 APPROVAL_CLOSED once decided', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({}).expect(201)).body;
     await vote(a.id, 'alice', 'approve').expect(200);
     expectError(await vote(a.id, 'bob', 'reject'), 409, 'APPROVAL_CLOSED');
@@ -156,7 +156,7 @@ describe('POST /api/approvals/:id/vote', () => {
   });
 
   it('checks in the order: 404, SELF_APPROVAL, ALREADY_VOTED, APPROVAL_CLOSED', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expectError(await vote('apr-nope', 'alice', 'approve'), 404, 'APPROVAL_NOT_FOUND');
     const a = (await request({}).expect(201)).body;
     await vote(a.id, 'alice', 'approve').expect(200);
@@ -166,7 +166,7 @@ describe('POST /api/approvals/:id/vote', () => {
   });
 
   it.each([{}, { vote: 'yes' }, { vote: 'approve', extra: 1 }, { vote: 'approve', comment: 'x'.repeat(1001) }])('answers 400 VALIDATION_ERROR for %o', async (body) => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({}).expect(201)).body;
     expectError(await t.api().post(`/api/approvals/${a.id}/vote`).set('x-actor-id', 'alice').send(body), 400, 'VALIDATION_ERROR');
   });
@@ -174,7 +174,7 @@ describe('POST /api/approvals/:id/vote', () => {
 
 describe('expiry', () => {
   it('reads expired everywhere from the instant expiresAt is reached, and refuses votes then', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({ expiresInMinutes: 5 }).expect(201)).body;
     t.deps.clock.set('2026-06-01T12:04:59.999Z');
     expect((await t.api().get(`/api/approvals/${a.id}`).expect(200)).body.status).toBe('pending');
@@ -188,7 +188,7 @@ describe('expiry', () => {
   });
 
   it('leaves a decided approval decided after its expiry time', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = (await request({ expiresInMinutes: 1 }).expect(201)).body;
     await vote(a.id, 'alice', 'approve').expect(200);
     t.deps.clock.advance(3_600_000);
@@ -198,7 +198,7 @@ describe('expiry', () => {
 
 describe('approvals across orgs, tokens and retries', () => {
   const setup = async () => {
-    t = makeTestApp({ env: { API_TOKENS: 'op:*,acme:org-acme,beta:org-beta' } });
+    t = await makeTestApp({ env: { API_TOKENS: 'op:*,acme:org-acme,beta:org-beta' } });
     for (const name of ['Acme', 'Beta']) await t.api().post('/api/orgs').set('authorization', 'Bearer op').send({ name }).expect(201);
     const acme = { authorization: 'Bearer acme', 'x-actor-id': 'alice' };
     const a = (await t.api().post('/api/approvals').set(acme).send({ action: 'deploy', description: 'd' }).expect(201)).body;

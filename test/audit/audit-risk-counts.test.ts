@@ -3,8 +3,8 @@ import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
 import { allEntries } from '../helpers/audit.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 
@@ -27,7 +27,7 @@ describe('GET /api/audit?risk= totals (kept counters)', () => {
   it('match the entries really stored, per org and across orgs, through appends and retention', async () => {
     await t.api().post('/api/orgs').send({ name: 'Other' }).expect(201);
     for (let i = 0; i < 120; i++) {
-      t.services.audit.append({ orgId: i % 3 ? 'default' : 'org-other', actorType: 'user', actorId: 'u', action: ACTIONS[i % ACTIONS.length]! });
+      (await t.services.audit.append({ orgId: i % 3 ? 'default' : 'org-other', actorType: 'user', actorId: 'u', action: ACTIONS[i % ACTIONS.length]! }));
       t.deps.clock.advance(60_000);
     }
     const check = async () => {
@@ -40,7 +40,7 @@ describe('GET /api/audit?risk= totals (kept counters)', () => {
     await check();
     // Retention removes the older half: counters follow the rows that are gone.
     t.deps.clock.advance(86_400_000 - 60 * 60_000);
-    const removed = t.services.audit.purgeOlderThan(1);
+    const removed = await t.services.audit.purgeOlderThan(1);
     expect(removed.removed).toBeGreaterThan(0);
     await check();
     const { body } = await t.api().get('/api/audit/verify').expect(200);

@@ -12,8 +12,8 @@ import { serve, tempFolder, verify } from './tamper-support.js';
 const folder = tempFolder();
 afterAll(() => folder.remove());
 let t: TestApp | undefined;
-afterEach(() => {
-  t?.close();
+afterEach(async () => {
+  await t?.close();
   t = undefined;
 });
 
@@ -30,12 +30,12 @@ const descriptorsOn = (file: string): number =>
 describe('GET /api/audit/verify over a database file', () => {
   it('answers for the chain as it was when asked, also when the previous verification has finished', async () => {
     const file = folder.file();
-    t = serve(file);
-    appendMany(t, 'default', 3);
+    t = await serve(file);
+    await appendMany(t, 'default', 3);
     for (const before of [3, 5, 7]) {
       const asked = t.services.audit.verify({ orgId: 'default' });
       // Written after the question, before its answer: not part of it.
-      appendMany(t, 'default', 2);
+      await appendMany(t, 'default', 2);
       expect(await asked).toMatchObject({ valid: true, checked: before });
       // The next question arrives on a later turn of the event loop, as a request would.
       await nextTurn();
@@ -45,16 +45,16 @@ describe('GET /api/audit/verify over a database file', () => {
 
   it('runs one verification at a time: a verification asked while another runs opens no second connection and sees what was written meanwhile', async () => {
     const file = folder.file();
-    t = serve(file);
+    t = await serve(file);
     // Long enough to give the event loop back between batches.
-    appendMany(t, 'default', 4_500);
+    await appendMany(t, 'default', 4_500);
     await t.services.audit.verify({ orgId: 'default' });
     await nextTurn();
     const idle = descriptorsOn(file);
     const first = t.services.audit.verify({ orgId: 'default' });
     const second = t.services.audit.verify({ orgId: 'default' });
     const third = t.services.audit.verify({ orgId: null });
-    appendMany(t, 'default', 1);
+    await appendMany(t, 'default', 1);
     let settled = false;
     const all = Promise.all([first, second, third]).finally(() => (settled = true));
     let most = 0;
@@ -72,8 +72,8 @@ describe('GET /api/audit/verify over a database file', () => {
 
   it('leaves no connection open behind it, however many times it is asked', async () => {
     const file = folder.file();
-    t = serve(file);
-    appendMany(t, 'default', 5);
+    t = await serve(file);
+    await appendMany(t, 'default', 5);
     await verify(t, 'default');
     const after = descriptorsOn(file);
     for (let i = 0; i < 4; i++) await verify(t, i % 2 ? 'default' : undefined);
@@ -82,8 +82,8 @@ describe('GET /api/audit/verify over a database file', () => {
 
   it('answers 500 without creating a file when the database file is gone, and the server keeps serving', async () => {
     const file = folder.file();
-    t = serve(file);
-    appendMany(t, 'default', 2);
+    t = await serve(file);
+    await appendMany(t, 'default', 2);
     fs.renameSync(file, `${file}.moved`);
     const res = await t.api().get('/api/audit/verify').set('x-org-id', 'default').expect(500);
     expect(res.body).toEqual({ error: expect.any(String), code: 'INTERNAL_ERROR', status: 500 });
@@ -95,12 +95,12 @@ describe('GET /api/audit/verify over a database file', () => {
 
 describe('GET /api/audit/verify without x-org-id', () => {
   it('lists orgs by org id, an org known only from its audit chain included', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Zeta' }).expect(201);
-    appendMany(t, 'default', 2);
-    appendMany(t, 'org-zeta', 1);
+    await appendMany(t, 'default', 2);
+    await appendMany(t, 'org-zeta', 1);
     // Entries of an org id with no org row (written by hand or by an older version).
-    appendMany(t, 'a-ghost', 2);
+    await appendMany(t, 'a-ghost', 2);
     const body = await verify(t);
     expect((body.orgs as Array<{ orgId: string }>).map((o) => o.orgId)).toEqual(['a-ghost', 'default', 'org-zeta']);
     expect(body).toMatchObject({ valid: true, checked: 6 }); // org creation is recorded too

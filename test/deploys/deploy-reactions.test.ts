@@ -4,10 +4,10 @@ import { agentDetails, auditOf, deliver, linkRepo, REPO, SHA, workflowRun } from
 import { report } from './fixtures.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
-afterEach(() => t.close());
+afterEach(async () => await t.close());
 
 const FAILED = { project: REPO, status: 'failed', sha: SHA, environment: 'production', message: 'migrations failed\nstack…' };
 const DETAILS = 'Deploy of acme/api to production failed (abc1234): migrations failed';

@@ -7,14 +7,14 @@ import { DEPLOY_SECRET, report, signDeploy } from './fixtures.js';
 const DEPLOY_WEBHOOK_SECRET = DEPLOY_SECRET;
 
 let t: TestApp;
-afterEach(() => t.close());
+afterEach(async () => await t.close());
 
 const body = (o: Record<string, unknown> = {}) => ({ project: REPO, status: 'succeeded', sha: SHA, url: 'https://ci.example.test/runs/1', ...o });
 const deploysOf = async (org?: string) => (await t.api().get('/api/deploys').set(org ? { 'x-org-id': org } : {}).expect(200)).body as Array<Record<string, unknown>>;
 
 describe('POST /webhooks/deploy with DEPLOY_WEBHOOK_SECRET set', () => {
   const setup = async () => {
-    t = makeTestApp({ env: { DEPLOY_WEBHOOK_SECRET: DEPLOY_SECRET } });
+    t = await makeTestApp({ env: { DEPLOY_WEBHOOK_SECRET: DEPLOY_SECRET } });
     return linkRepo(t);
   };
 
@@ -75,7 +75,7 @@ describe('POST /webhooks/deploy with DEPLOY_WEBHOOK_SECRET set', () => {
 
 describe('POST /webhooks/deploy without a secret', () => {
   it('accepts unsigned reports and answers the deploy with its outcomes', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const { projectId, agentId } = await linkRepo(t);
     const res = await report(t, body({ environment: 'staging', message: 'v1.2.3', source: 'ci:github-actions' })).expect(200);
     expect(res.body).toEqual({
@@ -99,13 +99,13 @@ describe('POST /webhooks/deploy without a secret', () => {
   });
 
   it('is also served under /v1', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     await report(t, body(), { path: '/v1/webhooks/deploy' }).expect(200);
   });
 
   it('resolves the project by id, by owner/name in any case, and by GitHub URL', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const { projectId } = await linkRepo(t);
     for (const project of [projectId, 'ACME/Api', 'https://github.com/acme/api']) {
       expect((await report(t, body({ project })).expect(200)).body.projectId).toBe(projectId);
@@ -123,28 +123,28 @@ describe('POST /webhooks/deploy without a secret', () => {
     ['an array', [1]],
     ['null', null],
   ])('answers 400 VALIDATION_ERROR for %s', async (_label, b) => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     expectError(await report(t, b), 400, 'VALIDATION_ERROR');
     expect(await deploysOf()).toEqual([]);
   });
 
   it('answers 400 VALIDATION_ERROR for an empty body and 415 for a body that is not JSON', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expectError(await t.api().post('/webhooks/deploy'), 400, 'VALIDATION_ERROR');
     const form = await t.api().post('/webhooks/deploy').set('content-type', 'application/x-www-form-urlencoded').send('project=acme/api&status=started');
     expectError(form, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE for a report over JSON_BODY_LIMIT, before reading it', async () => {
-    t = makeTestApp({ env: { JSON_BODY_LIMIT: '1kb' } });
+    t = await makeTestApp({ env: { JSON_BODY_LIMIT: '1kb' } });
     await linkRepo(t);
     expectError(await report(t, body({ message: 'x'.repeat(2000) })), 413, 'PAYLOAD_TOO_LARGE');
     await report(t, body({ message: 'x'.repeat(500) })).expect(200);
   });
 
   it('forgets an X-Deploy-Id after 7 days', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     await report(t, body(), { deployId: 'old-run' }).expect(200);
     t.deps.clock.advance(7 * 86_400_000 + 1);
@@ -152,7 +152,7 @@ describe('POST /webhooks/deploy without a secret', () => {
   });
 
   it('answers 404 PROJECT_NOT_FOUND for an unknown project, id or repo', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     for (const project of ['proj-nope', 'acme/other', 'not a repo']) {
       expectError(await report(t, body({ project })), 404, 'PROJECT_NOT_FOUND', 'Project not found');
@@ -160,7 +160,7 @@ describe('POST /webhooks/deploy without a secret', () => {
   });
 
   it('answers 409 AMBIGUOUS_PROJECT on the instance URL for a repo linked in two orgs, and resolves by id or org URL', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     await linkRepo(t);
     const other = await linkRepo(t, REPO, { org: 'org-acme' });
@@ -170,7 +170,7 @@ describe('POST /webhooks/deploy without a secret', () => {
   });
 
   it('records a rolled-back deploy as rollback and the others as deploy, critical, by the source or deploy-webhook', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const { projectId } = await linkRepo(t, REPO, { level: 0 });
     await report(t, body({ status: 'started' })).expect(200);
     await report(t, body({ status: 'rolled_back', source: 'ci:github-actions', sha: null, url: null })).expect(200);
@@ -200,7 +200,7 @@ describe('POST /webhooks/deploy without a secret', () => {
   });
 
   it('gives the project its latest deploy as lastDeploy (null before any)', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const { projectId } = await linkRepo(t);
     expect((await projectView(t, projectId)).lastDeploy).toBeNull();
     await report(t, body({ status: 'started' })).expect(200);
@@ -211,7 +211,7 @@ describe('POST /webhooks/deploy without a secret', () => {
 
 describe('X-Deploy-Id', () => {
   it('processes a repeated id once and answers the repeat as a duplicate', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     await report(t, body(), { deployId: 'run-42-1' }).expect(200);
     const again = await report(t, body({ status: 'failed' }), { deployId: 'run-42-1' }).expect(200);
@@ -221,14 +221,14 @@ describe('X-Deploy-Id', () => {
   });
 
   it('leaves the id unclaimed when the report is refused, so a corrected retry is processed', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     expectError(await report(t, body({ project: 'acme/missing' }), { deployId: 'run-43' }), 404, 'PROJECT_NOT_FOUND');
     expect((await report(t, body(), { deployId: 'run-43' }).expect(200)).body.processed).toBe(true);
   });
 
   it('answers 400 VALIDATION_ERROR for an id over 255 characters', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     expectError(await report(t, body(), { deployId: 'x'.repeat(256) }), 400, 'VALIDATION_ERROR');
   });
@@ -236,7 +236,7 @@ describe('X-Deploy-Id', () => {
 
 describe('POST /webhooks/deploy/:orgId', () => {
   const setupOrg = async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     const created = await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').expect(201);
     return { secret: created.body.secret as string };
@@ -258,7 +258,7 @@ describe('POST /webhooks/deploy/:orgId', () => {
   });
 
   it('answers 401 without a signature, with the instance secret, or when the org has no secret', async () => {
-    t = makeTestApp({ env: { DEPLOY_WEBHOOK_SECRET: DEPLOY_SECRET } });
+    t = await makeTestApp({ env: { DEPLOY_WEBHOOK_SECRET: DEPLOY_SECRET } });
     await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     await linkRepo(t, REPO, { org: 'org-acme' });
     expectError(await report(t, body(), { org: 'org-acme' }), 401, 'INVALID_SIGNATURE');
@@ -266,12 +266,12 @@ describe('POST /webhooks/deploy/:orgId', () => {
   });
 
   it('answers 404 ORG_NOT_FOUND for an unknown org, before anything else', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expectError(await report(t, '{', { org: 'org-nope' }), 404, 'ORG_NOT_FOUND');
   });
 
   it('answers 405 for another method', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const res = await t.api().get('/webhooks/deploy');
     expectError(res, 405, 'METHOD_NOT_ALLOWED');
     expect(res.headers.allow).toBe('POST');
@@ -280,7 +280,7 @@ describe('POST /webhooks/deploy/:orgId', () => {
 
 describe('the instance URL in a multi-tenant deployment', () => {
   const setup = async (env: Record<string, string>) => {
-    t = makeTestApp({ env: { API_TOKENS: 'op:*', ...env } });
+    t = await makeTestApp({ env: { API_TOKENS: 'op:*', ...env } });
     const op = { authorization: 'Bearer op' };
     await t.api().post('/api/orgs').set(op).send({ name: 'Acme' }).expect(201);
     const own = (await t.api().post('/api/projects').set(op).send({ repo: 'ops/api' }).expect(201)).body.id as string;
@@ -303,7 +303,7 @@ describe('the instance URL in a multi-tenant deployment', () => {
 
 describe('the webhook rate limit', () => {
   it('applies to deploy reports, in one budget with GitHub deliveries', async () => {
-    t = makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '2', RATE_LIMIT_MAX: '100' } });
+    t = await makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '2', RATE_LIMIT_MAX: '100' } });
     await linkRepo(t);
     await report(t, body()).expect(200);
     await t.api().post('/webhooks/github').set('x-github-event', 'ping').set('content-type', 'application/json').send('{}').expect(200);

@@ -5,11 +5,11 @@ import { linkRepo, REPO } from '../webhooks/fixtures.js';
 import { DEPLOY_SECRET, report } from './fixtures.js';
 
 let t: TestApp;
-afterEach(() => t.close());
+afterEach(async () => await t.close());
 
 async function seed() {
   // Signed: with tokens handed out, an unsigned instance URL would reach the default org only.
-  t = makeTestApp({ env: { API_TOKENS: 'op-token:*,acme-token:org-acme', DEPLOY_WEBHOOK_SECRET: DEPLOY_SECRET } });
+  t = await makeTestApp({ env: { API_TOKENS: 'op-token:*,acme-token:org-acme', DEPLOY_WEBHOOK_SECRET: DEPLOY_SECRET } });
   const op = { authorization: 'Bearer op-token' };
   await t.api().post('/api/orgs').set(op).send({ name: 'Acme' }).expect(201);
   const a = (await t.api().post('/api/projects').set(op).send({ repo: REPO }).expect(201)).body.id as string;
@@ -57,7 +57,7 @@ describe('GET /api/deploys', () => {
   });
 
   it('defaults to the 20 newest', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     for (let i = 0; i < 22; i++) await report(t, { project: REPO, status: 'started', message: `#${i}` }).expect(200);
     const res = (await t.api().get('/api/deploys').expect(200)).body as Array<{ message: string }>;
@@ -66,7 +66,7 @@ describe('GET /api/deploys', () => {
   });
 
   it.each(['limit=0', 'limit=101', 'limit=1.5', 'limit=x', 'status=done', 'limit=1&limit=2'])('answers 400 INVALID_PARAMETER for %s', async (q) => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expectError(await t.api().get(`/api/deploys?${q}`), 400, 'INVALID_PARAMETER');
   });
 });

@@ -27,14 +27,14 @@ describe('the documentation', () => {
     expect(broken).toEqual([]);
   });
 
-  it('names every route of the registry, and every route outside /api, as METHOD /path', () => {
-    const t = makeTestApp();
+  it('names every route of the registry, and every route outside /api, as METHOD /path', async () => {
+    const t = await makeTestApp();
     const text = DOCS.map(read).join('\n');
     const routes = [
       ...t.routes.map((r) => `${r.method.toUpperCase()} /api${r.path}`),
       ...extraOperations.map((o) => `${o.method.toUpperCase()} ${fromOpenApiPath(o.path)}`),
     ];
-    t.close();
+    await t.close();
     expect(routes.length).toBeGreaterThan(30);
     expect(routes.filter((r) => !text.includes(r))).toEqual([]);
   });

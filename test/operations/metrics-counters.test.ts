@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, sqliteOf, type TestApp } from '../helpers/app.js';
 import { parseSamples, valueOf, type Sample } from '../helpers/prometheus.js';
 import { createPrometheusMetrics } from '../../src/metrics/prometheus.js';
 
 let t: TestApp;
-afterEach(() => t.close());
+afterEach(async () => await t.close());
 
 const scrape = async (): Promise<Sample[]> => parseSamples((await t.api().get('/metrics').expect(200)).text);
 const deliveries = (samples: Sample[], event: string, outcome: string) => valueOf(samples, 'webhook_deliveries_total', { source: 'github', event, outcome });
 
 describe('webhook_deliveries_total', () => {
   it('counts each answered delivery by event and outcome', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const post = (event: string, body: unknown, delivery?: string) => {
       const req = t.api().post('/webhooks/github').set('x-github-event', event);
       if (delivery) req.set('x-github-delivery', delivery);
@@ -34,15 +34,15 @@ describe('webhook_deliveries_total', () => {
   });
 
   it('keeps event names a sender makes up out of the labels', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     for (let i = 0; i < 20; i++) await t.api().post('/webhooks/github').set('x-github-event', `made-up-${i}`).send({}).expect(200);
     const events = new Set((await scrape()).filter((s) => s.name === 'webhook_deliveries_total').map((s) => s.labels.event));
     expect([...events]).toEqual(['other']);
   });
 
   it('counts a delivery the server fails on as failed', async () => {
-    t = makeTestApp();
-    t.deps.db.close();
+    t = await makeTestApp();
+    sqliteOf(t).close();
     const res = await t.api().post('/webhooks/github').set('x-github-event', 'ping').send({ zen: 'z' });
     expect(res.status).toBe(500);
     expect(deliveries(await scrape(), 'ping', 'failed')).toBe(1);
@@ -51,7 +51,7 @@ describe('webhook_deliveries_total', () => {
 
 describe('audit_entries_appended_total', () => {
   it('counts every entry this process appends', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expect(valueOf(await scrape(), 'audit_entries_appended_total')).toBe(0);
     await t.api().post('/api/agents').set('x-org-id', 'default').send({ name: 'A', type: 'task' }).expect(201);
     await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
@@ -63,7 +63,7 @@ describe('audit_entries_appended_total', () => {
 
 describe('scheduler_runs_total', () => {
   it('counts runs by task and result', async () => {
-    t = makeTestApp({
+    t = await makeTestApp({
       env: { GITHUB_TOKEN: 'ghp_test' },
       ports: {
         projects: {

@@ -11,7 +11,7 @@ let t: TestApp;
 let server: http.Server;
 let base: string;
 beforeAll(async () => {
-  t = makeTestApp();
+  t = await makeTestApp();
   server = http.createServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -19,7 +19,7 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   await new Promise((resolve) => server.close(resolve));
-  t.close();
+  await t.close();
 });
 
 /** A request outside the contract checker (paths and methods it does not know), over one kept-alive server. */

@@ -4,13 +4,13 @@ import { expectError } from '../helpers/errors.js';
 import { parseSamples, valueOf, type Sample } from '../helpers/prometheus.js';
 
 let apps: TestApp[] = [];
-const app = (env: Record<string, string> = {}): TestApp => {
-  const t = makeTestApp({ env });
+const app = async (env: Record<string, string> = {}): Promise<TestApp> => {
+  const t = await makeTestApp({ env });
   apps.push(t);
   return t;
 };
-afterEach(() => {
-  for (const t of apps) t.close();
+afterEach(async () => {
+  for (const t of apps) await t.close();
   apps = [];
 });
 
@@ -23,7 +23,7 @@ async function scrape(t: TestApp, token?: string): Promise<Sample[]> {
 
 describe('GET /metrics', () => {
   it('answers the Prometheus text format with the default process metrics and every documented metric', async () => {
-    const t = app();
+    const t = await app();
     const res = await t.api().get('/metrics').expect(200);
     expect(res.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8');
     expect(res.headers['x-api-version']).toBe('v1');
@@ -49,21 +49,21 @@ describe('GET /metrics', () => {
   });
 
   it('is not served under /api or /v1/api', async () => {
-    const t = app();
+    const t = await app();
     expectError(await t.api().get('/api/metrics'), 404, 'NOT_FOUND');
     expectError(await t.api().get('/v1/api/metrics'), 404, 'NOT_FOUND');
   });
 
   it('answers 405 with Allow for another method', async () => {
-    const t = app();
+    const t = await app();
     const res = await t.api().post('/metrics');
     expectError(res, 405, 'METHOD_NOT_ALLOWED');
     expect(res.headers.allow).toBe('GET, HEAD');
   });
 
   it('keeps one registry per app: counts of one app never show in another', async () => {
-    const a = app();
-    const b = app();
+    const a = await app();
+    const b = await app();
     await a.api().get('/api/agents').expect(200);
     await a.api().get('/api/agents').expect(200);
     expect(valueOf(await scrape(a), 'http_requests_total', { method: 'GET', route: '/api/agents', status: '200' })).toBe(2);
@@ -75,7 +75,7 @@ describe('GET /metrics with METRICS_TOKEN', () => {
   const token = 'scrape-token-0123456789';
 
   it('answers 401 UNAUTHORIZED without a bearer token', async () => {
-    const t = app({ METRICS_TOKEN: token });
+    const t = await app({ METRICS_TOKEN: token });
     const res = await t.api().get('/metrics');
     expectError(res, 401, 'UNAUTHORIZED', 'Missing or invalid metrics token');
     expect(res.headers['www-authenticate']).toBe('Bearer realm="metrics"');
@@ -87,26 +87,26 @@ describe('GET /metrics with METRICS_TOKEN', () => {
     ['another scheme', `Basic ${token}`],
     ['an empty bearer', 'Bearer '],
   ])('answers 401 UNAUTHORIZED with %s', async (_name, authorization) => {
-    const t = app({ METRICS_TOKEN: token });
+    const t = await app({ METRICS_TOKEN: token });
     expectError(await t.api().get('/metrics').set('authorization', authorization), 401, 'UNAUTHORIZED');
   });
 
   it('answers 200 with the right token', async () => {
-    const t = app({ METRICS_TOKEN: token });
+    const t = await app({ METRICS_TOKEN: token });
     expect(valueOf(await scrape(t, token), 'event_streams_open')).toBe(0);
   });
 
   it('does not accept an API token in its place, nor need one when only API_TOKENS is set', async () => {
-    const guarded = app({ METRICS_TOKEN: token, API_TOKENS: 'api-token-1:*' });
+    const guarded = await app({ METRICS_TOKEN: token, API_TOKENS: 'api-token-1:*' });
     expectError(await guarded.api().get('/metrics').set('authorization', 'Bearer api-token-1'), 401, 'UNAUTHORIZED');
-    const open = app({ API_TOKENS: 'api-token-1:*' });
+    const open = await app({ API_TOKENS: 'api-token-1:*' });
     await open.api().get('/metrics').expect(200);
   });
 });
 
 describe('GET /metrics: not rate-limited', () => {
   it('answers every scrape while the API budget is spent, and counts the refusals by budget', async () => {
-    const t = app({ RATE_LIMIT_MAX: '1', WEBHOOK_RATE_LIMIT_MAX: '1' });
+    const t = await app({ RATE_LIMIT_MAX: '1', WEBHOOK_RATE_LIMIT_MAX: '1' });
     await t.api().get('/api/agents').expect(200);
     expectError(await t.api().get('/api/agents'), 429, 'RATE_LIMITED');
     expectError(await t.api().get('/v1/api/agents'), 429, 'RATE_LIMITED');

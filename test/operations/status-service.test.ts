@@ -4,14 +4,13 @@ import { createStatusService } from '../../src/status/status.service.js';
 import type { StatusCounts, StatusRepository } from '../../src/status/status.repository.js';
 
 /** A repository of another engine, as the service sees it: only the async interface. */
-function repository(counts: StatusCounts, seen: Array<[string | null, string]>): StatusRepository {
-  return {
-    engine: 'postgres',
+function repository(counts: StatusCounts, seen: Array<[string | null, string]>): () => StatusRepository {
+  return () => ({
     counts: async (orgId, since) => {
       seen.push([orgId, since]);
       return counts;
     },
-  };
+  });
 }
 
 describe('the status service (unit)', () => {
@@ -20,7 +19,7 @@ describe('the status service (unit)', () => {
 
   it('shapes any engine\'s counts: every known status listed, unknown ones kept, total their sum', async () => {
     const seen: Array<[string | null, string]> = [];
-    const service = createStatusService({ repository: repository(counts, seen), clock, version: '1.2.3', startedAt: new Date('2026-06-02T11:59:00.500Z'), agentStatuses: ['ACTIVE', 'IDLE', 'SUSPENDED', 'ERROR'], approvalsPending: async () => 3 });
+    const service = createStatusService({ repository: repository(counts, seen), engine: 'postgres', clock, version: '1.2.3', startedAt: new Date('2026-06-02T11:59:00.500Z'), agentStatuses: ['ACTIVE', 'IDLE', 'SUSPENDED', 'ERROR'], approvalsPending: async () => 3 });
     expect(await service.status({ orgId: 'org-acme' })).toEqual({
       version: '1.2.3',
       engine: 'postgres',
@@ -37,7 +36,7 @@ describe('the status service (unit)', () => {
 
   it('passes the unscoped caller on as null, and never reports a negative uptime', async () => {
     const seen: Array<[string | null, string]> = [];
-    const service = createStatusService({ repository: repository(counts, seen), clock, version: 'v', startedAt: new Date('2026-06-03T00:00:00.000Z'), agentStatuses: [], approvalsPending: async () => 0 });
+    const service = createStatusService({ repository: repository(counts, seen), engine: 'postgres', clock, version: 'v', startedAt: new Date('2026-06-03T00:00:00.000Z'), agentStatuses: [], approvalsPending: async () => 0 });
     expect((await service.status({ orgId: null })).uptime).toBe(0);
     expect(seen[0]![0]).toBeNull();
   });

@@ -3,7 +3,7 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { expectError } from '../helpers/errors.js';
 
 let t: TestApp;
-afterEach(() => t.close());
+afterEach(async () => await t.close());
 
 const ACME = { 'x-org-id': 'org-acme' };
 
@@ -27,7 +27,7 @@ const push = (repo: string, n: number) => ({ ref: 'refs/heads/main', repository:
 
 describe('GET /api/status', () => {
   it('answers the instance at a glance, unscoped: every org counted', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await seed();
     t.deps.clock.advance(90_000);
     const audit = (await t.api().get('/api/audit').expect(200)).body.total as number;
@@ -47,7 +47,7 @@ describe('GET /api/status', () => {
   });
 
   it("counts only the caller's org with x-org-id (orgs: 1), and the same under /v1", async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await seed();
     const audit = (await t.api().get('/api/audit').set(ACME).expect(200)).body.total as number;
     const res = await t.api().get('/v1/api/status').set(ACME).expect(200);
@@ -66,7 +66,7 @@ describe('GET /api/status', () => {
   });
 
   it('counts webhook deliveries of the last 24 hours: all accepted ones unscoped, those that reached the org in it', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await seed();
     const deliver = (body: unknown, event = 'push') => t.api().post('/webhooks/github').set('x-github-event', event).send(body as object).expect(200);
     await deliver(push('acme/web', 1));
@@ -84,18 +84,18 @@ describe('GET /api/status', () => {
   });
 
   it('answers 404 ORG_NOT_FOUND for an unknown org and 400 INVALID_ORG_ID for a malformed one', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expectError(await t.api().get('/api/status').set('x-org-id', 'org-nope'), 404, 'ORG_NOT_FOUND');
     expectError(await t.api().get('/api/status').set('x-org-id', 'Not Valid'), 400, 'INVALID_ORG_ID');
   });
 
   it('answers 405 for another method', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expectError(await t.api().post('/api/status').send({}), 405, 'METHOD_NOT_ALLOWED');
   });
 
   it('with API_TOKENS: 401 without a token, an org token sees its org only, a * token sees every org', async () => {
-    t = makeTestApp({ env: { API_TOKENS: 'ops-token:*,acme-token:org-acme' } });
+    t = await makeTestApp({ env: { API_TOKENS: 'ops-token:*,acme-token:org-acme' } });
     await t.api().post('/api/orgs').set('authorization', 'Bearer ops-token').send({ name: 'Acme', slug: 'acme' }).expect(201);
     expectError(await t.api().get('/api/status'), 401, 'UNAUTHORIZED');
     const scoped = await t.api().get('/api/status').set('authorization', 'Bearer acme-token').expect(200);
@@ -107,7 +107,7 @@ describe('GET /api/status', () => {
   });
 
   it('counts approvals still pending in the scope: not decided ones, nor those past their expiry', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await seed();
     const ask = (headers: Record<string, string>, minutes = 60) =>
       t.api().post('/api/approvals').set({ ...headers, 'x-actor-id': 'ci:release' }).send({ action: 'deploy', description: 'Ship it', expiresInMinutes: minutes }).expect(201);

@@ -10,8 +10,8 @@ import { errorHandler } from '../../src/http/error-handler.js';
 // The server mounts it only with API_TOKENS, so a caller without a token org never reaches it
 // there; mounted anywhere else, such a caller is the operator of an open API and passes.
 
-const t = makeTestApp();
-afterAll(() => t.close());
+const t = await makeTestApp();
+afterAll(async () => await t.close());
 
 function guarded() {
   const app = express();

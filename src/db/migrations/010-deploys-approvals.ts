@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 /**
  * Deploy reports from CI jobs, their X-Deploy-Id de-duplication, approvals with their votes,
