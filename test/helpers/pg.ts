@@ -1,0 +1,37 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import pg from 'pg';
+import { databaseUrl } from './pg-url.js';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** Drops the database, closing any connection still open to it. */
+  drop: () => Promise<void>;
+}
+
+export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: inject('pgAdminUrl') });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function create(from: string): Promise<TestDatabase> {
+  const name = `t_${process.pid}_${randomBytes(5).toString('hex')}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${from}`));
+  return {
+    name,
+    url: databaseUrl(inject('pgAdminUrl'), name),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)).then(() => undefined),
+  };
+}
+
+/** A fresh database at the current schema, with nothing in it but what migrations insert. */
+export const freshMigratedDatabase = (): Promise<TestDatabase> => create(inject('pgTemplate'));
+
+/** A fresh database with no schema at all (for migration tests). */
+export const freshEmptyDatabase = (): Promise<TestDatabase> => create('template0');
