@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 /** Organizations, the audit trail, projects and agents: the platform's core tables. */
 export const m001: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 /** Channel settings, memory documents and conversations, identities and org members. */
 export const m002: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 /**
  * What the scheduler keeps about each task across restarts. Schedules live in code (tasks

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 /** Delivery ids already handled, so a redelivered webhook never runs twice (pruned after 7 days). */
 export const m004: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 /** Idempotency keys (§12): the kept answer of a POST/DELETE, per org scope and key, for 24 h. */
 export const m005: Migration = {

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 /**
  * Per-org, per-risk entry counts kept in step with appends and retention, so the total of a

@@ -1,4 +1,4 @@
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 
 /**
  * Org webhook secrets (sealed with SECRETS_KEY when set), body digests for the 72-hour

@@ -1,5 +1,5 @@
 import type { Db } from '../open.js';
-import type { Migration } from '../migrate.js';
+import type { Migration } from '../migration.js';
 import { GENESIS_HASH } from '../../audit/audit.hash.js';
 import { chainDigest, ENCODING_SQL } from '../../audit/audit.digest.js';
 

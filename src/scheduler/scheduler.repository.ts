@@ -1,0 +1,26 @@
+export interface TaskState {
+  name: string;
+  enabled: boolean;
+  runCount: number;
+  errors: number;
+  lastRun: string | null;
+  lastError: string | null;
+  lastDurationMs: number | null;
+}
+
+export interface RunRecord {
+  at: string;
+  durationMs: number;
+  error: string | null;
+}
+
+/** The persisted state of scheduled tasks (counters shared by every process). */
+export interface SchedulerRepository {
+  /** Creates the task's row (enabled, no history) unless one exists. */
+  ensure(name: string): Promise<void>;
+  get(name: string): Promise<TaskState | undefined>;
+  setEnabled(name: string, enabled: boolean): Promise<void>;
+  /** Counts a finished run (and an error when `run.error` is set) in one statement. */
+  recordRun(name: string, run: RunRecord): Promise<void>;
+  remove(name: string): Promise<void>;
+}
