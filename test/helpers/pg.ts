@@ -22,7 +22,7 @@ export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 
 async function create(from: string): Promise<TestDatabase> {
   const name = `t_${process.pid}_${randomBytes(5).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${from}`));
+  await admin((c) => c.query(`CREATE DATABASE ${name} TEMPLATE ${from} ${inject('pgCloneStrategy')}`));
   return {
     name,
     url: databaseUrl(inject('pgAdminUrl'), name),

@@ -12,6 +12,8 @@ declare module 'vitest' {
     pgAdminUrl: string;
     /** A migrated, otherwise empty database that test databases are cloned from. */
     pgTemplate: string;
+    /** How to clone it fastest on this server (a file copy from PostgreSQL 15 on). */
+    pgCloneStrategy: string;
   }
 }
 
@@ -29,6 +31,9 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     await admin.connect();
     await admin.query(`CREATE DATABASE ${template} ENCODING 'UTF8' TEMPLATE template0`);
+    const version = Number((await admin.query('SHOW server_version_num')).rows[0].server_version_num);
+    // WAL_LOG, the default since 15, copies a small database about seven times slower.
+    project.provide('pgCloneStrategy', version >= 150000 ? 'STRATEGY FILE_COPY' : '');
     const pool = createPool({ url: databaseUrl(server.url, template), max: 1 });
     try {
       await migratePostgres(pool);
