@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import pg from 'pg';
 import { databaseUrl } from './pg-url.js';
+import { createPostgresEngine, type PostgresEngine } from '../../src/db/postgres/engine.js';
 
 export interface TestDatabase {
   name: string;
@@ -35,3 +36,24 @@ export const freshMigratedDatabase = (): Promise<TestDatabase> => create(inject(
 
 /** A fresh database with no schema at all (for migration tests). */
 export const freshEmptyDatabase = (): Promise<TestDatabase> => create('template0');
+
+/**
+ * A PostgreSQL engine over a database of its own (cloned from the template); close() ends
+ * its pool and drops the database. A small pool: tests run many apps side by side.
+ */
+export async function makePgTestEngine(poolMax = 4): Promise<PostgresEngine> {
+  const db = await freshMigratedDatabase();
+  try {
+    const engine = await createPostgresEngine({ url: db.url, poolMax, connectAttempts: 1 });
+    return {
+      ...engine,
+      close: async () => {
+        await engine.close();
+        await db.drop();
+      },
+    };
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+}
