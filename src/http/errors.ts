@@ -49,6 +49,7 @@ export const ERROR_CODES = [
   'ORG_REQUIRED',
   'MISSING_DELIVERY_ID',
   'SERVER_BUSY',
+  'DATABASE_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -104,6 +105,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   ORG_REQUIRED: 400,
   MISSING_DELIVERY_ID: 400,
   SERVER_BUSY: 503,
+  DATABASE_UNAVAILABLE: 503,
 };
 
 export interface ErrorDetail {
