@@ -3,7 +3,6 @@ import cors from 'cors';
 import { pinoHttp } from 'pino-http';
 import type { AppDeps } from './deps.js';
 import { createServices, type Services } from './services.js';
-import { createDbVersion } from './db/version.js';
 import { requestContext } from './http/request-id.js';
 import { createRateLimiter } from './http/rate-limit.js';
 import { jsonBody } from './http/body.js';
@@ -72,9 +71,9 @@ export interface BuiltApp {
 }
 
 /** Builds the Express app from injected deps; never listens and never reads process.env. */
-export function createApp(deps: AppDeps): BuiltApp {
+export async function createApp(deps: AppDeps): Promise<BuiltApp> {
   const { config, logger } = deps;
-  const services = createServices(deps);
+  const services = await createServices(deps);
   const routes = apiRoutes(services);
   // Built on first use (the docs or a test), not at start-up: it is only ever read.
   let openapi: Record<string, unknown> | undefined;
@@ -157,12 +156,16 @@ export function createApp(deps: AppDeps): BuiltApp {
   if (auth) api.use(auth, operatorGuard(routes));
   api.use(orgScope((id) => services.orgs.exists(id)));
   api.use(jsonBody(config.JSON_BODY_LIMIT));
-  api.use(idempotency({ db: deps.db, store: services.idempotency, clock: deps.clock, box: services.secretsAtRest.box }));
-  const dbVersion = createDbVersion(deps.db);
+  api.use(idempotency({ store: services.idempotency, clock: deps.clock, box: services.secretsAtRest.box }));
+  const { stamp } = deps.engine;
+  // Reads depend on the database, the clock's second (uptimes) and which channels are up.
+  const readStamp = (db: string) => `${db}|${Math.floor(deps.clock.now().getTime() / 1000)}|${services.channels.connectedNames().join(',')}`;
   api.use(
     buildRouter(routes, {
-      // Reads depend on the database, the clock's second (uptimes) and which channels are up.
-      stamp: () => `${dbVersion()}|${Math.floor(deps.clock.now().getTime() / 1000)}|${services.channels.connectedNames().join(',')}`,
+      stamp: () => {
+        const db = stamp.current();
+        return typeof db === 'string' ? readStamp(db) : db.then(readStamp);
+      },
     }),
   );
   app.use(API_PREFIXES, api);

@@ -27,12 +27,14 @@ export const isoNow = (clock: Clock): string => clock.now().toISOString();
  * Runs `fn(now)` at most once per `intervalMs` of the injected clock (housekeeping such as
  * pruning expired rows, piggybacked on requests instead of a timer).
  */
-export function everyInterval(clock: Clock, intervalMs: number, fn: (now: Date) => void): () => void {
+export function everyInterval(clock: Clock, intervalMs: number, fn: (now: Date) => unknown): () => void {
   let last = Number.NEGATIVE_INFINITY;
   return () => {
     const now = clock.now();
     if (now.getTime() - last < intervalMs) return;
     last = now.getTime();
-    fn(now);
+    // Housekeeping is best effort: a failed run is retried at the next interval.
+    const done = fn(now);
+    if (done instanceof Promise) done.catch(() => undefined);
   };
 }

@@ -92,6 +92,8 @@ const ConfigSchema = z.object({
   PORT: int(3000, 0, 65535),
   HOST: z.preprocess((v) => emptyToUndefined(v) ?? '0.0.0.0', z.string()),
   DATABASE_PATH: z.preprocess((v) => emptyToUndefined(v) ?? './data/codespar.db', z.string()),
+  DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional()),
+  DATABASE_POOL_MAX: int(10, 1, 1000),
   LOG_LEVEL: z.preprocess((v) => emptyToUndefined(v) ?? 'info', z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   TRUST_PROXY: trustProxy,
   CORS_ORIGINS: z.preprocess(
@@ -140,7 +142,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     const value = env[name];
-    const shown = value === undefined || /TOKEN|SECRET|KEY/.test(name) ? '' : ` (got ${JSON.stringify(value.slice(0, 60))})`;
+    const shown = value === undefined || /TOKEN|SECRET|KEY|DATABASE_URL/.test(name) ? '' : ` (got ${JSON.stringify(value.slice(0, 60))})`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}`);
   }
   const c = result.data;

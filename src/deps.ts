@@ -1,5 +1,5 @@
 import type { Config } from './config.js';
-import type { Db } from './db/open.js';
+import type { Engine } from './db/engine.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
 import type { GitHubClient } from './github/github.client.js';
@@ -9,7 +9,8 @@ import type { HostResolver } from './outbound/outbound-guard.js';
 /** Everything createApp needs from the outside world; tests build their own. */
 export interface AppDeps {
   config: Config;
-  db: Db;
+  /** The storage engine (SQLite or PostgreSQL); createApp never asks which. */
+  engine: Engine;
   clock: Clock;
   logger: Logger;
   version: string;

@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import type { Server, ServerResponse } from 'node:http';
 import { ConfigError, loadConfig, type Config } from './config.js';
-import { openDatabase, type Db } from './db/open.js';
-import { migrate } from './db/migrate.js';
+import { openEngine } from './db/open-engine.js';
+import type { Engine } from './db/engine.js';
 import { createApp } from './app.js';
 import { createLogger, type Logger } from './logger.js';
 import { systemClock } from './clock.js';
@@ -28,23 +28,23 @@ function configOrExit(): Config {
   }
 }
 
-/** A path that cannot hold a database is a bad DATABASE_PATH: one line, exit 1, as for config. */
-function databaseOrExit(file: string): Db {
+/** A database that cannot be opened is bad configuration: one line, exit 1, as for config. */
+async function engineOrExit(config: Config): Promise<Engine> {
   try {
-    return openDatabase(file);
+    return await openEngine(config);
   } catch (err) {
-    process.stderr.write(`Invalid configuration: DATABASE_PATH cannot be opened (${(err as Error).message}) (got ${JSON.stringify(file)})\n`);
+    const what = config.DATABASE_URL === undefined ? `DATABASE_PATH cannot be opened (${(err as Error).message}) (got ${JSON.stringify(config.DATABASE_PATH)})` : `DATABASE_URL cannot be used (${(err as Error).message})`;
+    process.stderr.write(`Invalid configuration: ${what}\n`);
     process.exit(1);
   }
 }
 
-function main(): void {
+async function main(): Promise<void> {
   const startedAt = new Date();
   const config = configOrExit();
   const logger = createLogger(config.LOG_LEVEL);
-  const db = databaseOrExit(config.DATABASE_PATH);
-  const applied = migrate(db);
-  if (applied.length) logger.info({ applied }, 'database migrated');
+  const engine = await engineOrExit(config);
+  if (engine.migrated.length) logger.info({ applied: engine.migrated, engine: engine.kind }, 'database migrated');
 
   if (!config.GITHUB_WEBHOOK_SECRET) {
     logger.warn('GITHUB_WEBHOOK_SECRET is not set: webhook deliveries are accepted without a signature');
@@ -55,12 +55,12 @@ function main(): void {
   if (!config.SECRETS_KEY) {
     logger.warn('SECRETS_KEY is not set: channel settings and org webhook secrets are stored in plain text');
   }
-  const { app, services } = createApp({ config, db, clock: systemClock, logger, version: readVersion(), startedAt });
-  secretsOrExit(services.secretsAtRest.reseal(), config, logger);
-  services.idempotency.abandonInProgress();
+  const { app, services } = await createApp({ config, engine, clock: systemClock, logger, version: readVersion(), startedAt });
+  secretsOrExit(await services.secretsAtRest.reseal(), config, logger);
+  await services.idempotency().abandonInProgress();
   const server = createHttpServer(app);
   server.listen(config.PORT, config.HOST, () => {
-    logger.info({ port: config.PORT, host: config.HOST, database: config.DATABASE_PATH }, 'CodeSpar API listening');
+    logger.info({ port: config.PORT, host: config.HOST, engine: engine.kind, ...(engine.kind === 'sqlite' ? { database: config.DATABASE_PATH } : {}) }, 'CodeSpar API listening');
     // Only once the server is up, so a failed listen never leaves timers running.
     services.scheduler.start();
     // Not awaited: channel checks run in the background (status `connecting` meanwhile);
@@ -78,7 +78,7 @@ function main(): void {
   installShutdown(server, logger, async () => {
     // Before the database closes: no new runs, and runs in flight get to record themselves.
     await services.scheduler.stop();
-    db.close();
+    await engine.close();
   });
 }
 
@@ -131,4 +131,4 @@ function installShutdown(server: Server, logger: Logger, cleanup: () => Promise<
   process.on('SIGINT', () => stop('SIGINT'));
 }
 
-main();
+void main();

@@ -1,134 +1,116 @@
 import type { AppDeps } from './deps.js';
-import { createAuditStore } from './audit/audit.store.js';
 import { createAuditService } from './audit/audit.service.js';
 import { createSealer } from './audit/audit.seal.js';
-import { createOrgsStore } from './orgs/orgs.store.js';
 import { createOrgsService, type OrgRelations } from './orgs/orgs.service.js';
 import { createHealthService } from './health/health.service.js';
-import { createAgentsStore } from './agents/agents.store.js';
 import { createAgentsService, type AgentPorts } from './agents/agents.service.js';
-import { createProjectsStore } from './projects/projects.store.js';
 import { createProjectsService } from './projects/projects.service.js';
 import { createGitHubClient } from './github/github.client.js';
-import { createIdempotencyStore } from './idempotency/idempotency.store.js';
-import { createWebhooksStore } from './webhooks/webhooks.store.js';
 import { createWebhooksService, type MemoryPort } from './webhooks/webhooks.service.js';
 import { createOrgSecretsStore } from './webhooks/org-secrets.store.js';
 import { createOrgWebhooksService } from './webhooks/org-webhooks.service.js';
 import { createSecretBox, type ResealReport } from './secrets/secret-box.js';
-import { createSchedulerStore } from './scheduler/scheduler.store.js';
 import { createSchedulerService } from './scheduler/scheduler.service.js';
 import { nodeCronDriver } from './scheduler/scheduler.driver.js';
 import { builtinTasks } from './scheduler/scheduler.builtins.js';
 import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
-import { createChannelsStore } from './channels/channels.store.js';
+import { createChannelSettingsStore } from './channels/channels.settings-store.js';
 import { createChannelsService } from './channels/channels.service.js';
 import { CHANNEL_NAMES } from './channels/channels.catalog.js';
 import { createWebMessagesService } from './channels/web-messages.service.js';
-import { createMemoryStore } from './memory/memory.store.js';
 import { createMemoryService } from './memory/memory.service.js';
 import { createHashingEmbedder } from './memory/embedder.js';
-import { createIdentityStore } from './identity/identity.store.js';
 import { createIdentityService } from './identity/identity.service.js';
-import { createMembersStore } from './identity/members.store.js';
 import { createMembersService } from './identity/members.service.js';
 import { currentCredential } from './http/credential-context.js';
 import { createOutboundGuard } from './outbound/outbound-guard.js';
 
 /**
- * Builds every domain service from the injected deps, in dependency order. Domains talk
- * to each other only through what is wired here.
+ * Builds every domain service from the injected deps, in dependency order: each domain gets
+ * the engine's unit of work (its repositories come from there) and the services it calls.
+ * Two ports close a loop and resolve lazily: agents ask projects and memory about a project
+ * (projects are built on agents), orgs ask projects and members for their counts.
  */
-export function createServices(deps: AppDeps) {
-  const { db, clock, config, logger } = deps;
+export async function createServices(deps: AppDeps) {
+  const { engine, clock, config, logger } = deps;
+  const { uow } = engine;
   // Secrets kept in the database (channel settings, org webhook secrets) are sealed with it.
   const box = createSecretBox(config.SECRETS_KEY);
   const github = deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
-  const orgsStore = createOrgsStore(db);
   const sealer = config.AUDIT_HMAC_KEY === undefined ? undefined : createSealer(config.AUDIT_HMAC_KEY);
-  const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => orgsStore.ids(), credential: currentCredential, sealer });
-  const channelsStore = createChannelsStore(db, box);
-  const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt });
-  const outbound = createOutboundGuard(deps.resolve);
-  const channels = createChannelsService({ db, store: channelsStore, audit, clock, config, logger, outbound });
-  const memory = createMemoryService({
-    store: createMemoryStore(db),
+  const audit = createAuditService({
+    uow,
+    snapshot: engine.auditSnapshot,
     clock,
-    embedder: createHashingEmbedder(),
-    channelNames: CHANNEL_NAMES,
-    retentionDays: config.AUDIT_RETENTION_DAYS,
-    projectRepo: (orgId, projectId) => {
-      const p = orgId === null ? projects.byId(projectId) : projects.inOrg(orgId, projectId);
-      return p?.repo ?? null;
-    },
+    orgIds: () => uow.current().orgs.ids(),
+    credential: currentCredential,
+    sealer,
   });
+  const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt, engine: engine.kind });
+  const outbound = createOutboundGuard(deps.resolve);
+  const channelSettings = createChannelSettingsStore(() => uow.current().channels, box);
+  const channels = await createChannelsService({ uow, store: channelSettings, audit, clock, config, logger, outbound });
+  const orgSecrets = createOrgSecretsStore(() => uow.current().orgSecrets, box);
+  const orgWebhooks = createOrgWebhooksService({ uow, store: orgSecrets, audit, clock, logger, baseUrl: config.WEBHOOK_BASE_URL });
+  const identity = createIdentityService({ uow, audit, clock });
 
-  // Ports that point at a domain built further down resolve lazily, when first called.
   const agentPorts: AgentPorts = {
-    project: (orgId, projectId) => {
-      const p = projects.inOrg(orgId, projectId);
+    project: async (orgId, projectId) => {
+      const p = await projects.inOrg(orgId, projectId);
       return p && { id: p.id, name: p.name, repo: p.repo, defaultBranch: p.defaultBranch };
     },
     memorySummary: (orgId, projectId) => memory.summaryForProject(orgId, projectId),
     connectedChannels: () => channels.connectedNames(),
     adoptProjectAgent: (orgId, projectId, agentId) => projects.adoptAgent(orgId, projectId, agentId),
   };
-  const agents = createAgentsService({ db, store: createAgentsStore(db), audit, clock, ports: () => agentPorts });
-  const projects = createProjectsService({
-    db,
-    store: createProjectsStore(db),
-    audit,
-    agents,
-    github,
+  const agents = createAgentsService({ uow, audit, clock, ports: () => agentPorts });
+  const projects = createProjectsService({ uow, audit, agents, github, clock, config, logger, orgHook: (orgId) => orgWebhooks.hookFor(orgId) });
+  const memory = createMemoryService({
+    uow,
+    vectors: engine.vectors,
+    backend: engine.kind,
     clock,
-    config,
-    logger,
-    orgHook: (orgId) => orgWebhooks.hookFor(orgId),
+    embedder: createHashingEmbedder(),
+    channelNames: CHANNEL_NAMES,
+    retentionDays: config.AUDIT_RETENTION_DAYS,
+    projectRepo: async (orgId, projectId) => {
+      const p = orgId === null ? await projects.byId(projectId) : await projects.inOrg(orgId, projectId);
+      return p?.repo ?? null;
+    },
   });
 
   const relations: OrgRelations = {
-    projects: (orgId) =>
-      projects.listForOrg(orgId).map((p) => {
-        const agent = p.agentId ? agents.byId(p.agentId) : undefined;
-        return { id: p.id, name: p.name, repo: p.repo, agentId: p.agentId, agentStatus: agent?.status ?? null, autonomyLevel: agent?.autonomyLevel ?? null, createdAt: p.createdAt };
-      }),
+    projects: async (orgId) =>
+      Promise.all(
+        (await projects.listForOrg(orgId)).map(async (p) => {
+          const agent = p.agentId ? await agents.byId(p.agentId) : undefined;
+          return { id: p.id, name: p.name, repo: p.repo, agentId: p.agentId, agentStatus: agent?.status ?? null, autonomyLevel: agent?.autonomyLevel ?? null, createdAt: p.createdAt };
+        }),
+      ),
     projectCount: (orgId) => projects.count(orgId),
     members: (orgId) => members.list(orgId),
     memberCount: (orgId) => members.count(orgId),
   };
-  const orgs = createOrgsService({ db, store: orgsStore, audit, clock, relations: () => relations });
+  const orgs = createOrgsService({ uow, audit, clock, relations: () => relations });
+  const members = createMembersService({ uow, audit, clock, assertOrgVisible: (scope, orgId) => orgs.assertVisible(scope, orgId) });
 
-  const identityStore = createIdentityStore(db);
-  const membersStore = createMembersStore(db);
-  const identity = createIdentityService({ db, store: identityStore, members: membersStore, audit, clock });
-  const members = createMembersService({
-    db,
-    store: membersStore,
-    identities: identityStore,
-    audit,
-    clock,
-    assertOrgVisible: (scope, orgId) => orgs.assertVisible(scope, orgId),
-  });
   const webMessages = createWebMessagesService({
-    db,
+    uow,
     audit,
     clock,
     resolveChannelUser: (u) => identity.resolveChannelUser(u),
     recordConversation: (c) => memory.recordConversation(c),
     addDocument: (d) => memory.addDocument(d),
-    projectExists: (orgId, projectId) => projects.inOrg(orgId, projectId) !== undefined,
-    recordMessage: (orgId, projectId) => {
-      const agent = projectId ? agents.projectAgent(projectId) : undefined;
-      if (agent && agent.orgId === orgId) agents.countStat(agent.id, 'messagesProcessed');
+    projectExists: async (orgId, projectId) => (await projects.inOrg(orgId, projectId)) !== undefined,
+    recordMessage: async (orgId, projectId) => {
+      const agent = projectId ? await agents.projectAgent(projectId) : undefined;
+      if (agent && agent.orgId === orgId) await agents.countStat(agent.id, 'messagesProcessed');
     },
   });
 
-  const memoryPort: MemoryPort = { addDocument: (d) => void memory.addDocument(d) };
-  const webhooksStore = createWebhooksStore(db);
-  const orgSecretsStore = createOrgSecretsStore(db, box);
+  const memoryPort: MemoryPort = { addDocument: (d) => memory.addDocument(d) };
   const webhooks = createWebhooksService({
-    db,
-    store: webhooksStore,
+    uow,
     audit,
     agents,
     projects,
@@ -136,7 +118,6 @@ export function createServices(deps: AppDeps) {
     clock,
     restrictInstanceUrl: config.API_TOKENS.length > 0,
   });
-  const orgWebhooks = createOrgWebhooksService({ db, store: orgSecretsStore, deliveries: webhooksStore, audit, clock, logger, baseUrl: config.WEBHOOK_BASE_URL });
 
   /**
    * Start-up pass over every secret at rest: seals plain values when SECRETS_KEY is set and
@@ -144,17 +125,11 @@ export function createServices(deps: AppDeps) {
    */
   const secretsAtRest = {
     box,
-    reseal: (): ResealReport => {
-      // The plain text a value replaces is zeroed in the file, not left in free space.
-      const secureDelete = db.pragma('secure_delete', { simple: true }) as number;
-      db.pragma('secure_delete = ON');
-      try {
-        const reports = [channelsStore.reseal(), orgSecretsStore.reseal()];
+    reseal: (): Promise<ResealReport> =>
+      engine.scrubbing(async () => {
+        const reports = [await channelSettings.reseal(), await orgSecrets.reseal()];
         return { sealed: reports.reduce((n, r) => n + r.sealed, 0), unreadable: reports.flatMap((r) => r.unreadable) };
-      } finally {
-        db.pragma(`secure_delete = ${secureDelete}`);
-      }
-    },
+      }),
   };
 
   const schedulerPorts: SchedulerPorts = {
@@ -168,9 +143,9 @@ export function createServices(deps: AppDeps) {
         };
       },
     },
-    agents: deps.ports?.agents ?? { countInError: () => agents.inStatus('ERROR').length },
+    agents: deps.ports?.agents ?? { countInError: async () => (await agents.inStatus('ERROR')).length },
     projects: deps.ports?.projects ?? {
-      listForBuildReport: () => projects.all().map((p) => ({ orgId: p.orgId, id: p.id, repo: p.repo, defaultBranch: p.defaultBranch })),
+      listForBuildReport: async () => (await projects.all()).map((p) => ({ orgId: p.orgId, id: p.id, repo: p.repo, defaultBranch: p.defaultBranch })),
       setLastBuild: (_orgId, projectId, build) => projects.setLastBuild(projectId, build),
     },
     github: deps.ports?.github ?? {
@@ -181,8 +156,7 @@ export function createServices(deps: AppDeps) {
     },
   };
   const scheduler = createSchedulerService({
-    db,
-    store: createSchedulerStore(db),
+    uow,
     audit,
     clock,
     logger,
@@ -190,12 +164,12 @@ export function createServices(deps: AppDeps) {
     enabled: config.SCHEDULER_ENABLED,
     driver: nodeCronDriver(logger),
   });
-  const tasks = builtinTasks({ config, db, clock, logger, audit, health, ports: schedulerPorts, purgeConversations: () => memory.purgeConversations() });
-  for (const task of tasks) scheduler.register(task);
+  const tasks = builtinTasks({ config, engine, clock, logger, audit, health, ports: schedulerPorts, purgeConversations: () => memory.purgeConversations() });
+  for (const task of tasks) await scheduler.register(task);
 
-  const idempotency = createIdempotencyStore(db);
+  const idempotency = () => uow.current().idempotency;
 
   return { audit, orgs, health, agents, projects, github, webhooks, orgWebhooks, secretsAtRest, scheduler, idempotency, channels, memory, identity, members, webMessages };
 }
 
-export type Services = ReturnType<typeof createServices>;
+export type Services = Awaited<ReturnType<typeof createServices>>;

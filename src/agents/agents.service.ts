@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/open.js';
+import type { UnitOfWork } from '../db/engine.js';
 import { AppError, badRequest, notFound } from '../http/errors.js';
 import { visibleIn, writeOrg, type OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
@@ -20,15 +20,15 @@ import {
   type CreateAgentBody,
   type StatName,
 } from './agents.schemas.js';
-import type { AgentRow, AgentsStore } from './agents.store.js';
+import type { AgentRow, AgentsRepository } from './agents.repository.js';
 
 /** What agents need to know of other domains, wired in services.ts. */
 export interface AgentPorts {
-  project(orgId: string, projectId: string): AgentProject | undefined;
-  memorySummary(orgId: string, projectId: string): { embeddings: number; storageMB: number };
+  project(orgId: string, projectId: string): Promise<AgentProject | undefined>;
+  memorySummary(orgId: string, projectId: string): Promise<{ embeddings: number; storageMB: number }>;
   connectedChannels(): string[];
   /** Records a new project agent as its project's agent (the project row holds the link). */
-  adoptProjectAgent(orgId: string, projectId: string, agentId: string): void;
+  adoptProjectAgent(orgId: string, projectId: string, agentId: string): Promise<void>;
 }
 
 export interface Actor {
@@ -48,14 +48,14 @@ export interface SpawnInput {
 }
 
 export interface AgentsServiceDeps {
-  db: Db;
-  store: AgentsStore;
+  uow: UnitOfWork;
   audit: AuditService;
   clock: Clock;
   ports: () => AgentPorts;
 }
 
-export function createAgentsService({ db, store, audit, clock, ports }: AgentsServiceDeps) {
+export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceDeps) {
+  const store = (): AgentsRepository => uow.current().agents;
   const now = () => clock.now().toISOString();
 
   function view(a: AgentRow): Agent {
@@ -77,13 +77,13 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
   }
 
   /** The agent if it exists in the scope; another org's agent is answered as absent. */
-  function find(scope: OrgScope, id: string): AgentRow {
-    const a = store.get(id);
+  async function find(scope: OrgScope, id: string): Promise<AgentRow> {
+    const a = await store().get(id);
     if (!a || !visibleIn(scope, a.orgId)) throw notFound('Agent');
     return a;
   }
 
-  function insertAgent(input: Omit<AgentRow, 'id' | 'status' | 'startedAt' | 'lastActivity' | 'createdAt' | 'messagesProcessed' | 'tasksCompleted' | 'reviewsPerformed' | 'deploysTriggered' | 'incidentsHandled'>): AgentRow {
+  async function insertAgent(input: Omit<AgentRow, 'id' | 'status' | 'startedAt' | 'lastActivity' | 'createdAt' | 'messagesProcessed' | 'tasksCompleted' | 'reviewsPerformed' | 'deploysTriggered' | 'incidentsHandled'>): Promise<AgentRow> {
     const at = now();
     const row: AgentRow = {
       ...input,
@@ -98,22 +98,23 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
       deploysTriggered: 0,
       incidentsHandled: 0,
     };
-    store.insert(row);
+    await store().insert(row);
     return row;
   }
 
-  const createTx = db.transaction((orgId: string, actor: string, body: CreateAgentBody): AgentRow => {
+  const createTx = (orgId: string, actor: string, body: CreateAgentBody): Promise<AgentRow> =>
+    uow.run(async () => {
     if (body.type === 'project' && !body.projectId) throw badRequest('MISSING_FIELD', 'projectId is required for a project agent');
     if (body.projectId) {
-      if (!ports().project(orgId, body.projectId)) throw notFound('Project');
-      if (body.type === 'project' && store.projectAgent(body.projectId)) {
+      if (!await ports().project(orgId, body.projectId)) throw notFound('Project');
+      if (body.type === 'project' && await store().projectAgent(body.projectId)) {
         throw new AppError(409, 'AGENT_ALREADY_EXISTS', 'Project already has a project agent');
       }
     }
-    const row = insertAgent({ orgId, projectId: body.projectId ?? null, name: body.name, type: body.type, autonomyLevel: body.autonomyLevel ?? 1, task: null });
+    const row = await insertAgent({ orgId, projectId: body.projectId ?? null, name: body.name, type: body.type, autonomyLevel: body.autonomyLevel ?? 1, task: null });
     // A project left without an agent (its project agent was deleted or unlinked) gets this one.
-    if (row.type === 'project') ports().adoptProjectAgent(orgId, row.projectId!, row.id);
-    audit.append({
+    if (row.type === 'project') await ports().adoptProjectAgent(orgId, row.projectId!, row.id);
+    await audit.append({
       orgId,
       actorType: 'user',
       actorId: actor,
@@ -124,9 +125,10 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
     return row;
   });
 
-  const removeTx = db.transaction((a: AgentRow, by: Actor, reason?: string) => {
-    store.remove(a.id);
-    audit.append({
+  const removeTx = (a: AgentRow, by: Actor, reason?: string) =>
+    uow.run(async () => {
+    await store().remove(a.id);
+    await audit.append({
       orgId: a.orgId,
       ...by,
       action: 'agent_terminate',
@@ -135,12 +137,13 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
     });
   });
 
-  const statusActionTx = db.transaction((a: AgentRow, actor: string, action: 'suspend' | 'resume' | 'restart') => {
+  const statusActionTx = (a: AgentRow, actor: string, action: 'suspend' | 'resume' | 'restart') =>
+    uow.run(async () => {
     const at = now();
     const next: AgentStatus = action === 'suspend' ? 'SUSPENDED' : 'ACTIVE';
-    if (action === 'restart') store.restart(a.id, at);
-    else store.setStatus(a.id, next, at);
-    audit.append({
+    if (action === 'restart') await store().restart(a.id, at);
+    else await store().setStatus(a.id, next, at);
+    await audit.append({
       orgId: a.orgId,
       actorType: 'user',
       actorId: actor,
@@ -159,11 +162,12 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
   });
 
   // Reads the level inside the transaction so concurrent changes each see the one before.
-  const autonomyTx = db.transaction((id: string, actor: string, level: number) => {
-    const a = store.get(id)!;
+  const autonomyTx = (id: string, actor: string, level: number) =>
+    uow.run(async () => {
+    const a = (await store().get(id))!;
     const at = now();
-    store.setLevel(id, level, at);
-    audit.append({
+    await store().setLevel(id, level, at);
+    await audit.append({
       orgId: a.orgId,
       actorType: 'user',
       actorId: actor,
@@ -176,13 +180,13 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
 
   return {
     view,
-    list(scope: OrgScope, q: AgentListQuery): Agent[] {
-      return store.list({ orgId: scope.orgId, ...q }).map(view);
+    async list(scope: OrgScope, q: AgentListQuery): Promise<Agent[]> {
+      return (await store().list({ orgId: scope.orgId, ...q })).map(view);
     },
 
-    details(scope: OrgScope, id: string) {
-      const a = find(scope, id);
-      const project = a.projectId ? (ports().project(a.orgId, a.projectId) ?? null) : null;
+    async details(scope: OrgScope, id: string) {
+      const a = await find(scope, id);
+      const project = a.projectId ? ((await ports().project(a.orgId, a.projectId)) ?? null) : null;
       return {
         ...view(a),
         project,
@@ -193,21 +197,21 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
           deploysTriggered: a.deploysTriggered,
           incidentsHandled: a.incidentsHandled,
         },
-        memory: a.projectId ? ports().memorySummary(a.orgId, a.projectId) : { embeddings: 0, storageMB: 0 },
+        memory: a.projectId ? await ports().memorySummary(a.orgId, a.projectId) : { embeddings: 0, storageMB: 0 },
       };
     },
 
-    create(scope: OrgScope, actor: string, body: CreateAgentBody): Agent {
-      return view(createTx(writeOrg(scope), actor, body));
+    async create(scope: OrgScope, actor: string, body: CreateAgentBody): Promise<Agent> {
+      return view(await createTx(writeOrg(scope), actor, body));
     },
 
-    remove(scope: OrgScope, actor: string, id: string) {
-      removeTx(find(scope, id), { actorType: 'user', actorId: actor });
+    async remove(scope: OrgScope, actor: string, id: string) {
+      await removeTx(await find(scope, id), { actorType: 'user', actorId: actor });
       return { id, deleted: true as const, message: 'Agent removed' };
     },
 
-    act(scope: OrgScope, actor: string, id: string, body: AgentActionBody) {
-      const a = find(scope, id);
+    async act(scope: OrgScope, actor: string, id: string, body: AgentActionBody) {
+      const a = await find(scope, id);
       if (body.action === 'set_autonomy') {
         const parsed = SetAutonomyParams.safeParse(body.params ?? {});
         if (!parsed.success) {
@@ -224,45 +228,46 @@ export function createAgentsService({ db, store, audit, clock, ports }: AgentsSe
     // --- the API other domains call (no HTTP, no scope: they pass the org they act in) ---
 
     /** Finds an agent of the org (undefined when absent or another org's). */
-    inOrg(orgId: string, id: string): AgentRow | undefined {
-      const a = store.get(id);
+    async inOrg(orgId: string, id: string): Promise<AgentRow | undefined> {
+      const a = await store().get(id);
       return a && a.orgId === orgId ? a : undefined;
     },
-    byId: (id: string): AgentRow | undefined => store.get(id),
+    byId: (id: string): Promise<AgentRow | undefined> => store().get(id),
 
     /** The project's persistent agent. */
-    projectAgent: (projectId: string): AgentRow | undefined => store.projectAgent(projectId),
-    statusOf: (id: string): AgentRow | undefined => store.get(id),
+    projectAgent: (projectId: string): Promise<AgentRow | undefined> => store().projectAgent(projectId),
+    statusOf: (id: string): Promise<AgentRow | undefined> => store().get(id),
 
     /** Creates a project's project agent (ACTIVE, level 1) without an audit entry of its own. */
-    createProjectAgent(orgId: string, projectId: string, name: string): AgentRow {
+    createProjectAgent(orgId: string, projectId: string, name: string): Promise<AgentRow> {
       return insertAgent({ orgId, projectId, name, type: 'project', autonomyLevel: 1, task: null });
     },
 
     /** Spawns an ephemeral agent for a project, recording agent_spawn by `by`. */
-    spawn(input: SpawnInput): AgentRow {
-      const row = insertAgent({ orgId: input.orgId, projectId: input.projectId, name: input.name, type: input.type, autonomyLevel: input.autonomyLevel, task: input.task });
-      audit.append({
-        orgId: input.orgId,
-        ...input.by,
-        action: 'agent_spawn',
-        projectId: input.projectId,
-        metadata: { agentId: row.id, type: row.type, task: row.task, ...input.metadata },
-      });
-      return row;
-    },
+    spawn: (input: SpawnInput): Promise<AgentRow> =>
+      uow.run(async () => {
+        const row = await insertAgent({ orgId: input.orgId, projectId: input.projectId, name: input.name, type: input.type, autonomyLevel: input.autonomyLevel, task: input.task });
+        await audit.append({
+          orgId: input.orgId,
+          ...input.by,
+          action: 'agent_spawn',
+          projectId: input.projectId,
+          metadata: { agentId: row.id, type: row.type, task: row.task, ...input.metadata },
+        });
+        return row;
+      }),
 
     /** Removes every agent of a project, one agent_terminate each; returns their ids. */
-    terminateForProject(orgId: string, projectId: string, by: Actor): string[] {
-      const agents = store.ofProject(projectId).filter((a) => a.orgId === orgId);
-      for (const a of agents) removeTx(a, by, 'project_deleted');
+    async terminateForProject(orgId: string, projectId: string, by: Actor): Promise<string[]> {
+      const agents = (await store().ofProject(projectId)).filter((a) => a.orgId === orgId);
+      for (const a of agents) await removeTx(a, by, 'project_deleted');
       return agents.map((a) => a.id);
     },
 
-    setProject: (id: string, projectId: string | null): void => store.setProject(id, projectId, now()),
-    countStat: (id: string, stat: StatName, n = 1): void => store.addStat(id, stat, n, now()),
-    touch: (id: string): void => store.touch(id, now()),
-    inStatus: (status: AgentStatus): AgentRow[] => store.inStatus(status),
+    setProject: (id: string, projectId: string | null): Promise<void> => store().setProject(id, projectId, now()),
+    countStat: (id: string, stat: StatName, n = 1): Promise<void> => store().addStat(id, stat, n, now()),
+    touch: (id: string): Promise<void> => store().touch(id, now()),
+    inStatus: (status: AgentStatus): Promise<AgentRow[]> => store().inStatus(status),
   };
 }
 

@@ -1,7 +1,8 @@
 import { GENESIS_HASH, HASH_PREFIX } from './audit.hash.js';
 import { chainDigest, encoding } from './audit.digest.js';
 import type { Sealer } from './audit.seal.js';
-import type { ChainLink, ChainReads, ChainState } from './audit.chain-store.js';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { ChainLink, ChainReads, ChainState } from './audit.repository.js';
 import type { OrgVerification } from './audit.schemas.js';
 
 /** Entries read per batch; between batches an asynchronous verification lets other requests run. */
@@ -23,21 +24,21 @@ type Break = { at: 'entry'; position: number; seq: number } | { at: 'hole'; posi
  * records, every entry is as the server wrote it, at its place (the encoding holds its
  * positions). Anything else is walked again entry by entry, to say what broke and where.
  */
-export function* verifyOrg(store: ChainReads, orgId: string, sealer?: Sealer): Generator<void, OrgVerification> {
-  const chain = store.chain(orgId);
+export async function verifyOrg(store: ChainReads, orgId: string, sealer?: Sealer): Promise<OrgVerification> {
+  const chain = await store.chain(orgId);
   const sealFrom = sealer && chain?.sealKey === sealer.keyId && chain.sealFrom !== null ? chain.sealFrom : Infinity;
-  const quick = yield* addsUp(store, orgId, chain, sealer, sealFrom);
-  return quick ?? (yield* walk(store, orgId, chain, sealer, sealFrom));
+  const quick = await addsUp(store, orgId, chain, sealer, sealFrom);
+  return quick ?? (await walk(store, orgId, chain, sealer, sealFrom));
 }
 
 /** The quick pass: the answer when the chain checks out, else null. */
-function* addsUp(store: ChainReads, orgId: string, chain: ChainState | undefined, sealer: Sealer | undefined, sealFrom: number): Generator<void, OrgVerification | null> {
+async function addsUp(store: ChainReads, orgId: string, chain: ChainState | undefined, sealer: Sealer | undefined, sealFrom: number): Promise<OrgVerification | null> {
   const anchorSeq = chain?.anchorSeq ?? 0;
   const headSeq = chain?.headSeq ?? 0;
   let digest = chain?.anchorDigest ?? GENESIS_HASH;
   let checked = 0;
   for (let after = -1; ; ) {
-    const encodings = store.encodingBatch(orgId, after, VERIFY_BATCH);
+    const encodings = await store.encodingBatch(orgId, after, VERIFY_BATCH);
     for (const encoded of encodings) digest = chainDigest(digest, encoded);
     checked += encodings.length;
     if (encodings.length < VERIFY_BATCH) break;
@@ -46,14 +47,14 @@ function* addsUp(store: ChainReads, orgId: string, chain: ChainState | undefined
     const next = Number.parseInt(encodings[encodings.length - 1]!, 10);
     if (!(next > after)) return null;
     after = next;
-    yield;
+    await nextTurn();
   }
   if (!chain) return checked === 0 ? { orgId, valid: true, checked, brokenAt: null, unkeyed: 0 } : null;
   if (checked !== headSeq - anchorSeq) return null;
-  const head = checked === 0 ? { hash: chain.anchorHash, digest: chain.anchorDigest, seal: chain.anchorSeal } : store.linkAt(orgId, headSeq);
+  const head = checked === 0 ? { hash: chain.anchorHash, digest: chain.anchorDigest, seal: chain.anchorSeal } : await store.linkAt(orgId, headSeq);
   if (head === undefined || digest !== head.digest || chain.headHash !== head.hash || chain.headDigest !== head.digest || chain.headSeal !== head.seal) return null;
   if (sealer && headSeq >= Math.max(sealFrom, anchorSeq + 1)) {
-    const before = headSeq === sealFrom ? null : headSeq - 1 === anchorSeq ? chain.anchorSeal : store.linkAt(orgId, headSeq - 1)?.seal;
+    const before = headSeq === sealFrom ? null : headSeq - 1 === anchorSeq ? chain.anchorSeal : (await store.linkAt(orgId, headSeq - 1))?.seal;
     if (before === undefined || head.seal !== sealer.seal(before, head.digest)) return null;
   }
   const unkeyed = Math.max(0, Math.min(sealFrom - 1, headSeq) - anchorSeq);
@@ -71,7 +72,7 @@ function* addsUp(store: ChainReads, orgId: string, chain: ChainState | undefined
  * fails, the seals are read one by one to point at the first entry of a rewrite that
  * recomputed every hash and digest. Yields after each batch.
  */
-function* walk(store: ChainReads, orgId: string, chain: ChainState | undefined, sealer: Sealer | undefined, sealFrom: number): Generator<void, OrgVerification> {
+async function walk(store: ChainReads, orgId: string, chain: ChainState | undefined, sealer: Sealer | undefined, sealFrom: number): Promise<OrgVerification> {
   const anchorSeq = chain?.anchorSeq ?? 0;
   const headSeq = chain?.headSeq ?? 0;
   let digest = chain?.anchorDigest ?? GENESIS_HASH;
@@ -80,7 +81,7 @@ function* walk(store: ChainReads, orgId: string, chain: ChainState | undefined, 
   let unkeyed = 0;
   let broken: Break | null = null;
   for (let after = -1; ; ) {
-    const rows = store.verifyBatch(orgId, after, VERIFY_BATCH);
+    const rows = await store.verifyBatch(orgId, after, VERIFY_BATCH);
     checked += rows.length;
     for (const row of rows) if (row[0] < sealFrom) unkeyed++;
     if (broken === null) {
@@ -98,13 +99,13 @@ function* walk(store: ChainReads, orgId: string, chain: ChainState | undefined, 
     }
     if (rows.length < VERIFY_BATCH) break;
     after = rows[rows.length - 1]![0];
-    yield;
+    await nextTurn();
   }
   const anchor: ChainLink = { hash: chain?.anchorHash ?? HASH_PREFIX + GENESIS_HASH, digest: chain?.anchorDigest ?? GENESIS_HASH, seal: chain?.anchorSeal ?? null };
-  const last = lastPosition === anchorSeq ? anchor : store.linkAt(orgId, lastPosition)!;
+  const last = lastPosition === anchorSeq ? anchor : (await store.linkAt(orgId, lastPosition))!;
   if (digest !== last.digest) {
     // Some entry up to here changed: it comes before any break found further on.
-    broken = yield* firstBadDigest(store, orgId, anchor.digest, lastPosition);
+    broken = await firstBadDigest(store, orgId, anchor.digest, lastPosition);
   } else if (broken === null && chain) {
     // Entries missing at the end (the newest removed, or all of them), or a head that is not
     // the last entry (the chain table edited, or a tail rewritten without updating it).
@@ -118,26 +119,26 @@ function* walk(store: ChainReads, orgId: string, chain: ChainState | undefined, 
   // recomputed every hash and digest began (earlier than any break the digests show).
   const sealedUpTo = Math.min(lastPosition, (broken?.position ?? Infinity) - 1);
   if (sealer && chain && sealedUpTo >= Math.max(sealFrom, anchorSeq + 1)) {
-    const end = sealedUpTo === lastPosition ? last : store.linkAt(orgId, sealedUpTo)!;
-    const before = sealedUpTo === sealFrom ? null : sealedUpTo - 1 === anchorSeq ? anchor.seal : store.linkAt(orgId, sealedUpTo - 1)!.seal;
-    if (end.seal !== sealer.seal(before, end.digest)) broken = (yield* firstBadSeal(store, orgId, sealer, sealFrom, chain, sealedUpTo)) ?? broken;
+    const end = sealedUpTo === lastPosition ? last : (await store.linkAt(orgId, sealedUpTo))!;
+    const before = sealedUpTo === sealFrom ? null : sealedUpTo - 1 === anchorSeq ? anchor.seal : (await store.linkAt(orgId, sealedUpTo - 1))!.seal;
+    if (end.seal !== sealer.seal(before, end.digest)) broken = (await firstBadSeal(store, orgId, sealer, sealFrom, chain, sealedUpTo)) ?? broken;
   }
-  const brokenAt = broken === null ? null : brokenEntry(store, orgId, broken, last);
+  const brokenAt = broken === null ? null : await brokenEntry(store, orgId, broken, last);
   return { orgId, valid: broken === null, checked, brokenAt, unkeyed };
 }
 
 /** The first entry, up to `upTo`, whose stored digest is not the digest of its encoding after the previous one's. */
-function* firstBadDigest(store: ChainReads, orgId: string, anchorDigest: string, upTo: number): Generator<void, Break> {
+async function firstBadDigest(store: ChainReads, orgId: string, anchorDigest: string, upTo: number): Promise<Break> {
   let previous = anchorDigest;
   for (let after = -1; ; ) {
-    const rows = store.digestBatch(orgId, after, VERIFY_BATCH);
+    const rows = await store.digestBatch(orgId, after, VERIFY_BATCH);
     for (const [chainSeq, seq, encoded, digest] of rows) {
       if (digest !== chainDigest(previous, encoded) || chainSeq >= upTo) return { at: 'entry', position: chainSeq, seq };
       previous = digest;
     }
     if (rows.length === 0) return { at: 'head', position: Infinity };
     after = rows[rows.length - 1]![0];
-    yield;
+    await nextTurn();
   }
 }
 
@@ -146,18 +147,18 @@ function* firstBadDigest(store: ChainReads, orgId: string, anchorDigest: string,
  * the digests adding up to there, entries before a rewrite keep their seals and every entry
  * from it on has a new digest, so this is where the rewrite starts.
  */
-function* firstBadSeal(
+async function firstBadSeal(
   store: ChainReads,
   orgId: string,
   sealer: Sealer,
   sealFrom: number,
   chain: ChainState,
   upTo: number,
-): Generator<void, Break | null> {
+): Promise<Break | null> {
   const from = Math.max(sealFrom, chain.anchorSeq + 1);
   let before = from === sealFrom ? null : chain.anchorSeal;
   for (let after = from - 1; ; ) {
-    const rows = store.sealBatch(orgId, after, VERIFY_BATCH);
+    const rows = await store.sealBatch(orgId, after, VERIFY_BATCH);
     for (const [chainSeq, seq, digest, seal] of rows) {
       if (chainSeq > upTo) return null;
       if (seal !== sealer.seal(chainSeq === sealFrom ? null : before, digest)) return { at: 'entry', position: chainSeq, seq };
@@ -165,14 +166,14 @@ function* firstBadSeal(
     }
     if (rows.length < VERIFY_BATCH) return null;
     after = rows[rows.length - 1]![0];
-    yield;
+    await nextTurn();
   }
 }
 
-function brokenEntry(store: ChainReads, orgId: string, broken: Break, last: ChainLink): string | null {
-  if (broken.at === 'entry') return store.idOf(broken.seq) ?? null;
+async function brokenEntry(store: ChainReads, orgId: string, broken: Break, last: ChainLink): Promise<string | null> {
+  if (broken.at === 'entry') return (await store.idOf(broken.seq)) ?? null;
   if (broken.at === 'head') return null;
-  return movedEntry(store, orgId, broken.position, last) ?? (broken.next === null ? null : (store.idAt(orgId, broken.next) ?? null));
+  return (await movedEntry(store, orgId, broken.position, last)) ?? (broken.next === null ? null : ((await store.idAt(orgId, broken.next)) ?? null));
 }
 
 /**
@@ -181,8 +182,8 @@ function brokenEntry(store: ChainReads, orgId: string, broken: Break, last: Chai
  * would have at this place. A removed entry is not found; the hole is then reported at the
  * entry after it.
  */
-function movedEntry(store: ChainReads, orgId: string, position: number, last: ChainLink): string | undefined {
-  const candidates = store.appendedAround(store.seqBefore(orgId, position), store.seqAfter(orgId, position), MOVED_SEARCH_LIMIT);
+async function movedEntry(store: ChainReads, orgId: string, position: number, last: ChainLink): Promise<string | undefined> {
+  const candidates = await store.appendedAround(await store.seqBefore(orgId, position), await store.seqAfter(orgId, position), MOVED_SEARCH_LIMIT);
   for (const c of candidates) {
     if (chainDigest(last.digest, encoding({ ...c.fields, orgId, chainSeq: position })) === c.digest) return c.fields.id;
   }

@@ -1,4 +1,4 @@
-import type { Db } from '../db/open.js';
+import type { UnitOfWork } from '../db/engine.js';
 import { orderedId } from '../ids.js';
 import type { Clock } from '../clock.js';
 import type { OrgScope } from '../http/org-scope.js';
@@ -8,7 +8,7 @@ import type { Sealer } from './audit.seal.js';
 import { createVerifier } from './audit.verify.js';
 import { riskOf } from './audit.risk.js';
 import type { ActorType, AuditEntry, AuditQuery } from './audit.schemas.js';
-import type { AuditFilter, AuditStore, ChainState } from './audit.store.js';
+import type { AuditFilter, AuditRepository, AuditSnapshotReader, ChainState } from './audit.repository.js';
 
 export interface AppendInput {
   orgId: string;
@@ -36,11 +36,11 @@ export interface RetentionResult {
 }
 
 export interface AuditServiceDeps {
-  db: Db;
-  store: AuditStore;
+  uow: UnitOfWork;
+  snapshot: AuditSnapshotReader;
   clock: Clock;
   /** Every org id, so unscoped verify reports orgs with no entries too. */
-  orgIds: () => string[];
+  orgIds: () => Promise<string[]>;
   /** The bearer credential of the request being served, recorded as `metadata.credential`. */
   credential?: () => string | undefined;
   /** Present when AUDIT_HMAC_KEY is set: every new entry is sealed and verify checks seals. */
@@ -49,7 +49,8 @@ export interface AuditServiceDeps {
 
 const GENESIS = { hash: HASH_PREFIX + GENESIS_HASH, digest: GENESIS_HASH };
 
-export function createAuditService({ db, store, clock, orgIds, credential, sealer }: AuditServiceDeps) {
+export function createAuditService({ uow, snapshot, clock, orgIds, credential, sealer }: AuditServiceDeps) {
+  const repo = (): AuditRepository => uow.current().audit;
   /** The last head this process wrote, per org: a chain head that is still exactly this needs no second look. */
   const written = new Map<string, { chainSeq: number; hash: string; digest: string; seal: string | null; prevSeal: string | null }>();
   const ownHead = (orgId: string, chain: ChainState): boolean => {
@@ -84,21 +85,22 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
    * chain table keeps a copy, which an edit of the file could have changed; the digest covers
    * each entry's stored hash, so this is what makes the hashes chain as documented).
    */
-  function previousHash(orgId: string, chain: ChainState | undefined): string {
+  async function previousHash(store: AuditRepository, orgId: string, chain: ChainState | undefined): Promise<string> {
     if (chain === undefined) return GENESIS.hash;
     if (ownHead(orgId, chain) || chain.headSeq === chain.anchorSeq) return chain.headHash;
-    return store.hashAt(orgId, chain.headSeq) ?? chain.headHash;
+    return (await store.hashAt(orgId, chain.headSeq)) ?? chain.headHash;
   }
 
   /**
-   * Reads the org's head and writes the next link in one transaction. better-sqlite3
-   * runs it synchronously on the one connection, so concurrent requests are
-   * serialized here and the chain cannot fork; inside a caller's transaction it
-   * becomes a savepoint and commits or rolls back with the caller's work.
+   * Reads the org's head and writes the next link in one unit of work, under the chain's
+   * lock, so concurrent appends are serialized and the chain cannot fork; inside a caller's
+   * unit it is part of it (no savepoint of its own: a failure rolls the caller's whole
+   * change back), alone it is its own.
    */
-  const appendOnce = (input: AppendInput): AuditEntry => {
-    const chain = store.chain(input.orgId);
-    const previous = stripPrefix(previousHash(input.orgId, chain));
+  const appendIn = async (store: AuditRepository, input: AppendInput): Promise<AuditEntry> => {
+    await store.lockChain(input.orgId);
+    const chain = await store.chain(input.orgId);
+    const previous = stripPrefix(await previousHash(store, input.orgId, chain));
     const timestamp = clock.now().toISOString();
     const credentialId = credential?.();
     const metadataJson = canonicalMetadata(credentialId ? { ...input.metadata, credential: credentialId } : input.metadata);
@@ -108,7 +110,7 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
     const row = {
       id: orderedId('aud'),
       orgId: input.orgId,
-      seq: store.nextSeq(),
+      seq: await store.nextSeq(),
       chainSeq: (chain?.headSeq ?? 0) + 1,
       timestamp,
       actorType: input.actorType,
@@ -125,9 +127,9 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
     row.digest = chainDigest(chain?.headDigest ?? GENESIS_HASH, encoding(row));
     const prevSeal = sealer ? previousSeal(row.orgId, chain, sealer) : null;
     if (sealer) row.seal = sealer.seal(prevSeal, row.digest);
-    store.insert(row, prevSeal, GENESIS);
+    await store.insert(row, prevSeal, GENESIS);
     written.set(row.orgId, { chainSeq: row.chainSeq, hash: row.hash, digest: row.digest, seal: row.seal, prevSeal });
-    if (sealer && prevSeal === null) store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
+    if (sealer && prevSeal === null) await store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
     return {
       id: row.id,
       timestamp,
@@ -142,9 +144,8 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
       projectId: row.projectId,
     };
   };
-  const appendTx = db.transaction(appendOnce);
-
-  function query(scope: OrgScope, q: AuditQuery): AuditPage {
+  async function query(scope: OrgScope, q: AuditQuery): Promise<AuditPage> {
+    const store = repo();
     const pageSize = q.limit ?? 20;
     const page = q.page ?? 1;
     const order = q.order ?? 'desc';
@@ -160,16 +161,16 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
     };
     const present = Object.entries(filter).filter(([k, v]) => k !== 'orgId' && v !== undefined).map(([k]) => k);
     const unfiltered = present.length === 0;
-    const chain = scope.orgId && unfiltered ? store.chain(scope.orgId) : undefined;
+    const chain = scope.orgId && unfiltered ? await store.chain(scope.orgId) : undefined;
     // Totals come from kept counters where they can (no filter, or risk alone); else a count.
     let total: number;
-    if (unfiltered) total = scope.orgId ? (chain ? chain.headSeq - chain.anchorSeq : 0) : store.chains().reduce((n, c) => n + c.count, 0);
-    else if (present.length === 1 && filter.risk) total = store.riskCount(scope.orgId, filter.risk);
-    else total = store.count(filter);
+    if (unfiltered) total = scope.orgId ? (chain ? chain.headSeq - chain.anchorSeq : 0) : (await store.chains()).reduce((n, c) => n + c.count, 0);
+    else if (present.length === 1 && filter.risk) total = await store.riskCount(scope.orgId, filter.risk);
+    else total = await store.count(filter);
     const offset = (page - 1) * pageSize;
     let entries: AuditEntry[] = [];
     if (offset < total) {
-      entries = chain ? store.chainPage(scope.orgId!, chain, offset, pageSize, order) : store.page(filter, offset, pageSize, order);
+      entries = chain ? await store.chainPage(scope.orgId!, chain, offset, pageSize, order) : await store.page(filter, offset, pageSize, order);
     }
     return {
       entries,
@@ -182,28 +183,28 @@ export function createAuditService({ db, store, clock, orgIds, credential, seale
   }
 
   return {
-    // Inside a caller's transaction the append is part of it (no savepoint of its own:
-    // a failure rolls the caller's whole change back); alone, it is its own transaction.
-    append: (input: AppendInput): AuditEntry => (db.inTransaction ? appendOnce(input) : appendTx(input)),
+    append: (input: AppendInput): Promise<AuditEntry> => uow.run((tx) => appendIn(tx.audit, input)),
     query,
-    /** §5 verification of the scope's chains; see createVerifier (it does not stop the server). */
-    verify: createVerifier({ db, reads: store.reads, orgIds, sealer }),
+    /** The verification of the scope's chains; see createVerifier (it does not stop the server). */
+    verify: createVerifier({ snapshot, orgIds, sealer }),
     /** Removes entries older than `retentionDays`, keeping each chain verifiable. */
-    purgeOlderThan: db.transaction((retentionDays: number): RetentionResult => {
-      const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();
-      const orgs: RetentionResult['orgs'] = [];
-      for (const { orgId } of store.chains()) {
-        const chain = store.chain(orgId)!;
-        const firstKept = store.firstKeptSeq(orgId, cutoff);
-        // Only a prefix can go: chain positions stay contiguous and the anchor is exact.
-        const lastRemoved = firstKept === null ? chain.headSeq : firstKept - 1;
-        if (lastRemoved <= chain.anchorSeq) continue;
-        const anchor = store.linkAt(orgId, lastRemoved)!;
-        const removed = store.deletePrefix(orgId, lastRemoved, anchor);
-        if (removed > 0) orgs.push({ orgId, removed });
-      }
-      return { removed: orgs.reduce((n, o) => n + o.removed, 0), orgs };
-    }),
+    purgeOlderThan: (retentionDays: number): Promise<RetentionResult> =>
+      uow.run(async ({ audit: store }) => {
+        const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();
+        const orgs: RetentionResult['orgs'] = [];
+        for (const { orgId } of await store.chains()) {
+          await store.lockChain(orgId);
+          const chain = (await store.chain(orgId))!;
+          const firstKept = await store.firstKeptSeq(orgId, cutoff);
+          // Only a prefix can go: chain positions stay contiguous and the anchor is exact.
+          const lastRemoved = firstKept === null ? chain.headSeq : firstKept - 1;
+          if (lastRemoved <= chain.anchorSeq) continue;
+          const anchor = (await store.linkAt(orgId, lastRemoved))!;
+          const removed = await store.deletePrefix(orgId, lastRemoved, anchor);
+          if (removed > 0) orgs.push({ orgId, removed });
+        }
+        return { removed: orgs.reduce((n, o) => n + o.removed, 0), orgs };
+      }),
   };
 }
 

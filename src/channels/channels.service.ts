@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Db } from '../db/open.js';
+import type { UnitOfWork } from '../db/engine.js';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../http/errors.js';
@@ -18,12 +18,13 @@ import {
 } from './channels.catalog.js';
 import type { ChannelStatus, ChannelView, ConfigureBody } from './channels.schemas.js';
 import { resolveSettings, scrub, secretsOf, type ResolvedSettings } from './channels.settings.js';
-import type { ChannelsStore } from './channels.store.js';
+import type { ChannelSettings } from './adapters/index.js';
+import type { ChannelSettingsStore } from './channels.settings-store.js';
 import { createOutboundGuard, directFetch, type OutboundGuard } from '../outbound/outbound-guard.js';
 
 export interface ChannelsServiceDeps {
-  db: Db;
-  store: ChannelsStore;
+  uow: UnitOfWork;
+  store: ChannelSettingsStore;
   audit: AuditService;
   clock: Clock;
   config: Config;
@@ -53,18 +54,25 @@ function initialState(r: ResolvedSettings): State {
 const notFoundError = (name: string) =>
   new AppError(404, 'CHANNEL_NOT_FOUND', `Channel '${name}' not found. Valid channels: ${PLATFORM_CHANNELS.join(', ')}`);
 
-export function createChannelsService({ db, store, audit, clock, config, logger, adapters = ADAPTERS, outbound = createOutboundGuard() }: ChannelsServiceDeps) {
-  /** Stored settings; a value sealed with another key is reported, never thrown at callers. */
-  const stored = (name: PlatformChannel) => {
+/**
+ * Channel state. Stored settings are read when the service is built (createChannelsService
+ * resolves once they are) and again before every connection check, so settings another
+ * process stored are picked up by the next check; between checks they are served from memory.
+ */
+export async function createChannelsService({ uow, store, audit, clock, config, logger, adapters = ADAPTERS, outbound = createOutboundGuard() }: ChannelsServiceDeps) {
+  const storedSettings = new Map<PlatformChannel, ChannelSettings | 'unreadable' | undefined>();
+  /** Reads stored settings; a value sealed with another key is reported, never thrown at callers. */
+  const load = async (name: PlatformChannel): Promise<void> => {
     try {
-      return store.get(name);
+      storedSettings.set(name, await store.get(name));
     } catch (err) {
       if (!(err instanceof SecretUnreadableError)) throw err;
       logger.error({ channel: name }, 'stored channel settings cannot be decrypted with SECRETS_KEY');
-      return 'unreadable' as const;
+      storedSettings.set(name, 'unreadable');
     }
   };
-  const resolve = (name: PlatformChannel) => resolveSettings(adapters[name], config, stored(name));
+  for (const name of PLATFORM_CHANNELS) await load(name);
+  const resolve = (name: PlatformChannel) => resolveSettings(adapters[name], config, storedSettings.get(name));
   const states = new Map<PlatformChannel, State>(PLATFORM_CHANNELS.map((n) => [n, initialState(resolve(n))]));
   const stateOf = (name: PlatformChannel): State => states.get(name)!;
 
@@ -79,6 +87,7 @@ export function createChannelsService({ db, store, audit, clock, config, logger,
     const adapter = adapters[name];
     const state = stateOf(name);
     const generation = ++state.generation;
+    await load(name);
     const resolved = resolve(name);
     if (resolved.kind !== 'ready') {
       Object.assign(state, initialState(resolved));
@@ -105,11 +114,12 @@ export function createChannelsService({ db, store, audit, clock, config, logger,
 
   const isEnabled = (name: PlatformChannel) => resolve(name).kind !== 'disabled';
 
-  const saveWithAudit = db.transaction((channel: PlatformChannel, settings: Record<string, string>, actor: string) => {
-    store.save(channel, settings, clock.now().toISOString());
-    // Instance-level change: the default org's chain; the channel name only, never settings.
-    audit.append({ orgId: DEFAULT_ORG, actorType: 'user', actorId: actor, action: 'channel_configure', metadata: { channel } });
-  });
+  const saveWithAudit = (channel: PlatformChannel, settings: Record<string, string>, actor: string) =>
+    uow.run(async () => {
+      await store.save(channel, settings, clock.now().toISOString());
+      // Instance-level change: the default org's chain; the channel name only, never settings.
+      await audit.append({ orgId: DEFAULT_ORG, actorType: 'user', actorId: actor, action: 'channel_configure', metadata: { channel } });
+    });
 
   return {
     list: (): { channels: ChannelView[] } => ({ channels: CHANNEL_NAMES.map(view) }),
@@ -140,7 +150,8 @@ export function createChannelsService({ db, store, audit, clock, config, logger,
       for (const f of adapters[body.channel].fields.filter((x) => x.url)) {
         await outbound.assertAllowed(body.config[f.key]!, `body.config.${f.key}`);
       }
-      saveWithAudit(body.channel, body.config, actor);
+      await saveWithAudit(body.channel, body.config, actor);
+      storedSettings.set(body.channel, body.config);
       logger.info({ channel: body.channel }, 'channel configured');
       const connected = await runCheck(body.channel);
       return { success: true as const, channel: body.channel, configured: true as const, connected };
@@ -167,4 +178,4 @@ export function createChannelsService({ db, store, audit, clock, config, logger,
   };
 }
 
-export type ChannelsService = ReturnType<typeof createChannelsService>;
+export type ChannelsService = Awaited<ReturnType<typeof createChannelsService>>;

@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/open.js';
+import type { UnitOfWork } from '../db/engine.js';
 import type { AuditService } from '../audit/audit.service.js';
 import { notFound } from '../http/errors.js';
 import { writeOrg, type OrgScope } from '../http/org-scope.js';
@@ -8,7 +8,7 @@ import type { WebMessageBody } from './channels.schemas.js';
 /** What the web channel needs from other domains; services.ts wires each port. */
 export interface WebMessagesPorts {
   /** Identity domain: the identity behind a channel user, created on first sight. */
-  resolveChannelUser(user: { type: 'web'; userId: string; username?: string; at: string; orgId: string }): string;
+  resolveChannelUser(user: { type: 'web'; userId: string; username?: string; at: string; orgId: string }): Promise<string>;
   /** Memory domain. */
   recordConversation(c: {
     orgId: string;
@@ -18,16 +18,16 @@ export interface WebMessagesPorts {
     username: string | null;
     text: string;
     receivedAt: string;
-  }): { id: string };
+  }): Promise<{ id: string }>;
   addDocument(d: { orgId: string; projectId: string | null; source: string; text: string }): unknown;
   /** Projects domain: true when the project exists in that org. */
-  projectExists(orgId: string, projectId: string): boolean;
+  projectExists(orgId: string, projectId: string): Promise<boolean>;
   /** Agents domain: counts one message on the project's agent (messagesProcessed). */
-  recordMessage(orgId: string, projectId: string): void;
+  recordMessage(orgId: string, projectId: string): Promise<void>;
 }
 
 export interface WebMessagesServiceDeps extends WebMessagesPorts {
-  db: Db;
+  uow: UnitOfWork;
   audit: AuditService;
   clock: Clock;
 }
@@ -35,12 +35,13 @@ export interface WebMessagesServiceDeps extends WebMessagesPorts {
 export const WEB_MESSAGE_SOURCE = 'web-message';
 
 export function createWebMessagesService(deps: WebMessagesServiceDeps) {
-  const { db, audit, clock } = deps;
+  const { uow, audit, clock } = deps;
 
-  const receiveTx = db.transaction((orgId: string, actor: string, body: WebMessageBody, receivedAt: string) => {
+  const receiveTx = (orgId: string, actor: string, body: WebMessageBody, receivedAt: string) =>
+    uow.run(async () => {
     const projectId = body.projectId ?? null;
-    const identityId = deps.resolveChannelUser({ type: 'web', userId: body.userId, username: body.username, at: receivedAt, orgId });
-    const { id: messageId } = deps.recordConversation({
+    const identityId = await deps.resolveChannelUser({ type: 'web', userId: body.userId, username: body.username, at: receivedAt, orgId });
+    const { id: messageId } = await deps.recordConversation({
       orgId,
       projectId,
       channel: 'web',
@@ -49,18 +50,18 @@ export function createWebMessagesService(deps: WebMessagesServiceDeps) {
       text: body.text,
       receivedAt,
     });
-    deps.addDocument({ orgId, projectId, source: WEB_MESSAGE_SOURCE, text: body.text });
-    if (projectId !== null) deps.recordMessage(orgId, projectId);
+    await deps.addDocument({ orgId, projectId, source: WEB_MESSAGE_SOURCE, text: body.text });
+    if (projectId !== null) await deps.recordMessage(orgId, projectId);
     // The text stays out of the trail: it is user content, already kept in conversations.
-    audit.append({ orgId, actorType: 'user', actorId: actor, action: 'message', metadata: { channel: 'web', messageId, identityId }, projectId });
+    await audit.append({ orgId, actorType: 'user', actorId: actor, action: 'message', metadata: { channel: 'web', messageId, identityId }, projectId });
     return { messageId, identityId, receivedAt };
   });
 
   return {
     /** Stores, attributes and embeds one inbound message, in the org the request writes to. */
-    receive(scope: OrgScope, actor: string, body: WebMessageBody): { messageId: string; identityId: string; receivedAt: string } {
+    async receive(scope: OrgScope, actor: string, body: WebMessageBody): Promise<{ messageId: string; identityId: string; receivedAt: string }> {
       const orgId = writeOrg(scope);
-      if (body.projectId !== undefined && !deps.projectExists(orgId, body.projectId)) throw notFound('Project');
+      if (body.projectId !== undefined && !(await deps.projectExists(orgId, body.projectId))) throw notFound('Project');
       return receiveTx(orgId, actor, body, clock.now().toISOString());
     },
   };

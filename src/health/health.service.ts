@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { EngineKind } from '../db/engine.js';
 
 export type CheckStatus = 'ok' | 'degraded' | 'unknown';
 
@@ -18,16 +19,17 @@ export interface HealthChecks {
  * Holds what the last health-check run found; GET /health reads it (cheap, no I/O per
  * request). Until the first run, only the database is known (it just migrated).
  */
-export function createHealthService({ clock, version, startedAt }: { clock: Clock; version: string; startedAt: Date }) {
+export function createHealthService({ clock, version, startedAt, engine }: { clock: Clock; version: string; startedAt: Date; engine: EngineKind }) {
   let checks: HealthChecks = {
-    database: { status: 'ok' },
+    database: { status: 'ok', engine },
     channels: { status: 'unknown' },
     agents: { status: 'unknown' },
     scheduler: { status: 'unknown' },
   };
   return {
     update(partial: Partial<HealthChecks>): void {
-      checks = { ...checks, ...partial };
+      // The engine is part of the database line whatever a check reports.
+      checks = { ...checks, ...partial, database: { ...(partial.database ?? checks.database), engine } };
     },
     checks: (): HealthChecks => checks,
     degraded: (): boolean => Object.values(checks).some((c) => c.status === 'degraded'),

@@ -31,7 +31,7 @@ const header = (req: Request, name: string): string | undefined => {
  * Validates `x-org-id` (format, then existence) and `x-actor-id`, and records the
  * request's scope and actor. Runs on every /api route (never on /health).
  */
-export function orgScope(orgExists: (id: string) => boolean): RequestHandler {
+export function orgScope(orgExists: (id: string) => boolean | Promise<boolean>): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const orgId = header(req, 'x-org-id');
     if (orgId !== undefined && !ORG_ID_PATTERN.test(orgId)) {
@@ -46,13 +46,19 @@ export function orgScope(orgExists: (id: string) => boolean): RequestHandler {
       return next(new AppError(403, 'FORBIDDEN', 'This token is not allowed to act in that organization'));
     }
     const acting = orgId ?? boundOrg;
-    if (acting !== undefined && !orgExists(acting)) return next(new AppError(404, 'ORG_NOT_FOUND', 'Organization not found'));
-    res.locals.scope = { orgId: acting ?? null } satisfies OrgScope;
-    const actor = header(req, 'x-actor-id');
-    if (actor !== undefined && (!ACTOR_PATTERN.test(actor) || actor.trim() === '')) {
-      return next(new AppError(400, 'INVALID_ACTOR_ID', 'Invalid x-actor-id header: use 1-128 printable characters'));
-    }
-    res.locals.actor = actor ?? 'api';
-    next();
+    const scoped = (found: boolean) => {
+      if (!found) return next(new AppError(404, 'ORG_NOT_FOUND', 'Organization not found'));
+      res.locals.scope = { orgId: acting ?? null } satisfies OrgScope;
+      const actor = header(req, 'x-actor-id');
+      if (actor !== undefined && (!ACTOR_PATTERN.test(actor) || actor.trim() === '')) {
+        return next(new AppError(400, 'INVALID_ACTOR_ID', 'Invalid x-actor-id header: use 1-128 printable characters'));
+      }
+      res.locals.actor = actor ?? 'api';
+      next();
+    };
+    // A known org answers synchronously: no promise on the hot path.
+    const found = acting === undefined ? true : orgExists(acting);
+    if (typeof found === 'boolean') return scoped(found);
+    found.then(scoped, next);
   };
 }

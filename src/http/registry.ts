@@ -110,7 +110,8 @@ function parsePart<T>(where: 'params' | 'query' | 'body', schema: ZodType<T> | u
  * Bounded: a full cache starts over.
  */
 export interface ReadCache {
-  stamp: () => string;
+  /** Synchronous where the engine can answer so (SQLite): a hit then awaits nothing. */
+  stamp: () => string | Promise<string>;
 }
 
 const CACHE_MAX = 512;
@@ -151,7 +152,8 @@ function handle(def: RouteDef, cache: ReadCache | undefined) {
   const store = cached(def, cache);
   return async (req: Request, res: Response) => {
     const key = store ? `${getScope(res).orgId ?? '*'} ${req.originalUrl.replace(/^\/v1/, '')}` : '';
-    const stamp = store ? cache!.stamp() : '';
+    let stamp = store ? cache!.stamp() : '';
+    if (typeof stamp !== 'string') stamp = await stamp;
     const hit = store?.get(key, stamp);
     if (hit !== undefined) return sendCached(res, def.status ?? 200, hit);
     const params = parsePart('params', def.params, { ...req.params }, rules);

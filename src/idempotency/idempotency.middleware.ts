@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Request, Response, NextFunction, RequestHandler } from 'express';
 import { everyInterval, type Clock } from '../clock.js';
-import type { Db } from '../db/open.js';
 import { AppError } from '../http/errors.js';
 import { getScope } from '../http/org-scope.js';
 import { rawBodyOf } from '../http/body.js';
 import type { SecretBox } from '../secrets/secret-box.js';
-import type { IdempotencyStore } from './idempotency.store.js';
+import type { IdempotencyRepository } from './idempotency.repository.js';
 
 /**
  * A handler sets `res.locals[SENSITIVE_ANSWER] = true` when its answer holds a secret (a
@@ -30,18 +29,10 @@ function fingerprint(req: Request, res: Response): string {
  * answer with `Idempotent-Replayed: true`; a different request under the key is 422; a
  * repeat while the first still runs is 409.
  */
-export function idempotency({ db, store, clock, box }: { db: Db; store: IdempotencyStore; clock: Clock; box: SecretBox }): RequestHandler {
-  const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => store.pruneExpired(now.toISOString()));
-  const claimTx = db.transaction((scope: string, key: string, print: string) => {
-    const now = clock.now();
-    const kept = store.get(scope, key);
-    if (kept && kept.expiresAt <= now.toISOString()) store.release(scope, key);
-    else if (kept) return kept;
-    store.claim(scope, key, print, now.toISOString(), new Date(now.getTime() + TTL_MS).toISOString());
-    return undefined;
-  });
+export function idempotency({ store, clock, box }: { store: () => IdempotencyRepository; clock: Clock; box: SecretBox }): RequestHandler {
+  const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => store().pruneExpired(now.toISOString()));
 
-  return (req: Request, res: Response, next: NextFunction) => {
+  return async (req: Request, res: Response, next: NextFunction) => {
     if (req.method !== 'POST' && req.method !== 'DELETE') return next();
     const key = req.headers['idempotency-key'];
     if (key === undefined) return next();
@@ -53,7 +44,8 @@ export function idempotency({ db, store, clock, box }: { db: Db; store: Idempote
     const scope = getScope(res).orgId ?? '*';
     const sealContext = `idempotency:${scope}:${key}`;
     const print = fingerprint(req, res);
-    const kept = claimTx(scope, key, print);
+    const now = clock.now();
+    const kept = await store().claim({ scope, key, fingerprint: print, at: now.toISOString(), expiresAt: new Date(now.getTime() + TTL_MS).toISOString() });
     if (kept) {
       if (kept.fingerprint !== print) {
         return next(new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request'));
@@ -75,10 +67,14 @@ export function idempotency({ db, store, clock, box }: { db: Db; store: Idempote
     const settle = (status: number, body: string) => {
       if (settled) return;
       settled = true;
+      // Not awaited: the answer is on its way. On SQLite the write is done before this returns
+      // (unless a unit of work holds the connection); a failed write leaves the key in progress.
+      void store()
+        .complete(scope, key, status, res.locals[SENSITIVE_ANSWER] === true ? box.seal(body, sealContext) : body)
+        .catch(() => undefined);
       // §12: the first request's status and body are kept, whatever they are (a 5xx too, as
       // Stripe does); a client that wants another attempt uses a new key. 429s never get
       // here: the limiter answers before a key is claimed.
-      store.complete(scope, key, status, res.locals[SENSITIVE_ANSWER] === true ? box.seal(body, sealContext) : body);
     };
     const json = res.json.bind(res);
     res.json = (b: unknown) => {

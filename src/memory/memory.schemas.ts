@@ -27,7 +27,7 @@ export const MemoryStats = z.object({
     storageMB: z.number(),
     lastSync: z.string().nullable(),
     dimensions: z.number().int(),
-    backend: z.literal('sqlite'),
+    backend: z.enum(['sqlite', 'postgres']),
   }),
   conversations: z.object({
     totalMessages: z.number().int(),

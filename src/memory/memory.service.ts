@@ -1,12 +1,16 @@
 import type { Clock } from '../clock.js';
 import type { OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
-import { cosine, fromBlob, toBlob, type Embedder } from './embedder.js';
+import { toBlob, type Embedder } from './embedder.js';
 import { SEARCH_LIMIT_DEFAULT, type MemoryStats, type SearchQuery, type SearchResult } from './memory.schemas.js';
-import type { MemoryStore, NewConversation } from './memory.store.js';
+import type { EngineKind, UnitOfWork } from '../db/engine.js';
+import type { MemoryRepository, NewConversation, VectorSearch } from './memory.repository.js';
 
 export interface MemoryServiceDeps {
-  store: MemoryStore;
+  uow: UnitOfWork;
+  vectors: VectorSearch;
+  /** The engine's name, reported as the vector store's backend. */
+  backend: EngineKind;
   clock: Clock;
   embedder: Embedder;
   /** Every channel name, so `conversations.channels` lists silent channels with 0. */
@@ -14,7 +18,7 @@ export interface MemoryServiceDeps {
   /** How long conversations are kept (purgeConversations enforces it). */
   retentionDays: number;
   /** Port to the projects domain: the repo of a project visible in the org (null: all orgs). */
-  projectRepo: (orgId: string | null, projectId: string) => string | null;
+  projectRepo: (orgId: string | null, projectId: string) => Promise<string | null>;
 }
 
 export interface NewDocumentInput {
@@ -33,77 +37,67 @@ const BYTES_PER_MB = 1024 * 1024;
 const toMB = (bytes: number): number => Math.round((bytes / BYTES_PER_MB) * 1e6) / 1e6;
 const round = (x: number): number => Math.round(x * 1e6) / 1e6;
 
-export function createMemoryService({ store, clock, embedder, channelNames, retentionDays, projectRepo }: MemoryServiceDeps) {
-  /** Best `limit` documents by cosine similarity, newest first among equals; unrelated ones are left out. */
-  function topMatches(orgId: string | null, projectId: string | null, query: Float32Array, limit: number) {
-    const best: Array<{ seq: number; score: number }> = [];
-    for (const { seq, embedding } of store.vectors({ orgId, projectId })) {
-      const score = cosine(query, fromBlob(embedding));
-      if (score <= 1e-9) continue;
-      best.push({ seq, score });
-      if (best.length > limit * 4) best.sort(byScore).splice(limit);
-    }
-    return best.sort(byScore).slice(0, limit);
-  }
+export function createMemoryService({ uow, vectors, backend, clock, embedder, channelNames, retentionDays, projectRepo }: MemoryServiceDeps) {
+  const store = (): MemoryRepository => uow.current().memory;
 
   return {
     /** The module other domains (webhooks, channels) feed memory through. */
-    addDocument(input: NewDocumentInput): { id: string; createdAt: string } {
+    async addDocument(input: NewDocumentInput): Promise<{ id: string; createdAt: string }> {
       const id = newId('mem', 12);
       const createdAt = clock.now().toISOString();
       const embedding = toBlob(embedder.embed(input.text));
-      store.insertDocument({ id, orgId: input.orgId, projectId: input.projectId, source: input.source, text: input.text, embedding, createdAt });
+      await store().insertDocument({ id, orgId: input.orgId, projectId: input.projectId, source: input.source, text: input.text, embedding, createdAt });
       return { id, createdAt };
     },
 
-    recordConversation(input: ConversationInput): { id: string } {
+    async recordConversation(input: ConversationInput): Promise<{ id: string }> {
       const id = newId('msg', 12);
-      store.insertConversation({ id, ...input });
+      await store().insertConversation({ id, ...input });
       return { id };
     },
 
     /** For GET /api/agents/:id: the memory of one project. */
-    summaryForProject(orgId: string, projectId: string): { embeddings: number; storageMB: number } {
-      const s = store.docStats({ orgId, projectId });
+    async summaryForProject(orgId: string, projectId: string): Promise<{ embeddings: number; storageMB: number }> {
+      const s = await store().docStats({ orgId, projectId });
       return { embeddings: s.count, storageMB: toMB(s.bytes) };
     },
 
-    stats(scope: OrgScope, projectId?: string): MemoryStats {
+    async stats(scope: OrgScope, projectId?: string): Promise<MemoryStats> {
       const orgId = scope.orgId;
-      const docs = store.docStats({ orgId, projectId: null });
-      const context = store.projectDocStats({ orgId, projectId: projectId ?? null });
-      const totals = store.conversationTotals(orgId);
+      const docs = await store().docStats({ orgId, projectId: null });
+      const context = await store().projectDocStats({ orgId, projectId: projectId ?? null });
+      const totals = await store().conversationTotals(orgId);
       const channels: Record<string, number> = Object.fromEntries(channelNames.map((n) => [n, 0]));
-      for (const { channel, n } of store.perChannel(orgId)) channels[channel] = n;
+      for (const { channel, n } of await store().perChannel(orgId)) channels[channel] = n;
       return {
-        vectorStore: { totalEmbeddings: docs.count, storageMB: toMB(docs.bytes), lastSync: docs.last, dimensions: embedder.dimensions, backend: 'sqlite' },
+        vectorStore: { totalEmbeddings: docs.count, storageMB: toMB(docs.bytes), lastSync: docs.last, dimensions: embedder.dimensions, backend },
         conversations: { totalMessages: totals.total, uniqueUsers: totals.users, channels, retentionDays },
         projectContext: {
           filesIndexed: context.count,
           lastIndexed: context.last,
-          repo: projectId === undefined ? null : projectRepo(orgId, projectId),
+          repo: projectId === undefined ? null : await projectRepo(orgId, projectId),
         },
       };
     },
 
-    search(scope: OrgScope, q: SearchQuery): { results: SearchResult[] } {
+    async search(scope: OrgScope, q: SearchQuery): Promise<{ results: SearchResult[] }> {
       const query = embedder.embed(q.q);
-      const matches = topMatches(scope.orgId, q.projectId ?? null, query, q.limit ?? SEARCH_LIMIT_DEFAULT);
-      const results = matches.flatMap(({ seq, score }) => {
-        const d = store.document(seq);
-        return d ? [{ id: d.id, text: d.text, source: d.source, projectId: d.projectId, score: round(score), createdAt: d.createdAt }] : [];
-      });
+      const matches = await vectors.nearest({ orgId: scope.orgId, projectId: q.projectId ?? null }, query, q.limit ?? SEARCH_LIMIT_DEFAULT);
+      const results: SearchResult[] = [];
+      for (const { seq, score } of matches) {
+        const d = await store().document(seq);
+        if (d) results.push({ id: d.id, text: d.text, source: d.source, projectId: d.projectId, score: round(score), createdAt: d.createdAt });
+      }
       return { results };
     },
 
     /** Retention of inbound messages; the documents embedded from them stay. */
-    purgeConversations(): number {
+    purgeConversations(): Promise<number> {
       const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();
-      return store.purgeConversationsBefore(cutoff);
+      return store().purgeConversationsBefore(cutoff);
     },
   };
 }
 
-const byScore = (a: { seq: number; score: number }, b: { seq: number; score: number }) => b.score - a.score || b.seq - a.seq;
 
 export type MemoryService = ReturnType<typeof createMemoryService>;

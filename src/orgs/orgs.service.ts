@@ -2,70 +2,86 @@ import type { Clock } from '../clock.js';
 import { AppError, badRequest, notFound } from '../http/errors.js';
 import { visibleIn, type OrgScope } from '../http/org-scope.js';
 import type { AuditService } from '../audit/audit.service.js';
-import type { Db } from '../db/open.js';
+import type { UnitOfWork } from '../db/engine.js';
 import { deriveSlug, isValidSlug } from './orgs.slug.js';
 import type { CreateOrgBody, Org, OrgMember, OrgProject } from './orgs.schemas.js';
-import type { OrgRow, OrgsStore } from './orgs.store.js';
+import type { OrgRow, OrgsRepository } from './orgs.repository.js';
 
 /** What other domains tell orgs about themselves (projects, members), through their services. */
 export interface OrgRelations {
-  projects(orgId: string): OrgProject[];
-  projectCount(orgId: string): number;
-  members(orgId: string): OrgMember[];
-  memberCount(orgId: string): number;
+  projects(orgId: string): Promise<OrgProject[]>;
+  projectCount(orgId: string): Promise<number>;
+  members(orgId: string): Promise<OrgMember[]>;
+  memberCount(orgId: string): Promise<number>;
 }
 
 export const noRelations: OrgRelations = {
-  projects: () => [],
-  projectCount: () => 0,
-  members: () => [],
-  memberCount: () => 0,
+  projects: async () => [],
+  projectCount: async () => 0,
+  members: async () => [],
+  memberCount: async () => 0,
 };
 
 export interface OrgsServiceDeps {
-  db: Db;
-  store: OrgsStore;
+  uow: UnitOfWork;
   audit: AuditService;
   clock: Clock;
   relations: () => OrgRelations;
 }
 
-export function createOrgsService({ db, store, audit, clock, relations }: OrgsServiceDeps) {
-  const withCounts = (o: OrgRow): Org => ({
+export function createOrgsService({ uow, audit, clock, relations }: OrgsServiceDeps) {
+  const store = (): OrgsRepository => uow.current().orgs;
+  // Orgs are never deleted, so one that exists always will: every request checks x-org-id,
+  // and after the first time that check is a set lookup (no await).
+  const known = new Set<string>();
+  const exists = (id: string): boolean | Promise<boolean> => {
+    if (known.has(id)) return true;
+    return store()
+      .exists(id)
+      .then((found) => {
+        if (found) known.add(id);
+        return found;
+      });
+  };
+
+  const withCounts = async (o: OrgRow): Promise<Org> => ({
     id: o.id,
     name: o.name,
     slug: o.slug,
-    projectCount: relations().projectCount(o.id),
-    memberCount: relations().memberCount(o.id),
+    projectCount: await relations().projectCount(o.id),
+    memberCount: await relations().memberCount(o.id),
     createdAt: o.createdAt,
   });
 
-  const insertWithAudit = db.transaction((org: OrgRow, actor: string) => {
-    store.insert(org);
-    // The first entry of the new org's own chain.
-    audit.append({ orgId: org.id, actorType: 'user', actorId: actor, action: 'org_create', metadata: { name: org.name, slug: org.slug } });
-  });
+  const insertWithAudit = (org: OrgRow, actor: string) =>
+    uow.run(async (tx) => {
+      await tx.orgs.insert(org);
+      // The first entry of the new org's own chain.
+      await audit.append({ orgId: org.id, actorType: 'user', actorId: actor, action: 'org_create', metadata: { name: org.name, slug: org.slug } });
+    });
 
   return {
-    exists: (id: string): boolean => store.exists(id),
-    ids: (): string[] => store.ids(),
+    /** Synchronous once the org is known to exist (the hot path of every scoped request). */
+    exists,
+    ids: (): Promise<string[]> => store().ids(),
 
-    list(scope: OrgScope): Org[] {
-      return store.list().filter((o) => visibleIn(scope, o.id)).map(withCounts);
+    async list(scope: OrgScope): Promise<Org[]> {
+      const rows = (await store().list()).filter((o) => visibleIn(scope, o.id));
+      return Promise.all(rows.map(withCounts));
     },
 
-    get(scope: OrgScope, id: string) {
-      const org = visibleIn(scope, id) ? store.get(id) : undefined;
+    async get(scope: OrgScope, id: string) {
+      const org = visibleIn(scope, id) ? await store().get(id) : undefined;
       if (!org) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
-      return { ...withCounts(org), projects: relations().projects(id), members: relations().members(id) };
+      return { ...(await withCounts(org)), projects: await relations().projects(id), members: await relations().members(id) };
     },
 
     /** Throws ORG_NOT_FOUND unless the org exists and is visible in the scope. */
-    assertVisible(scope: OrgScope, id: string): void {
-      if (!visibleIn(scope, id) || !store.exists(id)) throw notFound('Organization', 'ORG_NOT_FOUND');
+    async assertVisible(scope: OrgScope, id: string): Promise<void> {
+      if (!visibleIn(scope, id) || !(await exists(id))) throw notFound('Organization', 'ORG_NOT_FOUND');
     },
 
-    create(actor: string, body: CreateOrgBody): Org {
+    async create(actor: string, body: CreateOrgBody): Promise<Org> {
       const slug = body.slug ?? deriveSlug(body.name);
       if (!isValidSlug(slug)) {
         throw badRequest(
@@ -76,10 +92,10 @@ export function createOrgsService({ db, store, audit, clock, relations }: OrgsSe
         );
       }
       const org: OrgRow = { id: `org-${slug}`, name: body.name, slug, createdAt: clock.now().toISOString() };
-      if (store.slugTaken(slug) || store.exists(org.id)) {
+      if ((await store().slugTaken(slug)) || (await exists(org.id))) {
         throw new AppError(409, 'ORG_ALREADY_EXISTS', `Organization with slug '${slug}' already exists`);
       }
-      insertWithAudit(org, actor);
+      await insertWithAudit(org, actor);
       return withCounts(org);
     },
   };

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Db } from '../db/open.js';
+import type { UnitOfWork } from '../db/engine.js';
 import { AppError, badRequest, notFound } from '../http/errors.js';
 import { visibleIn, writeOrg, type OrgScope } from '../http/org-scope.js';
 import { newId } from '../ids.js';
@@ -9,14 +9,13 @@ import type { AuditService } from '../audit/audit.service.js';
 import type { AgentsService } from '../agents/agents.service.js';
 import type { GitHubClient } from '../github/github.client.js';
 import { INVALID_REPO_MESSAGE, type CreateProjectBody, type LastBuild, type LinkBody, type Project } from './projects.schemas.js';
-import type { ProjectRow, ProjectsStore } from './projects.store.js';
+import type { ProjectRow, ProjectsRepository } from './projects.repository.js';
 import { parseRepo, repoKey, repoUrl, type RepoRef } from './repo-ref.js';
 
 export const WEBHOOK_EVENTS = ['push', 'pull_request', 'workflow_run', 'check_run'];
 
 export interface ProjectsServiceDeps {
-  db: Db;
-  store: ProjectsStore;
+  uow: UnitOfWork;
   audit: AuditService;
   agents: AgentsService;
   github: GitHubClient;
@@ -24,11 +23,12 @@ export interface ProjectsServiceDeps {
   config: Config;
   logger: Logger;
   /** The org's own webhook URL and secret, when the org has a secret (the webhooks domain). */
-  orgHook?: (orgId: string) => { url: string; secret: string } | undefined;
+  orgHook?: (orgId: string) => Promise<{ url: string; secret: string } | undefined>;
 }
 
 export function createProjectsService(deps: ProjectsServiceDeps) {
-  const { db, store, audit, agents, github, clock, config, logger, orgHook } = deps;
+  const { uow, audit, agents, github, clock, config, logger, orgHook } = deps;
+  const store = (): ProjectsRepository => uow.current().projects;
   const now = () => clock.now().toISOString();
 
   /**
@@ -36,14 +36,14 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
    * secret once it has one (its deliveries then reach only this org), else the instance URL.
    * Null without a public base URL.
    */
-  function hookTarget(orgId: string): { url: string; secret: string | undefined } | null {
+  async function hookTarget(orgId: string): Promise<{ url: string; secret: string | undefined } | null> {
     if (!config.WEBHOOK_BASE_URL) return null;
-    const own = orgHook?.(orgId);
+    const own = await orgHook?.(orgId);
     return own ?? { url: `${config.WEBHOOK_BASE_URL}/webhooks/github`, secret: config.GITHUB_WEBHOOK_SECRET };
   }
 
-  function view(p: ProjectRow): Project {
-    const agent = p.agentId ? agents.byId(p.agentId) : undefined;
+  async function view(p: ProjectRow): Promise<Project> {
+    const agent = p.agentId ? await agents.byId(p.agentId) : undefined;
     return {
       id: p.id,
       name: p.name,
@@ -64,8 +64,8 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
 
   const requireRepo = (input: string): RepoRef => parseRepo(input) ?? (() => { throw badRequest('INVALID_REPO', INVALID_REPO_MESSAGE); })();
 
-  function findAgent(scope: OrgScope, agentId: string) {
-    const a = agents.byId(agentId);
+  async function findAgent(scope: OrgScope, agentId: string) {
+    const a = await agents.byId(agentId);
     if (!a || !visibleIn(scope, a.orgId)) throw notFound('Agent');
     return a;
   }
@@ -78,7 +78,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
   }
 
   /** Creates the repo webhook when a token and a public URL are set; a refusal is not fatal. */
-  async function createHook(repo: string, target: ReturnType<typeof hookTarget>): Promise<number | null> {
+  async function createHook(repo: string, target: Awaited<ReturnType<typeof hookTarget>>): Promise<number | null> {
     if (!github.configured || !target) return null;
     const [owner, name] = repo.split('/') as [string, string];
     try {
@@ -103,7 +103,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     }
   }
 
-  const insertProject = (orgId: string, actor: string, repo: string, name: string, defaultBranch: string, hookId: number | null): ProjectRow => {
+  const insertProject = async (orgId: string, actor: string, repo: string, name: string, defaultBranch: string, hookId: number | null): Promise<ProjectRow> => {
     const at = now();
     const row: ProjectRow = {
       id: newId('proj'),
@@ -119,20 +119,21 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       lastBuild: null,
       createdAt: at,
     };
-    store.insert({ ...row, repoKey: repoKey(repo) });
+    await store().insert({ ...row, repoKey: repoKey(repo) });
     return row;
   };
 
-  const assertNoProject = (orgId: string, repo: string) => {
-    if (store.byRepo(orgId, repoKey(repo))) throw new AppError(409, 'PROJECT_EXISTS', `Project for repository '${repo}' already exists`);
+  const assertNoProject = async (orgId: string, repo: string) => {
+    if (await store().byRepo(orgId, repoKey(repo))) throw new AppError(409, 'PROJECT_EXISTS', `Project for repository '${repo}' already exists`);
   };
 
-  const createTx = db.transaction((orgId: string, actor: string, repo: string, name: string, branch: string, hookId: number | null) => {
-    assertNoProject(orgId, repo);
-    const p = insertProject(orgId, actor, repo, name, branch, hookId);
-    const agent = agents.createProjectAgent(orgId, p.id, `${name} agent`);
-    store.setAgent(p.id, agent.id);
-    audit.append({
+  const createTx = (orgId: string, actor: string, repo: string, name: string, branch: string, hookId: number | null) =>
+    uow.run(async () => {
+    await assertNoProject(orgId, repo);
+    const p = await insertProject(orgId, actor, repo, name, branch, hookId);
+    const agent = await agents.createProjectAgent(orgId, p.id, `${name} agent`);
+    await store().setAgent(p.id, agent.id);
+    await audit.append({
       orgId,
       actorType: 'user',
       actorId: actor,
@@ -144,95 +145,98 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
   });
 
   /** The project a link reuses, or the reason it cannot (§13's rules). */
-  function reusable(orgId: string, key: string, agentType: string): ProjectRow | undefined {
-    const existing = store.byRepo(orgId, key);
+  async function reusable(orgId: string, key: string, agentType: string): Promise<ProjectRow | undefined> {
+    const existing = await store().byRepo(orgId, key);
     if (!existing) return undefined;
-    const owner = agents.projectAgent(existing.id);
+    const owner = await agents.projectAgent(existing.id);
     if (agentType === 'project' && owner) {
       throw new AppError(409, 'PROJECT_EXISTS', `Project for repository '${existing.repo}' already has a project agent`);
     }
     return existing;
   }
 
-  const linkTx = db.transaction(
-    (orgId: string, actor: string, agentId: string, found: { repo: string; defaultBranch: string }, hookId: number | null) => {
-      const agent = agents.inOrg(orgId, agentId);
+  const linkTx = (orgId: string, actor: string, agentId: string, found: { repo: string; defaultBranch: string }, hookId: number | null) =>
+    uow.run(async () => {
+      const agent = await agents.inOrg(orgId, agentId);
       if (!agent) throw notFound('Agent');
       if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
-      let project = reusable(orgId, repoKey(found.repo), agent.type);
+      let project = await reusable(orgId, repoKey(found.repo), agent.type);
       const takesOwnership = !project || agent.type === 'project' || project.agentId === null;
-      if (!project) project = insertProject(orgId, actor, found.repo, found.repo.split('/')[1]!, found.defaultBranch, hookId);
-      else if (hookId !== null) store.setWebhook(project.id, hookId);
-      if (takesOwnership) store.relink(project.id, agent.id, now(), actor);
-      agents.setProject(agent.id, project.id);
-      audit.append({ orgId, actorType: 'user', actorId: actor, action: 'link', projectId: project.id, metadata: { agentId, projectId: project.id, repo: project.repo } });
-      return store.get(project.id)!;
-    },
-  );
+      if (!project) project = await insertProject(orgId, actor, found.repo, found.repo.split('/')[1]!, found.defaultBranch, hookId);
+      else if (hookId !== null) await store().setWebhook(project.id, hookId);
+      if (takesOwnership) await store().relink(project.id, agent.id, now(), actor);
+      await agents.setProject(agent.id, project.id);
+      await audit.append({ orgId, actorType: 'user', actorId: actor, action: 'link', projectId: project.id, metadata: { agentId, projectId: project.id, repo: project.repo } });
+      return (await store().get(project.id))!;
+    });
 
-  const unlinkTx = db.transaction((orgId: string, actor: string, agentId: string) => {
-    const agent = agents.inOrg(orgId, agentId);
+  const unlinkTx = (orgId: string, actor: string, agentId: string) =>
+    uow.run(async () => {
+    const agent = await agents.inOrg(orgId, agentId);
     if (!agent) throw notFound('Agent');
     if (!agent.projectId) throw new AppError(409, 'NOT_LINKED', 'Agent has no linked project');
-    const project = store.get(agent.projectId);
-    agents.setProject(agent.id, null);
-    if (project?.agentId === agent.id) store.setAgent(project.id, null);
-    audit.append({ orgId, actorType: 'user', actorId: actor, action: 'unlink', projectId: agent.projectId, metadata: { agentId, projectId: agent.projectId, repo: project?.repo ?? null } });
+    const project = await store().get(agent.projectId);
+    await agents.setProject(agent.id, null);
+    if (project?.agentId === agent.id) await store().setAgent(project.id, null);
+    await audit.append({ orgId, actorType: 'user', actorId: actor, action: 'unlink', projectId: agent.projectId, metadata: { agentId, projectId: agent.projectId, repo: project?.repo ?? null } });
     return { success: true as const, agentId, projectId: agent.projectId };
   });
 
-  const deleteTx = db.transaction((p: ProjectRow, actor: string, webhookRemoved: boolean) => {
+  const deleteTx = (p: ProjectRow, actor: string, webhookRemoved: boolean) =>
+    uow.run(async () => {
     const by = { actorType: 'user' as const, actorId: actor };
-    const terminated = agents.terminateForProject(p.orgId, p.id, by);
-    store.remove(p.id);
-    audit.append({ orgId: p.orgId, ...by, action: 'project_delete', projectId: p.id, metadata: { projectId: p.id, repo: p.repo, agentsTerminated: terminated, webhookRemoved } });
+    const terminated = await agents.terminateForProject(p.orgId, p.id, by);
+    await store().remove(p.id);
+    await audit.append({ orgId: p.orgId, ...by, action: 'project_delete', projectId: p.id, metadata: { projectId: p.id, repo: p.repo, agentsTerminated: terminated, webhookRemoved } });
     return terminated;
   });
 
   return {
     view,
 
-    state(scope: OrgScope, agentId: string) {
-      const agent = findAgent(scope, agentId);
-      const project = agent.projectId ? store.get(agent.projectId) : undefined;
-      return project ? { linked: true as const, config: view(project) } : { linked: false as const };
+    async state(scope: OrgScope, agentId: string) {
+      const agent = await findAgent(scope, agentId);
+      const project = agent.projectId ? await store().get(agent.projectId) : undefined;
+      return project ? { linked: true as const, config: await view(project) } : { linked: false as const };
     },
 
     async link(scope: OrgScope, actor: string, body: LinkBody) {
       const ref = requireRepo(body.repo);
       if (!github.configured) throw badRequest('MISSING_CONFIG', 'GITHUB_TOKEN is not configured');
-      const agent = findAgent(scope, body.agentId);
+      const agent = await findAgent(scope, body.agentId);
       if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
-      const existing = reusable(agent.orgId, repoKey(ref), agent.type);
+      const existing = await reusable(agent.orgId, repoKey(ref), agent.type);
       const found = await lookUp(ref, existing?.defaultBranch ?? 'main');
-      const hookId = existing?.webhookConfigured ? null : await createHook(found.repo, hookTarget(agent.orgId));
+      const hookId = existing?.webhookConfigured ? null : await createHook(found.repo, await hookTarget(agent.orgId));
       try {
-        return { success: true as const, config: view(linkTx(agent.orgId, actor, agent.id, existing ? { ...found, repo: existing.repo } : found, hookId)) };
+        const linked = await linkTx(agent.orgId, actor, agent.id, existing ? { ...found, repo: existing.repo } : found, hookId);
+        return { success: true as const, config: await view(linked) };
       } catch (err) {
         if (hookId !== null) await removeHook(found.repo, hookId);
         throw err;
       }
     },
 
-    unlink(scope: OrgScope, actor: string, agentId: string) {
-      const agent = findAgent(scope, agentId);
+    async unlink(scope: OrgScope, actor: string, agentId: string) {
+      const agent = await findAgent(scope, agentId);
       return unlinkTx(agent.orgId, actor, agent.id);
     },
 
-    list(scope: OrgScope) {
-      return { projects: store.list(scope.orgId).map(view) };
+    async list(scope: OrgScope) {
+      const rows = await store().list(scope.orgId);
+      return { projects: await Promise.all(rows.map(view)) };
     },
 
     async create(scope: OrgScope, actor: string, body: CreateProjectBody) {
       const ref = requireRepo(body.repo);
       const orgId = writeOrg(scope);
-      assertNoProject(orgId, `${ref.owner}/${ref.name}`);
+      await assertNoProject(orgId, `${ref.owner}/${ref.name}`);
       const found = await lookUp(ref, body.defaultBranch ?? 'main');
-      const target = hookTarget(orgId);
+      const target = await hookTarget(orgId);
       const hookId = await createHook(found.repo, target);
       try {
-        const p = createTx(orgId, actor, found.repo, body.name ?? found.repo.split('/')[1]!, found.defaultBranch, hookId);
-        return { id: p.id, agentId: p.agentId!, repo: p.repo, orgId, webhookUrl: target?.url ?? null, webhookConfigured: p.webhookConfigured };
+        const p = await createTx(orgId, actor, found.repo, body.name ?? found.repo.split('/')[1]!, found.defaultBranch, hookId);
+        return { id: p.id, agentId: p.agentId, repo: p.repo, orgId, webhookUrl: target?.url ?? null, webhookConfigured: p.webhookConfigured };
       } catch (err) {
         if (hookId !== null) await removeHook(found.repo, hookId);
         throw err;
@@ -240,31 +244,31 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     },
 
     async remove(scope: OrgScope, actor: string, id: string) {
-      const p = store.get(id);
+      const p = await store().get(id);
       if (!p || !visibleIn(scope, p.orgId)) throw notFound('Project');
       const webhookRemoved = await removeHook(p.repo, p.webhookId);
       // The project may have gone while GitHub answered; answer as if it never existed.
-      const current = store.get(id);
+      const current = await store().get(id);
       if (!current) throw notFound('Project');
-      const terminated = deleteTx(current, actor, webhookRemoved);
+      const terminated = await deleteTx(current, actor, webhookRemoved);
       return { success: true as const, removed: { id, agentTerminated: terminated.length > 0, webhookRemoved } };
     },
 
     // --- the API other domains call ---
-    inOrg(orgId: string, id: string): ProjectRow | undefined {
-      const p = store.get(id);
+    async inOrg(orgId: string, id: string): Promise<ProjectRow | undefined> {
+      const p = await store().get(id);
       return p && p.orgId === orgId ? p : undefined;
     },
-    byId: (id: string): ProjectRow | undefined => store.get(id),
+    byId: (id: string): Promise<ProjectRow | undefined> => store().get(id),
     /** Every project linked to a repo, in any org (webhook routing; case-insensitive). */
-    linkedTo: (repo: string): ProjectRow[] => store.linkedTo(repoKey(repo)),
-    all: (): ProjectRow[] => store.all(),
-    listForOrg: (orgId: string): ProjectRow[] => store.list(orgId),
-    count: (orgId: string): number => store.count(orgId),
-    setLastBuild: (id: string, build: LastBuild): void => store.setLastBuild(id, build),
+    linkedTo: (repo: string): Promise<ProjectRow[]> => store().linkedTo(repoKey(repo)),
+    all: (): Promise<ProjectRow[]> => store().all(),
+    listForOrg: (orgId: string): Promise<ProjectRow[]> => store().list(orgId),
+    count: (orgId: string): Promise<number> => store().count(orgId),
+    setLastBuild: (id: string, build: LastBuild): Promise<void> => store().setLastBuild(id, build),
     /** Makes a project agent created through POST /api/agents the project's agent. */
-    adoptAgent(orgId: string, projectId: string, agentId: string): void {
-      if (store.get(projectId)?.orgId === orgId) store.setAgent(projectId, agentId);
+    async adoptAgent(orgId: string, projectId: string, agentId: string): Promise<void> {
+      if ((await store().get(projectId))?.orgId === orgId) await store().setAgent(projectId, agentId);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import type { Db } from '../db/open.js';
+import type { Engine } from '../db/engine.js';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { HealthService } from '../health/health.service.js';
@@ -12,22 +12,21 @@ import { auditCleanupTask } from './tasks/audit-cleanup.task.js';
 
 export interface BuiltinTaskDeps {
   config: Config;
-  db: Db;
+  engine: Engine;
   clock: Clock;
   logger: Logger;
   audit: AuditService;
   health: HealthService;
   ports: SchedulerPorts;
   /** Memory's conversation retention, run with the audit's. */
-  purgeConversations?: () => number;
+  purgeConversations?: () => Promise<number>;
 }
 
 /** The three tasks of §10, in the order GET /api/scheduler lists them. */
-export function builtinTasks({ config, db, clock, logger, audit, health, ports, purgeConversations }: BuiltinTaskDeps): TaskDefinition[] {
-  const ping = db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck();
+export function builtinTasks({ config, engine, clock, logger, audit, health, ports, purgeConversations }: BuiltinTaskDeps): TaskDefinition[] {
   return [
     healthCheckTask({
-      ping: () => void ping.get(),
+      ping: () => engine.ping(),
       channels: ports.channels,
       agents: ports.agents,
       health,
@@ -41,6 +40,6 @@ export function builtinTasks({ config, db, clock, logger, audit, health, ports, 
       github: ports.github,
       logger: logger.child({ task: 'build-status-report' }),
     }),
-    auditCleanupTask({ db, audit, retentionDays: config.AUDIT_RETENTION_DAYS, purgeConversations }),
+    auditCleanupTask({ uow: engine.uow, audit, retentionDays: config.AUDIT_RETENTION_DAYS, purgeConversations }),
   ];
 }

@@ -9,7 +9,7 @@ export interface ChannelsHealthPort {
 }
 
 export interface AgentsHealthPort {
-  countInError(): number;
+  countInError(): number | Promise<number>;
 }
 
 export interface LastBuild {
@@ -30,8 +30,8 @@ export interface BuildReportProject {
 }
 
 export interface ProjectsBuildPort {
-  listForBuildReport(): BuildReportProject[];
-  setLastBuild(orgId: string, projectId: string, build: LastBuild): void;
+  listForBuildReport(): BuildReportProject[] | Promise<BuildReportProject[]>;
+  setLastBuild(orgId: string, projectId: string, build: LastBuild): void | Promise<void>;
 }
 
 /** The fields of GitHub's workflow-run object the build report reads. */

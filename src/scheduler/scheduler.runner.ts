@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
-import type { SchedulerStore } from './scheduler.store.js';
+import type { SchedulerRepository } from './scheduler.repository.js';
 import type { TaskRunResult } from './scheduler.schemas.js';
 
 /** One task as the runner sees it: its handler and the run in flight, if any. */
@@ -16,7 +16,7 @@ const MAX_ERROR_LENGTH = 1000;
 const messageOf = (err: unknown): string =>
   ((err instanceof Error ? err.message : String(err)) || 'Task failed').slice(0, MAX_ERROR_LENGTH);
 
-export function createRunner({ store, clock, log }: { store: SchedulerStore; clock: Clock; log: Logger }) {
+export function createRunner({ store, clock, log }: { store: () => SchedulerRepository; clock: Clock; log: Logger }) {
   /** Runs the handler, times it, records the outcome. Never throws: one task cannot hurt another. */
   async function execute(slot: RunSlot): Promise<TaskRunResult> {
     const { name } = slot.def;
@@ -32,7 +32,7 @@ export function createRunner({ store, clock, log }: { store: SchedulerStore; clo
     // Durations are measured on the monotonic clock; only timestamps come from `clock`.
     const durationMs = Math.round(performance.now() - t0);
     try {
-      store.recordRun(name, { at, durationMs, error });
+      await store().recordRun(name, { at, durationMs, error });
     } catch (err) {
       log.error({ err, task: name }, 'could not record the task run');
     }

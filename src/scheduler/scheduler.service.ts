@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/open.js';
+import type { UnitOfWork } from '../db/engine.js';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { HealthService } from '../health/health.service.js';
@@ -7,7 +7,7 @@ import { notFound } from '../http/errors.js';
 import { DEFAULT_ORG } from '../http/org-scope.js';
 import { nextRunAfter, parseCron, type CronFields } from './scheduler.cron.js';
 import type { CronDriver, CronHandle } from './scheduler.driver.js';
-import type { SchedulerStore, TaskState } from './scheduler.store.js';
+import type { SchedulerRepository, TaskState } from './scheduler.repository.js';
 import { createRunner, type RunSlot } from './scheduler.runner.js';
 import type { Task, TaskCancelled, TaskRunResult, TaskToggled } from './scheduler.schemas.js';
 
@@ -25,8 +25,7 @@ export type SkipReason = 'disabled' | 'paused' | 'running' | 'stopped';
 export type FireOutcome = TaskRunResult | { name: string; skipped: SkipReason };
 
 export interface SchedulerServiceDeps {
-  db: Db;
-  store: SchedulerStore;
+  uow: UnitOfWork;
   audit: Pick<AuditService, 'append'>;
   clock: Clock;
   logger: Logger;
@@ -60,7 +59,8 @@ async function settleWithin(promises: Array<Promise<unknown>>, ms: number): Prom
 }
 
 export function createSchedulerService(deps: SchedulerServiceDeps) {
-  const { db, store, audit, clock, logger, health, enabled, driver, drainMs = 5_000 } = deps;
+  const { uow, audit, clock, logger, health, enabled, driver, drainMs = 5_000 } = deps;
+  const store = (): SchedulerRepository => uow.current().scheduler;
   const log = logger.child({ component: 'scheduler' });
   const entries = new Map<string, Entry>();
   let started = false;
@@ -82,10 +82,10 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     return e;
   };
 
-  const stateOf = (name: string): TaskState => store.get(name) ?? { name, enabled: true, runCount: 0, errors: 0, lastRun: null, lastError: null, lastDurationMs: null };
+  const stateOf = async (name: string): Promise<TaskState> => (await store().get(name)) ?? { name, enabled: true, runCount: 0, errors: 0, lastRun: null, lastError: null, lastDurationMs: null };
 
-  const toTask = (e: Entry): Task => {
-    const s = stateOf(e.def.name);
+  const toTask = async (e: Entry): Promise<Task> => {
+    const s = await stateOf(e.def.name);
     const next = enabled && e.enabled ? nextRunAfter(e.fields, clock.now()) : null;
     return {
       name: e.def.name,
@@ -133,9 +133,10 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     return run;
   }
 
-  const toggleTx = db.transaction((actor: string, e: Entry, on: boolean) => {
-    store.setEnabled(e.def.name, on);
-    audit.append({
+  const toggleTx = (actor: string, e: Entry, on: boolean) =>
+    uow.run(async () => {
+    await store().setEnabled(e.def.name, on);
+    await audit.append({
       orgId: DEFAULT_ORG,
       actorType: 'user',
       actorId: actor,
@@ -143,43 +144,44 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
       metadata: { task: e.def.name, changed: e.enabled !== on },
     });
   });
-  const toggle = (actor: string, e: Entry, on: boolean) => {
-    toggleTx(actor, e, on);
+  const toggle = async (actor: string, e: Entry, on: boolean) => {
+    await toggleTx(actor, e, on);
     e.enabled = on;
   };
 
-  const removeWithAudit = db.transaction((actor: string, name: string, builtin: boolean) => {
-    store.remove(name);
-    audit.append({ orgId: DEFAULT_ORG, actorType: 'user', actorId: actor, action: 'scheduler_cancel', metadata: { task: name, builtin } });
+  const removeWithAudit = (actor: string, name: string, builtin: boolean) =>
+    uow.run(async () => {
+    await store().remove(name);
+    await audit.append({ orgId: DEFAULT_ORG, actorType: 'user', actorId: actor, action: 'scheduler_cancel', metadata: { task: name, builtin } });
   });
 
   return {
     /** Adds a task (its stored state, if a previous start left one, is kept). */
-    register(def: TaskDefinition): void {
+    async register(def: TaskDefinition): Promise<void> {
       if (entries.has(def.name)) throw new Error(`Task '${def.name}' is already registered`);
       const fields = parseCron(def.schedule);
-      store.ensure(def.name);
-      const entry: Entry = { def, fields, enabled: stateOf(def.name).enabled };
+      await store().ensure(def.name);
+      const entry: Entry = { def, fields, enabled: (await stateOf(def.name)).enabled };
       entries.set(def.name, entry);
       if (entry.enabled) arm(entry);
       reportHealth();
     },
 
-    list: (): Task[] => [...entries.values()].map(toTask),
-    get: (name: string): Task => toTask(entryOf(name)),
+    list: (): Promise<Task[]> => Promise.all([...entries.values()].map(toTask)),
+    get: (name: string): Promise<Task> => toTask(entryOf(name)),
     fire,
 
     async pause(actor: string, name: string): Promise<TaskToggled> {
       const e = entryOf(name);
-      toggle(actor, e, false);
+      await toggle(actor, e, false);
       await disarm(e);
       reportHealth();
       return { name, enabled: false, message: 'Task paused' };
     },
 
-    resume(actor: string, name: string): TaskToggled {
+    async resume(actor: string, name: string): Promise<TaskToggled> {
       const e = entryOf(name);
-      toggle(actor, e, true);
+      await toggle(actor, e, true);
       arm(e);
       reportHealth();
       return { name, enabled: true, message: 'Task resumed' };
@@ -189,7 +191,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     async run(actor: string, name: string): Promise<TaskRunResult> {
       const e = entryOf(name);
       const result = (await begin(e)) ?? { name, ok: false, durationMs: 0, error: ALREADY_RUNNING };
-      audit.append({
+      await audit.append({
         orgId: DEFAULT_ORG,
         actorType: 'user',
         actorId: actor,
@@ -202,7 +204,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
 
     async cancel(actor: string, name: string): Promise<TaskCancelled> {
       const e = entryOf(name);
-      removeWithAudit(actor, name, e.def.builtin);
+      await removeWithAudit(actor, name, e.def.builtin);
       entries.delete(name);
       await disarm(e);
       reportHealth();

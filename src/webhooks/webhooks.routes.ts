@@ -37,9 +37,9 @@ export interface WebhookRouterOptions {
   bodyLimit: number;
   /** Webhook body bytes held at once across the process (WEBHOOK_INFLIGHT_MB). */
   budget: InflightBudget;
-  orgExists: (orgId: string) => boolean;
+  orgExists: (orgId: string) => boolean | Promise<boolean>;
   /** An org URL's secrets: the current one, and the previous one during its grace hour. */
-  orgSecrets: (orgId: string) => string[];
+  orgSecrets: (orgId: string) => Promise<string[]>;
   limiter?: RequestHandler;
 }
 
@@ -73,10 +73,10 @@ export function createWebhooksRouter(o: WebhookRouterOptions): Router {
   const router = Router();
   if (o.limiter) router.use(o.limiter);
   router.post('/', requireEventHeader, (req: Request, res: Response) => receive(req, res, instance));
-  router.post('/:orgId', requireEventHeader, (req: Request, res: Response) => {
+  router.post('/:orgId', requireEventHeader, async (req: Request, res: Response) => {
     const orgId = req.params.orgId as string;
-    if (!o.orgExists(orgId)) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
-    return receive(req, res, { orgId, required: true, secrets: o.orgSecrets(orgId) });
+    if (!(await o.orgExists(orgId))) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
+    return receive(req, res, { orgId, required: true, secrets: await o.orgSecrets(orgId) });
   });
   router.all(['/', '/:orgId'], (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Allow', 'POST');

@@ -1,15 +1,15 @@
 import { everyInterval, type Clock } from '../clock.js';
-import type { Db } from '../db/open.js';
+import type { UnitOfWork } from '../db/engine.js';
 import { badRequest } from '../http/errors.js';
 import { DEFAULT_ORG } from '../http/org-scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AgentsService } from '../agents/agents.service.js';
-import type { AgentRow } from '../agents/agents.store.js';
+import type { AgentRow } from '../agents/agents.repository.js';
 import type { ProjectsService } from '../projects/projects.service.js';
-import type { ProjectRow } from '../projects/projects.store.js';
+import type { ProjectRow } from '../projects/projects.repository.js';
 import { isHandled, toCIEvent, type CIEvent, type CIFacts, type Mapped } from './ci-event.js';
 import { decide, kindOf, type Outcome, type Plan } from './reactions.js';
-import type { WebhooksStore } from './webhooks.store.js';
+import type { WebhooksRepository } from './webhooks.repository.js';
 
 const DELIVERY_TTL_MS = 7 * 86_400_000;
 /** A body seen at the same URL this recently under another delivery id is a replay. */
@@ -19,7 +19,7 @@ const PRUNE_EVERY_MS = 3_600_000;
 
 /** Where memory documents go (the memory domain; a no-op until it is wired). */
 export interface MemoryPort {
-  addDocument(doc: { orgId: string; projectId: string; source: string; text: string }): void;
+  addDocument(doc: { orgId: string; projectId: string; source: string; text: string }): Promise<unknown>;
 }
 
 export interface Delivery {
@@ -42,8 +42,7 @@ export interface ProjectOutcome {
 }
 
 export interface WebhooksServiceDeps {
-  db: Db;
-  store: WebhooksStore;
+  uow: UnitOfWork;
   audit: AuditService;
   agents: AgentsService;
   projects: ProjectsService;
@@ -58,29 +57,32 @@ export interface WebhooksServiceDeps {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function createWebhooksService({ db, store, audit, agents, projects, memory, clock, restrictInstanceUrl }: WebhooksServiceDeps) {
+export function createWebhooksService({ uow, audit, agents, projects, memory, clock, restrictInstanceUrl }: WebhooksServiceDeps) {
+  const store = (): WebhooksRepository => uow.current().webhooks;
   const ago = (now: Date, ms: number) => new Date(now.getTime() - ms).toISOString();
-  const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) => {
-    store.pruneBefore(ago(now, DELIVERY_TTL_MS));
-    store.prunePayloadsBefore(ago(now, REPLAY_WINDOW_MS));
-    store.pruneReceiptsBefore(ago(now, RECEIPT_TTL_MS));
-  });
+  const pruneIfDue = everyInterval(clock, PRUNE_EVERY_MS, (now) =>
+    uow.run(async (tx) => {
+      await tx.webhooks.pruneBefore(ago(now, DELIVERY_TTL_MS));
+      await tx.webhooks.prunePayloadsBefore(ago(now, REPLAY_WINDOW_MS));
+      await tx.webhooks.pruneReceiptsBefore(ago(now, RECEIPT_TTL_MS));
+    }),
+  );
 
   /**
    * Linking a repo proves nothing about who owns it: an org URL reaches only its own org's
    * projects, and in a multi-tenant deployment the instance URL only those it can vouch for.
    */
-  function routed(repo: string, orgId: string | null): ProjectRow[] {
-    const linked = projects.linkedTo(repo);
+  async function routed(repo: string, orgId: string | null): Promise<ProjectRow[]> {
+    const linked = await projects.linkedTo(repo);
     if (orgId !== null) return linked.filter((p) => p.orgId === orgId);
     if (!restrictInstanceUrl) return linked;
     return linked.filter((p) => p.orgId === DEFAULT_ORG || p.webhookConfigured);
   }
 
   /** The project agent's work for one project; every write joins the delivery's transaction. */
-  function actFor(p: ProjectRow, ci: CIEvent, facts: CIFacts, deliveryId: string | null): ProjectOutcome {
+  async function actFor(p: ProjectRow, ci: CIEvent, facts: CIFacts, deliveryId: string | null): Promise<ProjectOutcome> {
     const branch = ci.branch ?? p.defaultBranch;
-    audit.append({
+    await audit.append({
       orgId: p.orgId,
       actorType: 'system',
       actorId: 'webhook-handler',
@@ -91,34 +93,34 @@ export function createWebhooksService({ db, store, audit, agents, projects, memo
     });
     if (facts.build?.completed) {
       const b = facts.build;
-      projects.setLastBuild(p.id, { workflow: b.workflow, branch, conclusion: ci.conclusion, sha: b.sha, url: b.url, at: b.at ?? clock.now().toISOString() });
+      await projects.setLastBuild(p.id, { workflow: b.workflow, branch, conclusion: ci.conclusion, sha: b.sha, url: b.url, at: b.at ?? clock.now().toISOString() });
     }
-    const agent = p.agentId ? agents.byId(p.agentId) : undefined;
+    const agent = p.agentId ? await agents.byId(p.agentId) : undefined;
     const plan = decide(kindOf(ci, facts), agent);
-    const spawned = agent ? carryOut(plan, agent, p, { ...ci, branch }, facts) : null;
+    const spawned = agent ? await carryOut(plan, agent, p, { ...ci, branch }, facts) : null;
     return { projectId: p.id, agentId: agent?.id ?? null, outcome: plan.outcome, spawnedAgentId: spawned };
   }
 
-  function carryOut(plan: Plan, agent: AgentRow, p: ProjectRow, ci: CIEvent, facts: CIFacts): string | null {
+  async function carryOut(plan: Plan, agent: AgentRow, p: ProjectRow, ci: CIEvent, facts: CIFacts): Promise<string | null> {
     if (plan.outcome === 'agent_suspended') return null;
     const by = { actorType: 'agent' as const, actorId: agent.id };
-    agents.touch(agent.id);
+    await agents.touch(agent.id);
     if (plan.notify) {
-      audit.append({ orgId: p.orgId, ...by, action: 'notify', projectId: p.id, metadata: { event: ci.type, message: ci.details } });
+      await audit.append({ orgId: p.orgId, ...by, action: 'notify', projectId: p.id, metadata: { event: ci.type, message: ci.details } });
     }
     if (plan.suggest) {
-      audit.append({ orgId: p.orgId, ...by, action: 'suggest', projectId: p.id, metadata: { event: ci.type, suggestion: suggestionFor(ci) } });
+      await audit.append({ orgId: p.orgId, ...by, action: 'suggest', projectId: p.id, metadata: { event: ci.type, suggestion: suggestionFor(ci) } });
     }
     if (plan.remember === 'pr_title' && facts.pr) {
-      memory().addDocument({ orgId: p.orgId, projectId: p.id, source: 'pull_request', text: facts.pr.title });
+      await memory().addDocument({ orgId: p.orgId, projectId: p.id, source: 'pull_request', text: facts.pr.title });
     }
     if (plan.remember === 'commits') {
-      for (const text of facts.commits ?? []) memory().addDocument({ orgId: p.orgId, projectId: p.id, source: 'push', text });
+      for (const text of facts.commits ?? []) await memory().addDocument({ orgId: p.orgId, projectId: p.id, source: 'push', text });
     }
-    if (plan.stat) agents.countStat(agent.id, plan.stat);
+    if (plan.stat) await agents.countStat(agent.id, plan.stat);
     if (!plan.spawn) return null;
     const task = plan.spawn === 'incident' ? `Investigate: ${ci.details}` : `Review: ${ci.details}`;
-    const spawned = agents.spawn({
+    const spawned = await agents.spawn({
       orgId: p.orgId,
       projectId: p.id,
       type: plan.spawn,
@@ -131,27 +133,30 @@ export function createWebhooksService({ db, store, audit, agents, projects, memo
     return spawned.id;
   }
 
-  const processTx = db.transaction((d: Delivery, mapped: Mapped | undefined) => {
+  /** One delivery, inside the batch's unit of work. */
+  async function processOne(d: Delivery, mapped: Mapped | undefined): Promise<DeliveryResult> {
     const base = { received: true as const, event: d.event };
     const now = clock.now();
     const at = now.toISOString();
-    if (d.deliveryId !== null && store.seen(d.deliveryId)) return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
+    if (d.deliveryId !== null && (await store().seen(d.deliveryId))) return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
     const target = d.orgId ?? '';
-    const prior = store.payload(target, d.bodySha256);
+    const prior = await store().payload(target, d.bodySha256);
     if (prior && prior.receivedAt > ago(now, REPLAY_WINDOW_MS)) return { ...base, processed: false, duplicate: true, reason: 'Replayed payload' };
-    if (d.deliveryId !== null) store.record(d.deliveryId, d.event, at);
-    store.recordPayload(target, d.bodySha256, d.deliveryId, at);
-    if (d.orgId !== null) store.recordReceipt(d.orgId, at);
+    // A concurrent duplicate (another process) that recorded the id first wins.
+    if (d.deliveryId !== null && !(await store().record(d.deliveryId, d.event, at))) return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
+    await store().recordPayload(target, d.bodySha256, d.deliveryId, at);
+    if (d.orgId !== null) await store().recordReceipt(d.orgId, at);
     if (d.event === 'ping') return { ...base, processed: true };
     if (!mapped) return { ...base, processed: false, reason: 'Event type not handled' };
     const { ciEvent, facts } = mapped;
-    const linked = routed(ciEvent.repo, d.orgId);
+    const linked = await routed(ciEvent.repo, d.orgId);
     const head = { ...base, action: facts.action, repo: ciEvent.repo };
     if (linked.length === 0) return { ...head, processed: false, reason: 'Repository not linked' };
-    if (d.orgId === null) for (const orgId of new Set(linked.map((p) => p.orgId))) store.recordReceipt(orgId, at);
-    const outcomes = linked.map((p) => actFor(p, ciEvent, facts, d.deliveryId));
+    if (d.orgId === null) for (const orgId of new Set(linked.map((p) => p.orgId))) await store().recordReceipt(orgId, at);
+    const outcomes: ProjectOutcome[] = [];
+    for (const p of linked) outcomes.push(await actFor(p, ciEvent, facts, d.deliveryId));
     return { ...head, processed: true, ciEvent: { ...ciEvent, branch: ciEvent.branch ?? linked[0]!.defaultBranch }, outcomes };
-  });
+  }
 
   /**
    * Group commit: deliveries that arrive in the same turn of the event loop are applied in
@@ -165,21 +170,24 @@ export function createWebhooksService({ db, store, audit, agents, projects, memo
     reject: (err: unknown) => void;
   }
   let queue: Job[] = [];
-  const applyBatch = db.transaction((jobs: Job[]) =>
-    jobs.map((job) => {
-      try {
-        return { ok: processTx(job.d, job.mapped) as DeliveryResult };
-      } catch (err) {
-        return { err };
+  const applyBatch = (jobs: Job[]) =>
+    uow.run(async () => {
+      const outcomes: Array<{ ok?: DeliveryResult; err?: unknown }> = [];
+      for (const job of jobs) {
+        try {
+          outcomes.push({ ok: await uow.savepoint(() => processOne(job.d, job.mapped)) });
+        } catch (err) {
+          outcomes.push({ err });
+        }
       }
-    }),
-  );
-  function flush(): void {
+      return outcomes;
+    });
+  async function flush(): Promise<void> {
     const jobs = queue;
     queue = [];
     let outcomes: Array<{ ok?: DeliveryResult; err?: unknown }>;
     try {
-      outcomes = applyBatch(jobs);
+      outcomes = await applyBatch(jobs);
     } catch (err) {
       for (const job of jobs) job.reject(err);
       return;
@@ -199,7 +207,7 @@ export function createWebhooksService({ db, store, audit, agents, projects, memo
       if (isHandled(d.event) && !mapped) throw badRequest('INVALID_PAYLOAD', `Payload is missing fields a ${d.event} event needs`);
       pruneIfDue();
       return new Promise<DeliveryResult>((resolve, reject) => {
-        if (queue.length === 0) setImmediate(flush);
+        if (queue.length === 0) setImmediate(() => void flush());
         queue.push({ d, mapped, resolve, reject });
       });
     },

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 
 const T0 = '2026-06-01T12:00:00.000Z';
 const AUTONOMY_MESSAGE = 'Autonomy level must be between 0 and 5';
@@ -8,7 +8,7 @@ const ACTION_MESSAGE = 'Invalid action. Must be one of: suspend, resume, restart
 let t: TestApp;
 let agentId: string;
 beforeEach(async () => {
-  t = makeTestApp();
+  t = await makeTestApp();
   agentId = (await t.api().post('/api/agents').send({ name: 'Worker', type: 'task' }).expect(201)).body.id;
 });
 afterEach(() => t.close());
@@ -85,7 +85,7 @@ describe('POST /api/agents/:id/action restart', () => {
 
   it('works out of ERROR', async () => {
     // No route puts an agent into ERROR; the health check finds such agents.
-    t.deps.db.prepare("UPDATE agents SET status = 'ERROR' WHERE id = ?").run(agentId);
+    sqliteOf(t).prepare("UPDATE agents SET status = 'ERROR' WHERE id = ?").run(agentId);
     t.deps.clock.advance(60_000);
     expect(await getAgent()).toMatchObject({ status: 'ERROR', uptime: 60 });
     const res = await act({ action: 'restart' }).expect(200);

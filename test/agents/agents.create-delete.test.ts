@@ -6,8 +6,8 @@ const TYPES_MESSAGE = 'Invalid agent type. Must be one of: project, task, review
 const AUTONOMY_MESSAGE = 'Autonomy level must be between 0 and 5';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

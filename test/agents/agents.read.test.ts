@@ -4,8 +4,8 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 const T0 = '2026-06-01T12:00:00.000Z';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

@@ -10,7 +10,7 @@ describe('org isolation of agents', () => {
   let acmeAgent: string;
   let globexAgent: string;
   beforeEach(async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     await t.api().post('/api/orgs').send({ name: 'Globex' }).expect(201);
     acmeAgent = (await t.api().post('/api/agents').set(inOrg('org-acme')).send({ name: 'A', type: 'task' }).expect(201)).body.id;
@@ -76,7 +76,7 @@ describe('persistence of agent state', () => {
 
   it('keeps status and autonomy across closing and reopening the database file', async () => {
     const file = path.join(dir, 'codespar.db');
-    const first = makeTestApp({ db: openTestDb(file) });
+    const first = await makeTestApp({ db: openTestDb(file) });
     let suspended: string;
     let tuned: string;
     try {
@@ -88,7 +88,7 @@ describe('persistence of agent state', () => {
       first.close();
     }
 
-    const second = makeTestApp({ db: openTestDb(file) });
+    const second = await makeTestApp({ db: openTestDb(file) });
     try {
       expect((await second.api().get(`/api/agents/${suspended}`).expect(200)).body).toMatchObject({ status: 'SUSPENDED', autonomyLevel: 1 });
       expect((await second.api().get(`/api/agents/${tuned}`).expect(200)).body).toMatchObject({ status: 'ACTIVE', autonomyLevel: 4 });
@@ -103,8 +103,8 @@ describe('persistence of agent state', () => {
 
 describe('concurrent set_autonomy', () => {
   let t: TestApp;
-  beforeEach(() => {
-    t = makeTestApp();
+  beforeEach(async () => {
+    t = await makeTestApp();
   });
   afterEach(() => t.close());
 

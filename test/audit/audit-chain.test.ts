@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
+import { makeTestApp, inOrg, type TestApp, sqliteOf } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
 import { allEntries, appendMany, type AuditEntryBody as Entry } from '../helpers/audit.js';
 
@@ -26,7 +26,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('hash chain, client-side verification', () => {
   it('verifies an org of hundreds of entries from the documented formula alone', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').set('x-actor-id', 'ci:github-actions').send({ name: 'Chain Co' }).expect(201);
     appendMany(t, 'org-chain-co', 349);
     // Another org's entries interleave and must not disturb this chain.
@@ -45,7 +45,7 @@ describe('hash chain, client-side verification', () => {
   });
 
   it('starts every org at 64 zeros', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'First' }).expect(201);
     const [first] = await allEntries(t, 'org-first');
     const expected = createHash('sha256')
@@ -55,8 +55,8 @@ describe('hash chain, client-side verification', () => {
   });
 
   it('rates an action named like an Object prototype key as low', async () => {
-    t = makeTestApp();
-    const e = t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 's', action: 'constructor' });
+    t = await makeTestApp();
+    const e = await t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 's', action: 'constructor' });
     expect(e.risk).toBe('low');
     expect((await t.api().get('/api/audit?risk=low').expect(200)).body.total).toBe(1);
   });
@@ -68,15 +68,15 @@ describe.each([
   ['in memory', false],
   ['in a file', true],
 ])('GET /api/audit/verify, database %s', (_kind, onFile) => {
-  const newApp = (): TestApp => (onFile ? makeTestApp({ db: openTestDb(path.join(tmp, `${randomUUID()}.db`)) }) : makeTestApp());
+  const newApp = async (): Promise<TestApp> => (onFile ? await makeTestApp({ db: openTestDb(path.join(tmp, `${randomUUID()}.db`)) }) : await makeTestApp());
 
   function tamper(sql: string, ...args: unknown[]): void {
-    t.deps.db.exec('DROP TRIGGER audit_no_update');
-    t.deps.db.prepare(sql).run(...args);
+    sqliteOf(t).exec('DROP TRIGGER audit_no_update');
+    sqliteOf(t).prepare(sql).run(...args);
   }
 
   it('answers invalid with brokenAt when a middle row was altered underneath it', async () => {
-    t = newApp();
+    t = await newApp();
     appendMany(t, 'default', 120);
     const entries = await allEntries(t, 'default');
     const victim = entries[57]!;
@@ -94,7 +94,7 @@ describe.each([
     ['result', "'failed'"],
     ['hash', "'sha256:' || printf('%064d', 0)"],
   ])('detects an altered %s', async (column, value) => {
-    t = newApp();
+    t = await newApp();
     appendMany(t, 'default', 10);
     const victim = (await allEntries(t, 'default'))[4]!;
     tamper(`UPDATE audit_entries SET ${column} = ${value} WHERE id = ?`, victim.id);
@@ -105,37 +105,37 @@ describe.each([
   // The server reads the chain in batches of 2,000 entries: breaks on either side of a batch
   // boundary, and past the first batch, are found and the count still covers every entry.
   it.each([1999, 2000, 4321])('finds a break at entry #%i of 4,500 read in batches', async (index) => {
-    t = newApp();
+    t = await newApp();
     appendMany(t, 'default', 4500);
     const ok = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
     expect(ok.body).toEqual({ valid: true, checked: 4500, brokenAt: null, keyed: false, unkeyed: 4500 });
-    const victim = t.deps.db.prepare("SELECT id FROM audit_entries WHERE org_id = 'default' ORDER BY chain_seq LIMIT 1 OFFSET ?").pluck().get(index) as string;
+    const victim = sqliteOf(t).prepare("SELECT id FROM audit_entries WHERE org_id = 'default' ORDER BY chain_seq LIMIT 1 OFFSET ?").pluck().get(index) as string;
     tamper('UPDATE audit_entries SET result = ? WHERE id = ?', 'tampered', victim);
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
     expect(res.body).toEqual({ valid: false, checked: 4500, brokenAt: victim, keyed: false, unkeyed: 4500 });
   });
 
   it('detects a removed middle entry at the entry after it', async () => {
-    t = newApp();
+    t = await newApp();
     appendMany(t, 'default', 10);
     const entries = await allEntries(t, 'default');
-    t.deps.db.exec('DROP TRIGGER audit_no_delete');
-    t.deps.db.prepare('DELETE FROM audit_entries WHERE id = ?').run(entries[3]!.id);
+    sqliteOf(t).exec('DROP TRIGGER audit_no_delete');
+    sqliteOf(t).prepare('DELETE FROM audit_entries WHERE id = ?').run(entries[3]!.id);
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
     expect(res.body).toEqual({ valid: false, checked: 9, brokenAt: entries[4]!.id, keyed: false, unkeyed: 9 });
   });
 
   it('answers invalid when the newest entries were removed, though every remaining hash matches', async () => {
-    t = newApp();
+    t = await newApp();
     appendMany(t, 'default', 6);
-    t.deps.db.exec('DROP TRIGGER audit_no_delete');
-    t.deps.db.prepare('DELETE FROM audit_entries WHERE chain_seq > 4').run();
+    sqliteOf(t).exec('DROP TRIGGER audit_no_delete');
+    sqliteOf(t).prepare('DELETE FROM audit_entries WHERE chain_seq > 4').run();
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
     expect(res.body).toEqual({ valid: false, checked: 4, brokenAt: null, keyed: false, unkeyed: 4 });
   });
 
   it('without the header answers every org, checked being the sum', async () => {
-    t = newApp();
+    t = await newApp();
     await t.api().post('/api/orgs').send({ name: 'Alpha' }).expect(201);
     await t.api().post('/api/orgs').send({ name: 'Beta' }).expect(201);
     appendMany(t, 'org-alpha', 4);
@@ -164,7 +164,7 @@ describe.each([
   });
 
   it('answers valid with nothing checked for an empty trail', async () => {
-    t = newApp();
+    t = await newApp();
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 0, brokenAt: null, keyed: false, unkeyed: 0 });
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toEqual({
       valid: true,
@@ -178,9 +178,9 @@ describe.each([
 
 describe('append-only storage', () => {
   it('refuses UPDATE and DELETE of audit rows in the database itself', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     appendMany(t, 'default', 3);
-    const db = t.deps.db;
+    const db = sqliteOf(t);
     expect(() => db.prepare("UPDATE audit_entries SET action = 'x'").run()).toThrow(/append-only/);
     expect(() => db.prepare("UPDATE audit_entries SET metadata = '{}' WHERE chain_seq = 2").run()).toThrow(/append-only/);
     expect(() => db.prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
@@ -189,8 +189,8 @@ describe('append-only storage', () => {
   });
 
   it('offers no route that edits or deletes an entry', async () => {
-    t = makeTestApp();
-    const [e] = [t.services.audit.append({ orgId: 'default', actorType: 'user', actorId: 'api', action: 'status' })];
+    t = await makeTestApp();
+    const [e] = [await t.services.audit.append({ orgId: 'default', actorType: 'user', actorId: 'api', action: 'status' })];
     for (const method of ['put', 'patch', 'delete'] as const) {
       const res = await t.api()[method](`/api/audit/${e!.id}`);
       expect(res.status).toBe(404);
@@ -201,10 +201,10 @@ describe('append-only storage', () => {
 });
 
 describe('GET /api/audit/verify over a file, while the server goes on', () => {
-  const fileApp = (): TestApp => makeTestApp({ db: openTestDb(path.join(tmp, `${randomUUID()}.db`)) });
+  const fileApp = async (): Promise<TestApp> => await makeTestApp({ db: openTestDb(path.join(tmp, `${randomUUID()}.db`)) });
 
   it('reads one snapshot: entries appended while it runs are neither counted nor mistaken for a broken chain', async () => {
-    t = fileApp();
+    t = await fileApp();
     appendMany(t, 'default', 4500);
     const running = t.services.audit.verify({ orgId: 'default' });
     // The first batch has been read (the snapshot is taken); these commit before the rest is.
@@ -223,15 +223,15 @@ describe('GET /api/audit/verify over a file, while the server goes on', () => {
       await new Promise((resolve) => setImmediate(resolve));
       return seen;
     };
-    t = fileApp();
+    t = await fileApp();
     expect(await order(t)).toEqual(['other work', 'verified']);
     t.close();
-    t = makeTestApp();
+    t = await makeTestApp();
     expect(await order(t)).toEqual(['verified', 'other work']);
   });
 
   it('sees every write its caller made before asking, though another verification is still running', async () => {
-    t = fileApp();
+    t = await fileApp();
     appendMany(t, 'default', 4500);
     const first = t.services.audit.verify({ orgId: 'default' });
     appendMany(t, 'default', 3);

@@ -52,7 +52,7 @@ async function writeEverywhere(ops: Record<string, string>, alpha: Record<string
 
 describe('metadata.credential on audit entries', () => {
   it('is on every entry a token-authenticated request writes, naming the token that wrote it, whatever x-actor-id claims', async () => {
-    t = makeTestApp({ env: { API_TOKENS: `${ALPHA}:org-alpha,${OPS}:*`, TELEGRAM_API_URL: 'http://127.0.0.1:9', CHANNEL_CONNECT_TIMEOUT_MS: '500' } });
+    t = await makeTestApp({ env: { API_TOKENS: `${ALPHA}:org-alpha,${OPS}:*`, TELEGRAM_API_URL: 'http://127.0.0.1:9', CHANNEL_CONNECT_TIMEOUT_MS: '500' } });
     // The org token claims the operator's label: the label is recorded as given, the credential is not fooled.
     await writeEverywhere(bearer(OPS, 'ops:alice'), bearer(ALPHA, 'ops:alice'));
     const entries = await everyEntry(bearer(OPS));
@@ -72,7 +72,7 @@ describe('metadata.credential on audit entries', () => {
   });
 
   it('never holds the token itself, nor more of its digest', async () => {
-    t = makeTestApp({ env: { API_TOKENS: `${ALPHA}:org-alpha,${OPS}:*` } });
+    t = await makeTestApp({ env: { API_TOKENS: `${ALPHA}:org-alpha,${OPS}:*` } });
     await t.api().post('/api/orgs').set(bearer(OPS)).send({ name: 'Alpha' }).expect(201);
     await t.api().post('/api/agents').set(bearer(ALPHA)).send({ name: 'helper', type: 'task' }).expect(201);
     const text = JSON.stringify(await everyEntry(bearer(OPS)));
@@ -82,7 +82,7 @@ describe('metadata.credential on audit entries', () => {
   });
 
   it('is absent on the open API, and on entries written outside any request', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Open' }).expect(201);
     await t.api().post('/api/scheduler/audit-cleanup/pause').set('Authorization', 'Bearer ignored-when-open').expect(200);
     t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 'scheduler', action: 'health_degraded', metadata: { reason: 'test' } });

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { inOrg, type TestApp } from '../helpers/app.js';
+import { inOrg, type TestApp, sqliteOf } from '../helpers/app.js';
 import { allEntries, appendMany } from '../helpers/audit.js';
 import { attack, KEY, OTHER_KEY, rewriteFrom, serve, tempFolder, verify } from './tamper-support.js';
 
@@ -12,7 +12,7 @@ const DAY = 86_400_000;
 
 /** n entries in org-acme (created first) written by a server holding `key` (or none), then stopped. */
 async function trail(file: string, key: string | undefined, n: number): Promise<void> {
-  const app = serve(file, key);
+  const app = await serve(file, key);
   try {
     if (!(await app.api().get('/api/orgs/org-acme')).ok) await app.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     appendMany(app, 'org-acme', n);
@@ -25,7 +25,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
   it('answers keyed: true and counts nothing unkeyed when every entry was sealed', async () => {
     const file = folder.file();
     await trail(file, KEY, 9);
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 10, brokenAt: null, keyed: true, unkeyed: 0 });
     expect(await verify(t)).toEqual({
       valid: true,
@@ -43,7 +43,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     const file = folder.file();
     await trail(file, KEY, 9);
     const victim = (await (async () => {
-      const app = serve(file);
+      const app = await serve(file);
       try {
         return (await allEntries(app, 'org-acme'))[4]!;
       } finally {
@@ -52,10 +52,10 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     })())!;
     attack(file, (db) => rewriteFrom(db, 'org-acme', 5, (d, seq) => d.prepare("UPDATE audit_entries SET risk = 'low', metadata = '{}' WHERE seq = ?").run(seq)));
 
-    t = serve(file);
+    t = await serve(file);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 10, brokenAt: null, keyed: false, unkeyed: 10 });
     t.close();
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     expect(await verify(t, 'org-acme')).toEqual({ valid: false, checked: 10, brokenAt: victim.id, keyed: true, unkeyed: 0 });
     expect(await verify(t)).toMatchObject({ valid: false, keyed: true, unkeyed: 0 });
   });
@@ -64,7 +64,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     const file = folder.file();
     await trail(file, KEY, 4);
     attack(file, (db) => rewriteFrom(db, 'org-acme', 3, (d, seq) => d.prepare("UPDATE audit_entries SET actor_id = 'ops:mallory' WHERE seq = ?").run(seq)));
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     const before = await verify(t, 'org-acme');
     expect(before).toMatchObject({ valid: false, checked: 5, keyed: true });
 
@@ -78,7 +78,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
   it('refuses the same while running, when the file is rewritten underneath it', async () => {
     const file = folder.file();
     await trail(file, KEY, 4);
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     await t.api().post('/api/agents').set(inOrg('org-acme')).send({ name: 'Before', type: 'task' }).expect(201);
     attack(file, (db) => rewriteFrom(db, 'org-acme', 2, (d, seq) => d.prepare("UPDATE audit_entries SET result = 'tampered' WHERE seq = ?").run(seq)));
     expect((await t.api().post('/api/agents').set(inOrg('org-acme')).send({ name: 'After', type: 'task' })).status).toBe(500);
@@ -90,8 +90,8 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
       const file = folder.file();
       await trail(file, KEY, 9);
       attack(file, (db) => db.prepare("UPDATE audit_entries SET seal = printf('%064d', 1) WHERE org_id = 'org-acme' AND chain_seq = ?").run(position));
-      t = serve(file, KEY);
-      const id = t.deps.db.prepare("SELECT id FROM audit_entries WHERE org_id = 'org-acme' AND chain_seq = ?").pluck().get(position);
+      t = await serve(file, KEY);
+      const id = sqliteOf(t).prepare("SELECT id FROM audit_entries WHERE org_id = 'org-acme' AND chain_seq = ?").pluck().get(position);
       expect(await verify(t, 'org-acme'), `seal of entry #${position}`).toEqual({ valid, checked: 10, brokenAt: valid ? null : id, keyed: true, unkeyed: 0 });
       t.close();
       t = undefined;
@@ -102,7 +102,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     const file = folder.file();
     await trail(file, undefined, 3);
     await trail(file, KEY, 2);
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 6, brokenAt: null, keyed: true, unkeyed: 4 });
     appendMany(t, 'default', 2);
     expect(await verify(t)).toMatchObject({ valid: true, checked: 8, keyed: true, unkeyed: 4 });
@@ -110,7 +110,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     // A change to an entry from before the key is still caught by its digest.
     t.close();
     attack(file, (db) => db.prepare("UPDATE audit_entries SET risk = 'critical' WHERE org_id = 'org-acme' AND chain_seq = 2").run());
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     expect(await verify(t, 'org-acme')).toMatchObject({ valid: false, keyed: true, unkeyed: 4 });
   });
 
@@ -118,14 +118,14 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     const file = folder.file();
     await trail(file, KEY, 2);
     await trail(file, OTHER_KEY, 3);
-    t = serve(file, OTHER_KEY);
+    t = await serve(file, OTHER_KEY);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 6, brokenAt: null, keyed: true, unkeyed: 3 });
     t.close();
     // The old key no longer seals this chain: none of its entries is checked with it.
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 6, brokenAt: null, keyed: true, unkeyed: 6 });
     t.close();
-    t = serve(file);
+    t = await serve(file);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 6, brokenAt: null, keyed: false, unkeyed: 6 });
   });
 
@@ -134,13 +134,13 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     await trail(file, KEY, 2);
     await trail(file, undefined, 2);
     await trail(file, KEY, 2);
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 7, brokenAt: null, keyed: true, unkeyed: 5 });
   });
 
   it('keeps a sealed chain valid through retention, and still catches a rewrite after it', async () => {
     const file = folder.file();
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     appendMany(t, 'default', 5);
     t.deps.clock.advance(400 * DAY);
     appendMany(t, 'default', 4);
@@ -152,7 +152,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     t.close();
 
     attack(file, (db) => rewriteFrom(db, 'default', 7, (d, seq) => d.prepare("UPDATE audit_entries SET result = 'tampered' WHERE seq = ?").run(seq)));
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     expect(await verify(t, 'default')).toEqual({ valid: false, checked: 6, brokenAt: kept[1]!.id, keyed: true, unkeyed: 0 });
   });
 
@@ -160,7 +160,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     const file = folder.file();
     await trail(file, KEY, 4);
     attack(file, (db) => db.exec("UPDATE audit_chains SET seal_key = NULL, seal_from = NULL WHERE org_id = 'org-acme'"));
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 5, brokenAt: null, keyed: true, unkeyed: 5 });
   });
 });

@@ -1,12 +1,13 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/open.js';
-import { migrate } from '../../src/db/migrate.js';
+import { migrate } from '../../src/db/sqlite/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { canonicalMetadata, chainHash, GENESIS_HASH, HASH_PREFIX, stripPrefix } from '../../src/audit/audit.hash.js';
 import { riskOf } from '../../src/audit/audit.risk.js';
 import type { TestApp } from '../helpers/app.js';
 import { allEntries } from '../helpers/audit.js';
 import { attack, KEY, serve, tempFolder, verify } from './tamper-support.js';
+import { sqliteOf } from '../helpers/app.js';
 
 const folder = tempFolder();
 afterAll(() => folder.remove());
@@ -64,9 +65,9 @@ function previousVersionFile(): string {
 describe('migration 009 (digests for entries written before it)', () => {
   it('upgrades a database of the previous version in place: every chain verifies, entries unkeyed', async () => {
     const file = previousVersionFile();
-    t = serve(file);
-    expect(t.deps.db.prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(DIGESTS);
-    expect(t.deps.db.prepare('SELECT COUNT(*) FROM audit_entries WHERE digest IS NULL').pluck().get()).toBe(0);
+    t = await serve(file);
+    expect(sqliteOf(t).prepare('SELECT MAX(version) FROM schema_migrations').pluck().get()).toBe(DIGESTS);
+    expect(sqliteOf(t).prepare('SELECT COUNT(*) FROM audit_entries WHERE digest IS NULL').pluck().get()).toBe(0);
     expect(await verify(t)).toEqual({
       valid: true,
       checked: 10,
@@ -80,8 +81,8 @@ describe('migration 009 (digests for entries written before it)', () => {
     // New entries chain on; the append-only triggers are back.
     await t.api().post('/api/agents').set('x-org-id', 'org-acme').send({ name: 'New', type: 'task' }).expect(201);
     expect(await verify(t, 'org-acme')).toMatchObject({ valid: true, checked: 9 });
-    expect(() => t!.deps.db.prepare("UPDATE audit_entries SET result = 'x'").run()).toThrow(/append-only/);
-    expect(() => t!.deps.db.prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
+    expect(() => sqliteOf(t!).prepare("UPDATE audit_entries SET result = 'x'").run()).toThrow(/append-only/);
+    expect(() => sqliteOf(t!).prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
   });
 
   it('then catches what the hash alone missed: a changed risk, project, or shifted boundary', async () => {
@@ -91,11 +92,11 @@ describe('migration 009 (digests for entries written before it)', () => {
       "actor_id = 'apiautonomy', action = '_change'",
     ]) {
       const file = previousVersionFile();
-      t = serve(file);
+      t = await serve(file);
       const victim = (await allEntries(t, 'org-acme')).find((e) => e.action === 'autonomy_change' && e.actorId === 'api')!;
       t.close();
       attack(file, (db) => db.prepare(`UPDATE audit_entries SET ${edit} WHERE id = ?`).run(victim.id));
-      t = serve(file);
+      t = await serve(file);
       expect(await verify(t, 'org-acme'), edit).toEqual({ valid: false, checked: 8, brokenAt: victim.id, keyed: false, unkeyed: 8 });
       t.close();
       t = undefined;
@@ -108,13 +109,13 @@ describe('migration 009 (digests for entries written before it)', () => {
     db.exec('DROP TRIGGER audit_no_update');
     db.exec("UPDATE audit_entries SET risk = 'low' WHERE org_id = 'org-acme' AND chain_seq = 1");
     db.close();
-    t = serve(file);
+    t = await serve(file);
     expect(await verify(t, 'org-acme')).toMatchObject({ valid: true, checked: 8 });
   });
 
   it('leaves the older entries unkeyed once AUDIT_HMAC_KEY is set, and seals the new ones', async () => {
     const file = previousVersionFile();
-    t = serve(file, KEY);
+    t = await serve(file, KEY);
     await t.api().post('/api/agents').set('x-org-id', 'org-acme').send({ name: 'New', type: 'task' }).expect(201);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 9, brokenAt: null, keyed: true, unkeyed: 8 });
   });

@@ -5,7 +5,7 @@ import { ManualClock } from '../../src/clock.js';
 import type { Db } from '../../src/db/open.js';
 import { ACTOR_TYPES } from '../../src/audit/audit.schemas.js';
 import { createAuditService, type AuditService } from '../../src/audit/audit.service.js';
-import { createAuditStore } from '../../src/audit/audit.store.js';
+import { sqliteEngineOver } from '../../src/db/sqlite/engine.js';
 import { createSealer } from '../../src/audit/audit.seal.js';
 import { KEY } from './tamper-support.js';
 
@@ -38,13 +38,14 @@ interface Change {
 }
 
 /** The audit service alone over a fresh in-memory database (hundreds of trails per property). */
-function write(entries: Array<EntryInput>, key: boolean): { db: Db; audit: AuditService } {
+async function write(entries: Array<EntryInput>, key: boolean): Promise<{ db: Db; audit: AuditService }> {
   const db = openTestDb();
+  const engine = sqliteEngineOver(db);
   const clock = new ManualClock('2026-06-01T12:00:00.000Z');
-  const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => [...ORGS], sealer: key ? createSealer(KEY) : undefined });
+  const audit = createAuditService({ uow: engine.uow, snapshot: engine.auditSnapshot, clock, orgIds: async () => [...ORGS], sealer: key ? createSealer(KEY) : undefined });
   for (const e of entries) {
     clock.advance(1000);
-    audit.append({ orgId: e.org, actorType: e.actorType, actorId: e.actorId, action: e.action, result: e.result, metadata: e.metadata, projectId: e.projectId });
+    await audit.append({ orgId: e.org, actorType: e.actorType, actorId: e.actorId, action: e.action, result: e.result, metadata: e.metadata, projectId: e.projectId });
   }
   return { db, audit };
 }
@@ -72,7 +73,7 @@ async function detectsEveryByte(key: boolean, columns: string[]): Promise<void> 
       fc.array(entry, { minLength: 1, maxLength: 8 }),
       fc.record({ victim: fc.nat(), column: fc.constantFrom(...columns), at: fc.nat(), byte: fc.integer({ min: 0, max: 255 }) }),
       async (entries, c) => {
-        const { db, audit } = write(entries, key);
+        const { db, audit } = await write(entries, key);
         try {
           const victim = db.prepare('SELECT seq, id, org_id FROM audit_entries ORDER BY seq LIMIT 1 OFFSET ?').get(c.victim % entries.length) as { seq: number; id: string; org_id: string };
           db.exec('DROP TRIGGER audit_no_update');
@@ -106,7 +107,7 @@ describe('verify, over any trail', () => {
         fc.array(entry, { minLength: 1, maxLength: 6 }),
         fc.record({ victim: fc.nat(), left: fc.integer({ min: 0, max: 4 }), move: fc.integer({ min: -20, max: 20 }).filter((n) => n !== 0) }),
         async (entries, c) => {
-          const { db, audit } = write(entries, false);
+          const { db, audit } = await write(entries, false);
           try {
             const victim = db.prepare('SELECT * FROM audit_entries ORDER BY seq LIMIT 1 OFFSET ?').get(c.victim % entries.length) as Record<string, string>;
             const [a, b] = [HASHED[c.left]!, HASHED[c.left + 1]!];
@@ -131,7 +132,7 @@ describe('verify, over any trail', () => {
   it('answers valid for every untouched trail', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(entry, { maxLength: 8 }), fc.boolean(), async (entries, key) => {
-        const { db, audit } = write(entries, key);
+        const { db, audit } = await write(entries, key);
         try {
           for (const orgId of ORGS) expect(await audit.verify({ orgId })).toMatchObject({ valid: true, brokenAt: null, keyed: key });
         } finally {

@@ -4,8 +4,8 @@ import { expectError } from '../helpers/errors.js';
 import type { AppendInput } from '../../src/audit/audit.service.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

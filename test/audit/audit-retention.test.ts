@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
+import { makeTestApp, inOrg, type TestApp, sqliteOf } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
 import { allEntries, appendMany } from '../helpers/audit.js';
 
@@ -18,8 +18,8 @@ describe('concurrent appends', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-audit-'));
     cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
     const file = path.join(dir, 'audit.db');
-    t = makeTestApp({ db: openTestDb(file) });
-    const u = makeTestApp({ db: openTestDb(file) });
+    t = await makeTestApp({ db: openTestDb(file) });
+    const u = await makeTestApp({ db: openTestDb(file) });
     cleanups.push(() => u.close());
 
     const direct = async (app: TestApp, n: number) => {
@@ -55,7 +55,7 @@ describe('retention', () => {
   const DAY = 86_400_000;
 
   it('deletes entries older than the retention and verify stays valid, before and after new appends', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Keeper' }).expect(201);
     appendMany(t, 'default', 30);
     appendMany(t, 'org-keeper', 10);
@@ -91,11 +91,11 @@ describe('retention', () => {
       ],
     });
     // Closed again: the database still refuses deletions outside retention.
-    expect(() => t.deps.db.prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
+    expect(() => sqliteOf(t).prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
   });
 
   it('keeps an entry exactly at the cutoff and removes nothing when nothing is old', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     appendMany(t, 'default', 2);
     t.deps.clock.advance(10 * DAY);
     expect(t.services.audit.purgeOlderThan(30)).toEqual({ removed: 0, orgs: [] });
@@ -109,15 +109,15 @@ describe('retention', () => {
   });
 
   it('still detects tampering after retention', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     appendMany(t, 'default', 5);
     t.deps.clock.advance(400 * DAY);
     appendMany(t, 'default', 5);
     t.services.audit.purgeOlderThan(365);
     const kept = await allEntries(t, 'default');
     expect(kept).toHaveLength(5);
-    t.deps.db.exec('DROP TRIGGER audit_no_update');
-    t.deps.db.prepare("UPDATE audit_entries SET actor_id = 'x' WHERE id = ?").run(kept[0]!.id);
+    sqliteOf(t).exec('DROP TRIGGER audit_no_update');
+    sqliteOf(t).prepare("UPDATE audit_entries SET actor_id = 'x' WHERE id = ?").run(kept[0]!.id);
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: false, checked: 5, brokenAt: kept[0]!.id, keyed: false, unkeyed: 5 });
   });
 });

@@ -3,8 +3,8 @@ import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
 import { allEntries } from '../helpers/audit.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 
@@ -40,7 +40,7 @@ describe('GET /api/audit?risk= totals (kept counters)', () => {
     await check();
     // Retention removes the older half: counters follow the rows that are gone.
     t.deps.clock.advance(86_400_000 - 60 * 60_000);
-    const removed = t.services.audit.purgeOlderThan(1);
+    const removed = await t.services.audit.purgeOlderThan(1);
     expect(removed.removed).toBeGreaterThan(0);
     await check();
     const { body } = await t.api().get('/api/audit/verify').expect(200);

@@ -26,7 +26,7 @@ type Entry = { id: string; action: string; actorId: string; projectId: string | 
 
 async function writeTrail(): Promise<Trail> {
   const file = folder.file();
-  const app = serve(file);
+  const app = await serve(file);
   try {
     await app.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     await app.api().post('/api/orgs').send({ name: 'Globex' }).expect(201);
@@ -80,7 +80,7 @@ describe('GET /api/audit/verify after the database file was edited with the serv
     const trail = await writeTrail();
     const victim = pick(trail);
     attack(trail.file, (db) => edit(db, victim));
-    t = serve(trail.file);
+    t = await serve(trail.file);
     const checked = place === 'stays' ? trail.count : trail.count - 1;
     // The entry is named by the id it has now (the changed one, when the id was changed).
     const brokenAt = what === 'id' ? FORGED_ID : victim.id;
@@ -94,20 +94,20 @@ describe('GET /api/audit/verify after the database file was edited with the serv
   it('reports an entry moved into another chain in that chain too', async () => {
     const trail = await writeTrail();
     attack(trail.file, (db) => set("org_id = 'org-globex'")(db, trail.suspend));
-    t = serve(trail.file);
+    t = await serve(trail.file);
     expect(await verify(t, 'org-globex')).toMatchObject({ valid: false, checked: 2, brokenAt: trail.suspend.id });
   });
 
   it('does not report a digest changed alone in the middle of a chain: it records nothing, and the chain still adds up', async () => {
     const trail = await writeTrail();
     attack(trail.file, (db) => set("digest = printf('%064d', 7)")(db, trail.suspend));
-    t = serve(trail.file);
+    t = await serve(trail.file);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: trail.count, brokenAt: null, keyed: false, unkeyed: trail.count });
   });
 
   it('answers valid for the untouched trail over the same file', async () => {
     const trail = await writeTrail();
-    t = serve(trail.file);
+    t = await serve(trail.file);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: trail.count, brokenAt: null, keyed: false, unkeyed: trail.count });
   });
 });

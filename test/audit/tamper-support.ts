@@ -18,7 +18,7 @@ export function tempFolder(): { file: () => string; remove: () => void } {
 }
 
 /** The server (an app over the file), started with or without AUDIT_HMAC_KEY. */
-export const serve = (file: string, key?: string): TestApp => makeTestApp({ db: openTestDb(file), env: key ? { AUDIT_HMAC_KEY: key } : {} });
+export const serve = async (file: string, key?: string): Promise<TestApp> => await makeTestApp({ db: openTestDb(file), env: key ? { AUDIT_HMAC_KEY: key } : {} });
 
 /**
  * What someone who can write the database file does, with the server stopped: opens it with

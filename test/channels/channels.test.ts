@@ -18,8 +18,8 @@ afterEach(async () => {
   dirs = [];
 });
 
-const app = (opts: Parameters<typeof makeTestApp>[0] = {}) => {
-  const a = makeTestApp(opts);
+const app = async (opts: Parameters<typeof makeTestApp>[0] = {}) => {
+  const a = await makeTestApp(opts);
   apps.push(a);
   return a;
 };
@@ -36,7 +36,7 @@ const auditOf = async (a: TestApp, orgId: string, action: string) =>
 
 describe('GET /api/channels', () => {
   it('lists every channel in order with the exact capabilities; only web is on by default', async () => {
-    const res = await app().api().get('/api/channels').expect(200);
+    const res = (await (await app()).api().get('/api/channels').expect(200));
     const off = { connected: false, status: 'disabled', lastError: null };
     expect(res.body).toEqual({
       channels: [
@@ -65,7 +65,7 @@ describe('GET /api/channels', () => {
   });
 
   it('shows a channel enabled without its settings as disconnected, naming the missing variable', async () => {
-    const a = app({ env: { ENABLE_TELEGRAM: 'true', ENABLE_SLACK: 'true', SLACK_BOT_TOKEN: 'xoxb-1', ENABLE_WHATSAPP: 'true', ENABLE_DISCORD: 'true' } });
+    const a = await app({ env: { ENABLE_TELEGRAM: 'true', ENABLE_SLACK: 'true', SLACK_BOT_TOKEN: 'xoxb-1', ENABLE_WHATSAPP: 'true', ENABLE_DISCORD: 'true' } });
     expect(await channel(a, 'telegram')).toMatchObject({ status: 'disconnected', connected: false, lastError: 'TELEGRAM_BOT_TOKEN is not set' });
     expect(await channel(a, 'slack')).toMatchObject({ status: 'disconnected', lastError: 'SLACK_APP_TOKEN is not set' });
     expect(await channel(a, 'whatsapp')).toMatchObject({ status: 'disconnected', lastError: 'EVOLUTION_API_URL is not set' });
@@ -77,7 +77,7 @@ describe('GET /api/channels', () => {
   });
 
   it('validates x-org-id but is otherwise instance-wide', async () => {
-    const a = app();
+    const a = await app();
     await a.api().get('/api/channels').set('x-org-id', 'Bad Org').expect(400);
     await a.api().get('/api/channels').set('x-org-id', 'org-nope').expect(404);
     const res = await a.api().get('/api/channels').set('x-org-id', 'default').expect(200);
@@ -87,7 +87,7 @@ describe('GET /api/channels', () => {
 
 describe('POST /api/channels/:name/reconnect', () => {
   it('answers 404 CHANNEL_NOT_FOUND for an unknown channel', async () => {
-    const res = await app().api().post('/api/channels/teams/reconnect').expect(404);
+    const res = (await (await app()).api().post('/api/channels/teams/reconnect').expect(404));
     expect(res.body).toEqual({
       error: "Channel 'teams' not found. Valid channels: whatsapp, slack, discord, telegram",
       code: 'CHANNEL_NOT_FOUND',
@@ -96,18 +96,18 @@ describe('POST /api/channels/:name/reconnect', () => {
   });
 
   it('answers 400 CHANNEL_DISABLED for a channel that is not enabled', async () => {
-    const res = await app().api().post('/api/channels/telegram/reconnect').expect(400);
+    const res = (await (await app()).api().post('/api/channels/telegram/reconnect').expect(400));
     expect(res.body).toEqual({
       error: "Channel 'telegram' is not enabled. Set ENABLE_TELEGRAM=true to enable.",
       code: 'CHANNEL_DISABLED',
       status: 400,
     });
-    const wa = await app().api().post('/v1/api/channels/whatsapp/reconnect').expect(400);
+    const wa = (await (await app()).api().post('/v1/api/channels/whatsapp/reconnect').expect(400));
     expect(wa.body.error).toBe("Channel 'whatsapp' is not enabled. Set ENABLE_WHATSAPP=true to enable.");
   });
 
   it('reconnects web, which is always connected', async () => {
-    const res = await app().api().post('/api/channels/web/reconnect').expect(200);
+    const res = (await (await app()).api().post('/api/channels/web/reconnect').expect(200));
     expect(res.body).toEqual({ success: true, channel: 'web', connected: true });
   });
 });
@@ -116,7 +116,7 @@ describe('POST /api/channels/configure', () => {
   const configure = (a: TestApp, body: unknown) => a.api().post('/api/channels/configure').send(body as object);
 
   it('answers 400 INVALID_CHANNEL for an unknown channel and for web', async () => {
-    const a = app();
+    const a = await app();
     for (const ch of ['teams', 'web', 'Telegram']) {
       const res = await configure(a, { channel: ch, config: { botToken: 't' } }).expect(400);
       expect(res.body).toMatchObject({ code: 'INVALID_CHANNEL', status: 400, error: 'Invalid channel. Must be one of: whatsapp, slack, discord, telegram' });
@@ -124,7 +124,7 @@ describe('POST /api/channels/configure', () => {
   });
 
   it('answers 400 VALIDATION_ERROR for a missing or empty field, and stores nothing', async () => {
-    const a = app();
+    const a = await app();
     const bodies = [
       { channel: 'telegram', config: {} },
       { channel: 'telegram', config: { botToken: '' } },
@@ -147,7 +147,7 @@ describe('POST /api/channels/configure', () => {
 
   it('stores the settings, enables the channel, checks it, and audits channel_configure in default', async () => {
     const stub = await stubFor(telegram.handler('123:good'));
-    const a = app({ env: { TELEGRAM_API_URL: stub.url } });
+    const a = await app({ env: { TELEGRAM_API_URL: stub.url } });
     const res = await configure(a, { channel: 'telegram', config: { botToken: '123:good' } }).set('x-actor-id', 'slack:U1').expect(200);
     expect(res.body).toEqual({ success: true, channel: 'telegram', configured: true, connected: true });
     expect(stub.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /bot123:good/getMe']);
@@ -160,7 +160,7 @@ describe('POST /api/channels/configure', () => {
 
   it('answers connected false (still configured) when the check fails', async () => {
     const stub = await stubFor(whatsapp.handler('right-key'));
-    const a = app();
+    const a = await app();
     const res = await configure(a, { channel: 'whatsapp', config: whatsapp.config(`${stub.url}/`, 'wrong-key') }).expect(200);
     expect(res.body).toEqual({ success: true, channel: 'whatsapp', configured: true, connected: false });
     expect(stub.requests[0]).toMatchObject({ path: '/instance/connectionState/codespar-main' });
@@ -169,7 +169,7 @@ describe('POST /api/channels/configure', () => {
 
   it('lets stored settings win over the environment', async () => {
     const stub = await stubFor(telegram.handler('stored:token'));
-    const a = app({ env: telegram.env(stub.url, 'env:token') });
+    const a = await app({ env: telegram.env(stub.url, 'env:token') });
     await a.services.channels.start();
     expect(await channel(a, 'telegram')).toMatchObject({ connected: false });
 
@@ -185,11 +185,11 @@ describe('POST /api/channels/configure', () => {
     dirs.push(dir);
     const env = { DATABASE_PATH: path.join(dir, 'api.db'), SLACK_API_URL: stub.url };
 
-    const first = app({ env });
+    const first = await app({ env });
     await configure(first, { channel: 'slack', config: { botToken: 'xoxb-stored', appToken: 'xapp-stored' } }).expect(200);
     first.close();
 
-    const second = app({ env });
+    const second = await app({ env });
     expect(await channel(second, 'slack')).toMatchObject({ status: 'disconnected', lastError: null });
     await second.services.channels.start();
     expect(await channel(second, 'slack')).toMatchObject({ status: 'connected', connected: true });
@@ -206,7 +206,7 @@ describe('POST /api/channels/configure', () => {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ ok: false, error: `invalid_auth for ${String(req.headers.authorization)}` }));
     });
-    const a = app({ env: { SLACK_API_URL: stub.url }, captureLogs: true });
+    const a = await app({ env: { SLACK_API_URL: stub.url }, captureLogs: true });
     const bodies: string[] = [];
     const keep = (r: { text: string }) => bodies.push(r.text);
 

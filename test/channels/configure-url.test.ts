@@ -1,6 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inOrg, makeTestApp, type TestApp } from '../helpers/app.js';
+import { inOrg, makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { startStub, type Stub } from '../helpers/stub-server.js';
 import { dbSnapshot } from '../reliability/support.js';
 import { INSTANCE, whatsapp } from './platform-stubs.js';
@@ -44,8 +44,8 @@ const configureAudit = async () => (await t.api().get('/api/audit').set(inOrg('d
 
 describe('POST /api/channels/configure with an evolutionApiUrl', () => {
   it('answers 400 INVALID_URL for a refused literal, scheme or credential, storing and sending nothing', async () => {
-    t = makeTestApp({ resolve });
-    const before = dbSnapshot(t.deps.db);
+    t = await makeTestApp({ resolve });
+    const before = dbSnapshot(sqliteOf(t));
     const cases: Array<[string, string]> = [
       [`http://0.0.0.0:${port}`, 'must not point at an unspecified address'],
       [`http://0:${port}/`, 'must not point at an unspecified address'],
@@ -61,19 +61,19 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
       const res = await configure(url).expect(400);
       expect(res.body, url).toMatchObject({ code: 'INVALID_URL', status: 400, error: `Invalid body.config.evolutionApiUrl: ${reason}` });
     }
-    expect(dbSnapshot(t.deps.db)).toEqual(before);
+    expect(dbSnapshot(sqliteOf(t))).toEqual(before);
     expect(await whatsappView()).toMatchObject({ status: 'disabled' });
     expect(stub.requests).toHaveLength(0);
     expect(queries).toEqual([]);
   });
 
   it('keeps VALIDATION_ERROR for a missing or empty URL', async () => {
-    t = makeTestApp({ resolve });
+    t = await makeTestApp({ resolve });
     for (const url of ['', '   ']) expect((await configure(url).expect(400)).body.code).toBe('VALIDATION_ERROR');
   });
 
   it('answers 400 INVALID_URL for a name that resolves to a refused address, storing and sending nothing', async () => {
-    t = makeTestApp({ resolve });
+    t = await makeTestApp({ resolve });
     answers = [at('0.0.0.0')];
     const res = await configure(`http://evolution.test:${port}`).expect(400);
     expect(res.body).toEqual({ error: 'Invalid body.config.evolutionApiUrl: must not resolve to an unspecified address', code: 'INVALID_URL', status: 400 });
@@ -82,16 +82,16 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
   });
 
   it('stores the URL as fetch will dial it (WHATWG form) and connects through the checked address', async () => {
-    t = makeTestApp({ resolve });
+    t = await makeTestApp({ resolve });
     const res = await configure(`http://0x7f.1:${port}/`).expect(200);
     expect(res.body).toEqual({ success: true, channel: 'whatsapp', configured: true, connected: true });
-    const stored = JSON.parse(t.deps.db.prepare("SELECT settings FROM channel_settings WHERE name = 'whatsapp'").pluck().get() as string);
+    const stored = JSON.parse(sqliteOf(t).prepare("SELECT settings FROM channel_settings WHERE name = 'whatsapp'").pluck().get() as string);
     expect(stored.evolutionApiUrl).toBe(`http://127.0.0.1:${port}`);
     expect(stub.requests.map((r) => r.path)).toEqual([`/instance/connectionState/${INSTANCE}`]);
   });
 
   it('never reaches a name that rebinds to 0.0.0.0 after the check, and lastError tells nothing about the target', async () => {
-    t = makeTestApp({ resolve });
+    t = await makeTestApp({ resolve });
     // Configure-time check, then the first connection: 127.0.0.1. From then on: 0.0.0.0.
     answers = [at('127.0.0.1'), at('127.0.0.1'), at('0.0.0.0')];
     expect((await configure(`http://rebind.test:${port}`).expect(200)).body.connected).toBe(true);
@@ -119,11 +119,11 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
   });
 
   it('refuses a refused URL stored before the guard existed, at start-up and on every health check, without dialling it', async () => {
-    t = makeTestApp({ resolve });
+    t = await makeTestApp({ resolve });
     const settings = { evolutionApiUrl: `http://0.0.0.0:${port}`, evolutionApiKey: KEY, evolutionInstance: INSTANCE };
-    t.deps.db.prepare("INSERT INTO channel_settings (name, settings, configured_at) VALUES ('whatsapp', ?, '2026-01-01T00:00:00.000Z')").run(JSON.stringify(settings));
+    sqliteOf(t).prepare("INSERT INTO channel_settings (name, settings, configured_at) VALUES ('whatsapp', ?, '2026-01-01T00:00:00.000Z')").run(JSON.stringify(settings));
     // A fresh app over the same database reads the stored settings, as a restart would.
-    const restarted = makeTestApp({ db: t.deps.db, resolve });
+    const restarted = await makeTestApp({ db: sqliteOf(t), resolve });
     await restarted.services.channels.start();
     await restarted.api().post('/api/scheduler/health-check/run').expect(200);
     await restarted.api().post('/api/scheduler/health-check/run').expect(200);
@@ -133,7 +133,7 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
   });
 
   it('bounds a guarded check by CHANNEL_CONNECT_TIMEOUT_MS like any other', async () => {
-    t = makeTestApp({ resolve, env: { CHANNEL_CONNECT_TIMEOUT_MS: '150' } });
+    t = await makeTestApp({ resolve, env: { CHANNEL_CONNECT_TIMEOUT_MS: '150' } });
     stub.handle(() => new Promise<void>(() => {}));
     answers = [at('127.0.0.1')];
     expect((await configure(`http://slow.test:${port}`).expect(200)).body.connected).toBe(false);
@@ -141,7 +141,7 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
   });
 
   it('trusts an EVOLUTION_API_URL from the environment as given', async () => {
-    t = makeTestApp({ resolve, env: whatsapp.env(`http://0.0.0.0:${port}`, KEY) });
+    t = await makeTestApp({ resolve, env: whatsapp.env(`http://0.0.0.0:${port}`, KEY) });
     await t.services.channels.start();
     expect(await whatsappView()).toMatchObject({ connected: true, lastError: null });
     expect(stub.requests).toHaveLength(1);

@@ -27,12 +27,12 @@ function sent(p: Platform, req: RecordedRequest | undefined) {
 }
 
 describe.each(PLATFORMS)('$name connection check', (p) => {
-  const appFor = (token: string, extra: Record<string, string> = {}) =>
-    makeTestApp({ env: { ...p.env(stub!.url, token), ...extra } });
+  const appFor = async (token: string, extra: Record<string, string> = {}) =>
+    await makeTestApp({ env: { ...p.env(stub!.url, token), ...extra } });
 
   it('is connected with a good token, after exactly the documented request', async () => {
     stub = await startPlatformStub(p, GOOD);
-    t = appFor(GOOD);
+    t = await appFor(GOOD);
     await t.services.channels.start();
 
     expect(await channelOf(t, p.name)).toMatchObject({ name: p.name, platform: p.name, connected: true, status: 'connected', lastError: null });
@@ -42,7 +42,7 @@ describe.each(PLATFORMS)('$name connection check', (p) => {
 
   it('is not connected with a bad token, and lastError says why without the token', async () => {
     stub = await startPlatformStub(p, GOOD);
-    t = appFor(BAD);
+    t = await appFor(BAD);
     await t.services.channels.start();
 
     const ch = await channelOf(t, p.name);
@@ -54,7 +54,7 @@ describe.each(PLATFORMS)('$name connection check', (p) => {
   it('answers reconnect in time with connected false when the platform hangs past the timeout', async () => {
     stub = await startPlatformStub(p, GOOD);
     stub.handle(hang);
-    t = appFor(GOOD, { CHANNEL_CONNECT_TIMEOUT_MS: '150' });
+    t = await appFor(GOOD, { CHANNEL_CONNECT_TIMEOUT_MS: '150' });
 
     const res = await t.api().post(`/api/channels/${p.name}/reconnect`).timeout({ response: 5000 }).expect(200);
     expect(res.body).toEqual({ success: true, channel: p.name, connected: false });
@@ -65,7 +65,7 @@ describe.each(PLATFORMS)('$name connection check', (p) => {
   it('reconnects once the platform recovers', async () => {
     stub = await startPlatformStub(p, GOOD);
     stub.handle(failWith(503));
-    t = appFor(GOOD);
+    t = await appFor(GOOD);
     await t.services.channels.start();
     expect(await channelOf(t, p.name)).toMatchObject({ connected: false, status: 'disconnected' });
 
@@ -88,7 +88,7 @@ describe('channel start-up', () => {
       await gate;
       await good(req, res);
     });
-    t = makeTestApp({ env: PLATFORMS[0]!.env(stub.url, GOOD) });
+    t = await makeTestApp({ env: PLATFORMS[0]!.env(stub.url, GOOD) });
 
     const started = t.services.channels.start();
     await waitFor(() => stub!.requests.length === 1, 'the check to reach the stub');
@@ -104,7 +104,7 @@ describe('channel start-up', () => {
     const url = stub.url;
     await stub.close();
     stub = undefined;
-    t = makeTestApp({ env: PLATFORMS[0]!.env(url, GOOD) });
+    t = await makeTestApp({ env: PLATFORMS[0]!.env(url, GOOD) });
     await t.services.channels.start();
     expect((await channelOf(t, 'telegram')).lastError).toMatch(/^Telegram API is unreachable/);
   });
@@ -112,7 +112,7 @@ describe('channel start-up', () => {
   it('re-checks only enabled channels that are down (the health-check task)', async () => {
     stub = await startPlatformStub(PLATFORMS[0]!, GOOD);
     stub.handle(failWith(502));
-    t = makeTestApp({ env: PLATFORMS[0]!.env(stub.url, GOOD) });
+    t = await makeTestApp({ env: PLATFORMS[0]!.env(stub.url, GOOD) });
     await t.services.channels.start();
     expect(t.services.channels.healthSummary()).toEqual({
       status: 'degraded',

@@ -1,21 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inOrg, makeTestApp, type TestApp } from '../helpers/app.js';
+import { inOrg, makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
 import { ManualClock } from '../../src/clock.js';
 import { createAuditService } from '../../src/audit/audit.service.js';
-import { createAuditStore } from '../../src/audit/audit.store.js';
 import { createIdentityService } from '../../src/identity/identity.service.js';
-import { createIdentityStore } from '../../src/identity/identity.store.js';
-import { createMembersStore } from '../../src/identity/members.store.js';
 import { createMemoryService } from '../../src/memory/memory.service.js';
-import { createMemoryStore } from '../../src/memory/memory.store.js';
+import { sqliteEngineOver } from '../../src/db/sqlite/engine.js';
 import { createHashingEmbedder } from '../../src/memory/embedder.js';
 import { createWebMessagesService } from '../../src/channels/web-messages.service.js';
 import { createOrg, insertProject } from './fixtures.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 
@@ -53,7 +50,7 @@ describe('POST /api/channels/web/messages', () => {
 
   it('stores the message in the scoped org, embeds it, and audits `message` (low risk)', async () => {
     const org = await createOrg(t.api, 'Acme');
-    insertProject(t.deps.db, { id: 'proj-abc', orgId: org, repo: 'acme/api' });
+    insertProject(sqliteOf(t), { id: 'proj-abc', orgId: org, repo: 'acme/api' });
     const res = await post({ userId: 'u-9', text: 'deploy the api please', projectId: 'proj-abc' }, inOrg(org, 'web:u-9')).expect(201);
 
     const memory = (await t.api().get('/api/memory').set(inOrg(org)).expect(200)).body;
@@ -85,7 +82,7 @@ describe('POST /api/channels/web/messages', () => {
 
   it('answers 404 PROJECT_NOT_FOUND for a project unknown to the org, and stores nothing', async () => {
     const org = await createOrg(t.api, 'Acme');
-    insertProject(t.deps.db, { id: 'proj-other', orgId: 'default', repo: 'x/y' });
+    insertProject(sqliteOf(t), { id: 'proj-other', orgId: 'default', repo: 'x/y' });
     for (const projectId of ['proj-nope', 'proj-other']) {
       const res = await post({ userId: 'u-1', text: 'hi', projectId }, inOrg(org)).expect(404);
       expect(res.body).toEqual({ error: 'Project not found', code: 'PROJECT_NOT_FOUND', status: 404 });
@@ -105,27 +102,28 @@ describe('POST /api/channels/web/messages', () => {
 });
 
 describe('web messages and the agents port', () => {
-  it('counts a message with a project on that project through recordMessage', () => {
+  it('counts a message with a project on that project through recordMessage', async () => {
     const db = openTestDb();
+    const engine = sqliteEngineOver(db);
+    const { uow } = engine;
     const clock = new ManualClock();
-    const audit = createAuditService({ db, store: createAuditStore(db), clock, orgIds: () => ['default'] });
-    const identityStore = createIdentityStore(db);
-    const identity = createIdentityService({ db, store: identityStore, members: createMembersStore(db), audit, clock });
+    const audit = createAuditService({ uow, snapshot: engine.auditSnapshot, clock, orgIds: async () => ['default'] });
+    const identity = createIdentityService({ uow, audit, clock });
     const memory = createMemoryService({
-      store: createMemoryStore(db), clock, embedder: createHashingEmbedder(), channelNames: ['web'], retentionDays: 30, projectRepo: () => null,
+      uow, vectors: engine.vectors, backend: 'sqlite', clock, embedder: createHashingEmbedder(), channelNames: ['web'], retentionDays: 30, projectRepo: async () => null,
     });
     const counted: Array<[string, string]> = [];
     const web = createWebMessagesService({
-      db, audit, clock,
+      uow, audit, clock,
       resolveChannelUser: (u) => identity.resolveChannelUser(u),
       recordConversation: (c) => memory.recordConversation(c),
       addDocument: (d) => memory.addDocument(d),
-      projectExists: (orgId, projectId) => orgId === 'default' && projectId === 'proj-1',
-      recordMessage: (orgId, projectId) => void counted.push([orgId, projectId]),
+      projectExists: async (orgId, projectId) => orgId === 'default' && projectId === 'proj-1',
+      recordMessage: async (orgId, projectId) => void counted.push([orgId, projectId]),
     });
 
-    web.receive({ orgId: null }, 'api', { userId: 'u', text: 'with project', projectId: 'proj-1' });
-    web.receive({ orgId: null }, 'api', { userId: 'u', text: 'without project' });
+    await web.receive({ orgId: null }, 'api', { userId: 'u', text: 'with project', projectId: 'proj-1' });
+    await web.receive({ orgId: null }, 'api', { userId: 'u', text: 'without project' });
     expect(counted).toEqual([['default', 'proj-1']]);
     db.close();
   });

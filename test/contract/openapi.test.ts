@@ -11,8 +11,8 @@ import { checkResponse, documentedOperations } from '../helpers/contract.js';
 const run = promisify(execFile);
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

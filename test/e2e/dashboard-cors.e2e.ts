@@ -29,7 +29,7 @@ beforeAll(async () => {
   // Two static origins: one in CORS_ORIGINS (the dashboard), one not (a stranger's page).
   dashboard = await listen(staticPage(DASHBOARD_HTML));
   stranger = await listen(staticPage(DASHBOARD_HTML));
-  t = makeTestApp({ env: { CORS_ORIGINS: dashboard.origin } });
+  t = await makeTestApp({ env: { CORS_ORIGINS: dashboard.origin } });
   api = await listen(t.app);
 
   orgId = (await post<{ id: string }>('/api/orgs', { name: 'Dashboard Demo' })).id;

@@ -9,7 +9,7 @@ let api: Listening;
 let browser: Browser;
 
 beforeAll(async () => {
-  t = makeTestApp();
+  t = await makeTestApp();
   api = await listen(t.app);
   browser = await launchChromium();
 });

@@ -1,7 +1,9 @@
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config.js';
 import { openDatabase, type Db } from '../../src/db/open.js';
-import { migrate } from '../../src/db/migrate.js';
+import { migrate } from '../../src/db/sqlite/migrate.js';
+import { sqliteEngineOver } from '../../src/db/sqlite/engine.js';
+import type { Engine } from '../../src/db/engine.js';
 import { ManualClock } from '../../src/clock.js';
 import { createLogger } from '../../src/logger.js';
 import type { AppDeps } from '../../src/deps.js';
@@ -18,6 +20,7 @@ export const TEST_ENV: Record<string, string> = {
 
 export interface TestDepsOptions {
   env?: Record<string, string | undefined>;
+  /** A SQLite connection prepared by the test (a file it pokes); only with the SQLite engine. */
   db?: Db;
   clock?: ManualClock;
   /** Capture log lines (JSON) instead of discarding them; sets LOG_LEVEL to info unless env says otherwise. */
@@ -40,7 +43,16 @@ export function openTestDb(file = ':memory:'): Db {
   return db;
 }
 
-export function makeTestDeps(opts: TestDepsOptions = {}): TestDeps {
+/** The engine tests run on: TEST_ENGINE (`sqlite`, the default). */
+export const TEST_ENGINE = process.env.TEST_ENGINE ?? 'sqlite';
+
+/** A fresh, migrated engine for one test app. */
+export async function makeTestEngine(config: { DATABASE_PATH: string }, db?: Db): Promise<Engine> {
+  if (TEST_ENGINE !== 'sqlite') throw new Error(`TEST_ENGINE=${TEST_ENGINE}: no such engine in this build`);
+  return sqliteEngineOver(db ?? openTestDb(config.DATABASE_PATH));
+}
+
+export async function makeTestDeps(opts: TestDepsOptions = {}): Promise<TestDeps> {
   const env = { ...TEST_ENV, ...(opts.captureLogs ? { LOG_LEVEL: 'info' } : {}), ...opts.env };
   const config = loadConfig(env);
   const logs: string[] = [];
@@ -53,7 +65,7 @@ export function makeTestDeps(opts: TestDepsOptions = {}): TestDeps {
   const clock = opts.clock ?? new ManualClock('2026-06-01T12:00:00.000Z');
   return {
     config,
-    db: opts.db ?? openTestDb(config.DATABASE_PATH),
+    engine: await makeTestEngine(config, opts.db),
     clock,
     logger: createLogger(config.LOG_LEVEL, sink),
     version: '0.0.0-test',

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { inOrg, makeTestApp, type TestApp } from '../helpers/app.js';
+import { inOrg, makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { openDatabase } from '../../src/db/open.js';
-import { migrate } from '../../src/db/migrate.js';
+import { migrate } from '../../src/db/sqlite/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { dbSnapshot } from '../reliability/support.js';
 
@@ -11,7 +11,7 @@ afterEach(() => t?.close());
 const NOT_FOUND = { found: false, identity: null };
 
 async function twoOrgs(env: Record<string, string> = {}, operator: Record<string, string> = {}) {
-  t = makeTestApp({ env });
+  t = await makeTestApp({ env });
   for (const name of ['Acme', 'Beta']) await t.api().post('/api/orgs').set(operator).send({ name }).expect(201);
 }
 
@@ -72,14 +72,14 @@ describe('POST /api/identity in an org scope: merges never reach another org', (
     await twoOrgs();
     const { identityId } = await message('web-ann', inOrg('org-acme'));
     await t.api().post('/api/orgs/org-acme/members').set(inOrg('org-acme')).send({ identityId, role: 'maintainer' }).expect(201);
-    const before = dbSnapshot(t.deps.db);
+    const before = dbSnapshot(sqliteOf(t));
     const res = await register({ displayName: 'Mallory', role: 'owner', channels: [{ type: 'web', userId: 'web-ann' }] }, inOrg('org-beta')).expect(409);
     expect(res.body).toEqual({
       error: "Channel identity 'web:web-ann' already belongs to an identity outside this organization",
       code: 'IDENTITY_CONFLICT',
       status: 409,
     });
-    expect(dbSnapshot(t.deps.db)).toEqual(before);
+    expect(dbSnapshot(sqliteOf(t))).toEqual(before);
     const acme = (await t.api().get('/api/orgs/org-acme').set(inOrg('org-acme')).expect(200)).body;
     expect(acme.members).toEqual([expect.objectContaining({ identityId, displayName: null, role: 'maintainer' })]);
   });

@@ -3,8 +3,8 @@ import { inOrg, makeTestApp, type TestApp } from '../helpers/app.js';
 import { createOrg } from '../channels/fixtures.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

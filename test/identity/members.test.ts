@@ -6,7 +6,7 @@ let t: TestApp;
 let org: string;
 let alice: string;
 beforeEach(async () => {
-  t = makeTestApp();
+  t = await makeTestApp();
   org = await createOrg(t.api, 'Acme Corp');
   alice = (
     await t.api().post('/api/identity').send({ displayName: 'Alice', role: 'maintainer', channels: [{ type: 'slack', userId: 'U1' }] }).expect(201)

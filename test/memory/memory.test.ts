@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inOrg, makeTestApp, type TestApp } from '../helpers/app.js';
+import { inOrg, makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { createOrg, insertProject } from '../channels/fixtures.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 
@@ -58,8 +58,8 @@ describe('GET /api/memory', () => {
 
   it('reports the project context for ?projectId=, and the totals without it', async () => {
     const acme = await createOrg(t.api, 'Acme');
-    insertProject(t.deps.db, { id: 'proj-a', orgId: acme, repo: 'acme/api' });
-    insertProject(t.deps.db, { id: 'proj-b', orgId: acme, repo: 'acme/web' });
+    insertProject(sqliteOf(t), { id: 'proj-a', orgId: acme, repo: 'acme/api' });
+    insertProject(sqliteOf(t), { id: 'proj-b', orgId: acme, repo: 'acme/web' });
     await message(acme, 'alice', 'about api', 'proj-a');
     t.deps.clock.advance(5000);
     t.services.memory.addDocument({ orgId: acme, projectId: 'proj-a', source: 'push', text: 'feat: add rate limiting' });

@@ -46,8 +46,8 @@ describe('the slug rule (unit)', () => {
 
 describe('POST /api/orgs with an explicit slug: every character class', () => {
   let t: TestApp;
-  beforeEach(() => {
-    t = makeTestApp();
+  beforeEach(async () => {
+    t = await makeTestApp();
   });
   afterEach(() => t.close());
 

@@ -4,8 +4,8 @@ import { expectError } from '../helpers/errors.js';
 import { deriveSlug } from '../../src/orgs/orgs.slug.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

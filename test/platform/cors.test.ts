@@ -16,7 +16,7 @@ const preflight = (path: string, origin = 'https://dash.example') =>
 
 describe('CORS preflight', () => {
   it('answers 204 allowing the methods and headers of the contract', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     for (const path of ['/api/orgs', '/v1/api/orgs/default']) {
       const res = await preflight(path).expect(204);
       expect(res.text).toBe('');
@@ -31,7 +31,7 @@ describe('CORS preflight', () => {
   });
 
   it('is not spent from the rate-limit budget', async () => {
-    t = makeTestApp({ env: { RATE_LIMIT_MAX: '1' } });
+    t = await makeTestApp({ env: { RATE_LIMIT_MAX: '1' } });
     for (let i = 0; i < 3; i++) await preflight('/api/orgs').expect(204);
     await t.api().get('/api/orgs').expect(200);
   });
@@ -39,7 +39,7 @@ describe('CORS preflight', () => {
 
 describe('CORS on normal responses', () => {
   it('exposes the version, request id and rate-limit headers', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const res = await t.api().get('/api/orgs').set('Origin', 'https://dash.example').expect(200);
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(list(res.headers['access-control-expose-headers'])).toEqual(
@@ -48,7 +48,7 @@ describe('CORS on normal responses', () => {
   });
 
   it('carries CORS headers on errors too, so a dashboard can read them', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const res = await t.api().get('/api/orgs/org-none').set('Origin', 'https://dash.example').expect(404);
     expect(res.headers['access-control-allow-origin']).toBe('*');
   });
@@ -58,7 +58,7 @@ describe('CORS_ORIGINS list', () => {
   const env = { CORS_ORIGINS: 'https://a.example, https://b.example' };
 
   it('echoes an allowed origin', async () => {
-    t = makeTestApp({ env });
+    t = await makeTestApp({ env });
     const res = await t.api().get('/api/orgs').set('Origin', 'https://b.example').expect(200);
     expect(res.headers['access-control-allow-origin']).toBe('https://b.example');
     expect(list(res.headers.vary)).toContain('origin');
@@ -67,7 +67,7 @@ describe('CORS_ORIGINS list', () => {
   });
 
   it('does not allow another origin', async () => {
-    t = makeTestApp({ env });
+    t = await makeTestApp({ env });
     const res = await t.api().get('/api/orgs').set('Origin', 'https://evil.example').expect(200);
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
     const pre = await preflight('/api/orgs', 'https://evil.example');

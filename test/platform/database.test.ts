@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../src/db/open.js';
-import { migrate } from '../../src/db/migrate.js';
+import { migrate } from '../../src/db/sqlite/migrate.js';
 import { MIGRATIONS } from '../../src/db/migrations/index.js';
 import { makeTestApp } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
@@ -83,8 +83,8 @@ describe('migrate', () => {
 
   it('lets two apps over the same file see each other', async () => {
     const file = path.join(dir, 'shared.db');
-    const a = makeTestApp({ db: track(openTestDb(file)) });
-    const b = makeTestApp({ db: track(openTestDb(file)) });
+    const a = await makeTestApp({ db: track(openTestDb(file)) });
+    const b = await makeTestApp({ db: track(openTestDb(file)) });
     await a.api().post('/api/orgs').send({ name: 'Seen' }).expect(201);
     await b.api().get('/api/orgs/org-seen').expect(200);
   });

@@ -24,7 +24,7 @@ let ours: string;
 let plain: string;
 
 beforeAll(async () => {
-  t = makeTestApp();
+  t = await makeTestApp();
   ours = await listen(createHttpServer(t.app));
   plain = await listen(http.createServer(t.app));
 });

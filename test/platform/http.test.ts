@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { expectError } from '../helpers/errors.js';
 
 let t: TestApp;
-const open = (opts?: Parameters<typeof makeTestApp>[0]) => (t = makeTestApp(opts));
+const open = async (opts?: Parameters<typeof makeTestApp>[0]) => (t = await makeTestApp(opts));
 afterEach(() => t?.close());
 
 describe('/v1 prefix', () => {
@@ -231,7 +231,7 @@ describe('unexpected failures', () => {
 
   it('answers 500 INTERNAL_ERROR without leaking, and logs the error with the request id (table dropped)', async () => {
     open({ captureLogs: true });
-    t.deps.db.exec('DROP TABLE audit_chains');
+    sqliteOf(t).exec('DROP TABLE audit_chains');
     const res = await t.api().get('/api/audit').set('x-org-id', 'default').set('X-Request-Id', 'boom-1');
     expectError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
     expect(res.body).toEqual({ error: 'Internal server error', code: 'INTERNAL_ERROR', status: 500 });
@@ -248,7 +248,7 @@ describe('unexpected failures', () => {
 
   it('answers 500 when the database was closed under the app', async () => {
     open({ captureLogs: true });
-    t.deps.db.close();
+    sqliteOf(t).close();
     const res = await t.api().get('/api/orgs').set('X-Request-Id', 'closed-db');
     expect(res.body).toEqual({ error: 'Internal server error', code: 'INTERNAL_ERROR', status: 500 });
     for (const leak of LEAKS) expect(res.text).not.toMatch(leak);

@@ -10,14 +10,14 @@ describe('repeated x-org-id / x-actor-id headers over HTTP', () => {
   afterEach(() => t.close());
 
   it('answers 400 INVALID_ORG_ID to x-org-id sent twice (the values arrive joined), even when both name the org', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     // Node's http client sends an array as one header line per value.
     const twice = ['default', 'default'] as unknown as string;
     expectError(await t.api().get('/api/orgs').set('x-org-id', twice), 400, 'INVALID_ORG_ID');
   });
 
   it('answers 400 INVALID_ACTOR_ID to an x-actor-id of spaces only (it arrives empty)', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     expectError(await t.api().post('/api/orgs').set('x-actor-id', '    ').send({ name: 'Refused' }), 400, 'INVALID_ACTOR_ID');
     expect((await t.api().get('/api/orgs').expect(200)).body).toHaveLength(1);
   });

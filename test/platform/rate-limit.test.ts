@@ -1,12 +1,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { expectError } from '../helpers/errors.js';
 
 // The webhook budget (WEBHOOK_RATE_LIMIT_MAX, separate from /api's) is tested with the
 // webhook route, which lands with the webhooks domain.
 
 let t: TestApp;
-const open = (env: Record<string, string>) => (t = makeTestApp({ env }));
+const open = async (env: Record<string, string>) => (t = await makeTestApp({ env }));
 afterEach(() => t?.close());
 
 describe('rate limit on /api', () => {
@@ -32,7 +32,7 @@ describe('rate limit on /api', () => {
     await t.api().get('/api/nothing').expect(404);
     await t.api().get('/api/orgs/org-missing').expect(404);
     expectError(await t.api().post('/api/orgs').send({ name: 'Late' }), 429, 'RATE_LIMITED');
-    const orgs = makeTestApp({ db: t.deps.db });
+    const orgs = await makeTestApp({ db: sqliteOf(t) });
     expect((await orgs.api().get('/api/orgs').expect(200)).body).toHaveLength(1);
   });
 
@@ -62,7 +62,7 @@ describe('rate limit on /api', () => {
   it('gives each app its own counters', async () => {
     open({ RATE_LIMIT_MAX: '1' });
     await t.api().get('/api/orgs').expect(200);
-    const other = makeTestApp({ env: { RATE_LIMIT_MAX: '1' } });
+    const other = await makeTestApp({ env: { RATE_LIMIT_MAX: '1' } });
     try {
       await other.api().get('/api/orgs').expect(200);
     } finally {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
+import { makeTestApp, inOrg, type TestApp, sqliteOf } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
 
 let t: TestApp | undefined;
@@ -12,7 +12,7 @@ const names = (body: Array<{ name: string }>) => body.map((a) => a.name);
 
 describe('the read cache of GET routes', () => {
   it('serves what a write through the API changed at once', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/agents').send({ name: 'first', type: 'task' }).expect(201);
     expect(names((await t.api().get('/api/agents').expect(200)).body)).toEqual(['first']);
     expect(names((await t.api().get('/api/agents').expect(200)).body)).toEqual(['first']);
@@ -21,16 +21,16 @@ describe('the read cache of GET routes', () => {
   });
 
   it('sees a write made underneath the API on the same connection', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const { id } = (await t.api().post('/api/agents').send({ name: 'before', type: 'task' }).expect(201)).body;
     await t.api().get(`/api/agents/${id}`).expect(200);
-    t.deps.db.prepare("UPDATE agents SET name = 'after' WHERE id = ?").run(id);
+    sqliteOf(t).prepare("UPDATE agents SET name = 'after' WHERE id = ?").run(id);
     expect((await t.api().get(`/api/agents/${id}`).expect(200)).body.name).toBe('after');
   });
 
   it('sees a write committed by another connection to the same file', async () => {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cache-')), 'db.sqlite');
-    t = makeTestApp({ db: openTestDb(file) });
+    t = await makeTestApp({ db: openTestDb(file) });
     const { id } = (await t.api().post('/api/agents').send({ name: 'before', type: 'task' }).expect(201)).body;
     expect((await t.api().get('/api/agents').expect(200)).body[0].name).toBe('before');
     const other = openTestDb(file);
@@ -40,7 +40,7 @@ describe('the read cache of GET routes', () => {
   });
 
   it('moves with the clock (uptime) even when nothing was written', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const { id } = (await t.api().post('/api/agents').send({ name: 'a', type: 'task' }).expect(201)).body;
     expect((await t.api().get(`/api/agents/${id}`).expect(200)).body.uptime).toBe(0);
     t.deps.clock.advance(5_000);
@@ -48,7 +48,7 @@ describe('the read cache of GET routes', () => {
   });
 
   it('keeps each org scope apart', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     await t.api().post('/api/agents').set(inOrg('org-acme')).send({ name: 'acme agent', type: 'task' }).expect(201);
     await t.api().post('/api/agents').send({ name: 'default agent', type: 'task' }).expect(201);
@@ -58,7 +58,7 @@ describe('the read cache of GET routes', () => {
   });
 
   it('answers a conditional GET with 304 while nothing changed', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().post('/api/agents').send({ name: 'a', type: 'task' }).expect(201);
     const first = await t.api().get('/api/agents').expect(200);
     expect(first.headers.etag).toMatch(/^W\/"/);

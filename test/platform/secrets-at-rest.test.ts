@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { openTestDb, type TestDepsOptions } from '../helpers/deps.js';
 import { startStub, type Stub } from '../helpers/stub-server.js';
 import { telegram } from '../channels/platform-stubs.js';
@@ -29,7 +29,7 @@ async function fileApp(env: Record<string, string>, opts: TestDepsOptions = {}):
   stub ??= await startStub(telegram.handler(BOT_TOKEN));
   dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-secrets-'));
   const db = openTestDb(path.join(dir, 'secrets.db'));
-  const t = makeTestApp({ ...opts, db, env: { TELEGRAM_API_URL: stub.url, ...env } });
+  const t = await makeTestApp({ ...opts, db, env: { TELEGRAM_API_URL: stub.url, ...env } });
   apps.push(t);
   return t;
 }
@@ -59,12 +59,12 @@ describe('secrets at rest with SECRETS_KEY', () => {
   it('stores webhook secrets, channel settings and the kept rotation answer sealed: no plain text anywhere in the database', async () => {
     const t = await fileApp({ SECRETS_KEY: KEY_A });
     const { first, second } = await store(t);
-    const text = everyRow(t.deps.db);
+    const text = everyRow(sqliteOf(t));
     for (const secret of [first, second, BOT_TOKEN]) expect(text).not.toContain(secret);
-    const [row] = raw(t.deps.db, 'SELECT secret, previous_secret FROM org_webhook_secrets');
+    const [row] = raw(sqliteOf(t), 'SELECT secret, previous_secret FROM org_webhook_secrets');
     expect(row!.secret).toMatch(/^enc:v1:[A-Za-z0-9_-]+$/);
     expect(row!.previous_secret).toMatch(/^enc:v1:/);
-    expect(raw(t.deps.db, 'SELECT settings FROM channel_settings')[0]!.settings).toMatch(/^enc:v1:/);
+    expect(raw(sqliteOf(t), 'SELECT settings FROM channel_settings')[0]!.settings).toMatch(/^enc:v1:/);
     // ...and they still work: signatures verify, the channel connects, the keyed answer replays.
     await signedPing(t, second, 1).expect(200);
     await signedPing(t, first, 2).expect(200);
@@ -76,9 +76,9 @@ describe('secrets at rest with SECRETS_KEY', () => {
   it('seals each value with a fresh nonce: the same secret never looks the same twice', async () => {
     const t = await fileApp({ SECRETS_KEY: KEY_A });
     await t.api().post('/api/channels/configure').send({ channel: 'telegram', config: { botToken: BOT_TOKEN } }).expect(200);
-    const a = raw(t.deps.db, 'SELECT settings FROM channel_settings')[0]!.settings;
+    const a = raw(sqliteOf(t), 'SELECT settings FROM channel_settings')[0]!.settings;
     await t.api().post('/api/channels/configure').send({ channel: 'telegram', config: { botToken: BOT_TOKEN } }).expect(200);
-    expect(raw(t.deps.db, 'SELECT settings FROM channel_settings')[0]!.settings).not.toBe(a);
+    expect(raw(sqliteOf(t), 'SELECT settings FROM channel_settings')[0]!.settings).not.toBe(a);
   });
 
   it('does not open a sealed secret moved onto another org', async () => {
@@ -87,9 +87,9 @@ describe('secrets at rest with SECRETS_KEY', () => {
     await t.api().post('/api/orgs').send({ name: 'Globex' }).expect(201);
     const acme = (await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').expect(201)).body.secret as string;
     await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-globex').expect(201);
-    t.deps.db.prepare("UPDATE org_webhook_secrets SET secret = (SELECT secret FROM org_webhook_secrets WHERE org_id = 'org-acme') WHERE org_id = 'org-globex'").run();
+    sqliteOf(t).prepare("UPDATE org_webhook_secrets SET secret = (SELECT secret FROM org_webhook_secrets WHERE org_id = 'org-acme') WHERE org_id = 'org-globex'").run();
     await deliver(t, 'ping', { zen: 'moved' }, { secret: acme, path: '/webhooks/github/org-globex' }).expect(401);
-    expect(t.services.secretsAtRest.reseal().unreadable).toEqual(['webhook secret of org-globex']);
+    expect((await t.services.secretsAtRest.reseal()).unreadable).toEqual(['webhook secret of org-globex']);
   });
 });
 
@@ -97,15 +97,15 @@ describe('secrets at rest without SECRETS_KEY, then with it', () => {
   it('stores plain text without a key; with a key the plain values keep working and the start-up pass seals them', async () => {
     const plain = await fileApp({});
     const { second } = await store(plain);
-    expect(raw(plain.deps.db, 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toBe(second);
-    expect(raw(plain.deps.db, 'SELECT settings FROM channel_settings')[0]!.settings).toContain(BOT_TOKEN);
+    expect(raw(sqliteOf(plain), 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toBe(second);
+    expect(raw(sqliteOf(plain), 'SELECT settings FROM channel_settings')[0]!.settings).toContain(BOT_TOKEN);
     plain.close();
 
     const keyed = await fileApp({ SECRETS_KEY: KEY_A });
     await signedPing(keyed, second, 1).expect(200);
     expect(keyed.services.secretsAtRest.reseal()).toEqual({ sealed: 2, unreadable: [] });
-    expect(everyRow(keyed.deps.db)).not.toContain(BOT_TOKEN);
-    expect(raw(keyed.deps.db, 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toMatch(/^enc:v1:/);
+    expect(everyRow(sqliteOf(keyed))).not.toContain(BOT_TOKEN);
+    expect(raw(sqliteOf(keyed), 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toMatch(/^enc:v1:/);
     await signedPing(keyed, second, 2).expect(200);
     await keyed.services.channels.start();
     expect(await telegramView(keyed)).toMatchObject({ connected: true });

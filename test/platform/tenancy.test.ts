@@ -3,8 +3,8 @@ import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
 import { expectError } from '../helpers/errors.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

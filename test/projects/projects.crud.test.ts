@@ -5,8 +5,8 @@ const T0 = '2026-06-01T12:00:00.000Z';
 
 // No GITHUB_TOKEN: projects are created without contacting GitHub.
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

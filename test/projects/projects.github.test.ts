@@ -11,8 +11,8 @@ const REPO_NOT_FOUND = { error: 'Repository not found or insufficient permission
 let gh: FakeGitHub;
 let t: TestApp;
 const apps: TestApp[] = [];
-const app = (env: Record<string, string | undefined>) => {
-  t = makeTestApp({ env: { GITHUB_API_URL: gh.url, ...env } });
+const app = async (env: Record<string, string | undefined>) => {
+  t = await makeTestApp({ env: { GITHUB_API_URL: gh.url, ...env } });
   apps.push(t);
   return t;
 };
@@ -114,7 +114,7 @@ describe('POST /api/projects with GITHUB_TOKEN', () => {
     const closed = await startStub(() => {});
     const url = closed.url;
     await closed.close();
-    t = makeTestApp({ env: { GITHUB_API_URL: url, GITHUB_TOKEN: TOKEN } });
+    t = await makeTestApp({ env: { GITHUB_API_URL: url, GITHUB_TOKEN: TOKEN } });
     apps.push(t);
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(502);
     expect(res.body).toMatchObject({ code: 'GITHUB_UNAVAILABLE', status: 502 });
@@ -139,7 +139,7 @@ describe('a GitHub that does not answer in time', () => {
   afterEach(() => silent.close());
 
   it('answers 502 GITHUB_UNAVAILABLE and creates nothing', async () => {
-    t = makeTestApp({ github: createGitHubClient({ baseUrl: silent.url, token: 't', timeoutMs: 200 }) });
+    t = await makeTestApp({ github: createGitHubClient({ baseUrl: silent.url, token: 't', timeoutMs: 200 }) });
     apps.push(t);
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(502);
     expect(res.body).toMatchObject({ code: 'GITHUB_UNAVAILABLE', status: 502 });
@@ -148,7 +148,7 @@ describe('a GitHub that does not answer in time', () => {
   });
 
   it('answers 502 GITHUB_UNAVAILABLE on link', async () => {
-    t = makeTestApp({ github: createGitHubClient({ baseUrl: silent.url, token: 't', timeoutMs: 200 }) });
+    t = await makeTestApp({ github: createGitHubClient({ baseUrl: silent.url, token: 't', timeoutMs: 200 }) });
     apps.push(t);
     const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'task' }).expect(201)).body;
     const res = await t.api().post('/api/project/link').send({ agentId: agent.id, repo: 'acme/widget' }).expect(502);

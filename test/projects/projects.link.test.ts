@@ -14,7 +14,7 @@ beforeEach(async () => {
     { fullName: 'acme/widget', defaultBranch: 'trunk' },
     { fullName: 'acme/other', defaultBranch: 'main' },
   ]);
-  t = makeTestApp({ env: { GITHUB_API_URL: gh.url, GITHUB_TOKEN: 'ghp_test' } });
+  t = await makeTestApp({ env: { GITHUB_API_URL: gh.url, GITHUB_TOKEN: 'ghp_test' } });
 });
 afterEach(async () => {
   t.close();
@@ -202,7 +202,7 @@ describe('POST /api/project/link', () => {
 
 describe('POST /api/project/link order of checks', () => {
   it('answers INVALID_REPO before MISSING_CONFIG', async () => {
-    const bare = makeTestApp();
+    const bare = await makeTestApp();
     try {
       const res = await bare.api().post('/api/project/link').send({ agentId: 'agent-task-nope00', repo: 'not a repo' }).expect(400);
       expect(res.body.code).toBe('INVALID_REPO');
@@ -214,7 +214,7 @@ describe('POST /api/project/link order of checks', () => {
   });
 
   it('answers MISSING_CONFIG before AGENT_NOT_FOUND', async () => {
-    const bare = makeTestApp();
+    const bare = await makeTestApp();
     try {
       const res = await bare.api().post('/api/project/link').send({ agentId: 'agent-task-nope00', repo: 'acme/widget' }).expect(400);
       expect(res.body).toEqual({ error: 'GITHUB_TOKEN is not configured', code: 'MISSING_CONFIG', status: 400 });

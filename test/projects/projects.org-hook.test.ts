@@ -12,7 +12,7 @@ beforeEach(async () => {
     { fullName: 'acme/widget', defaultBranch: 'main' },
     { fullName: 'acme/gadget', defaultBranch: 'main' },
   ]);
-  t = makeTestApp({ env: { GITHUB_TOKEN: 'ghp_x', GITHUB_API_URL: gh.url, WEBHOOK_BASE_URL: BASE, GITHUB_WEBHOOK_SECRET: 'instance-secret' } });
+  t = await makeTestApp({ env: { GITHUB_TOKEN: 'ghp_x', GITHUB_API_URL: gh.url, WEBHOOK_BASE_URL: BASE, GITHUB_WEBHOOK_SECRET: 'instance-secret' } });
   await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
 });
 afterEach(async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
 import type { Test } from 'supertest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { checkResponse, documentedOperations } from '../helpers/contract.js';
 import { startStub, sendJson, type Stub } from '../helpers/stub-server.js';
 import type { RouteDef } from '../../src/http/registry.js';
@@ -28,7 +28,7 @@ beforeAll(async () => {
   // Chat platforms answer "bad token" at once, so a configure that passes validation stays local.
   platforms = await startStub((_req, res) => sendJson(res, 401, { ok: false }));
   const url = platforms.url;
-  t = makeTestApp({ env: { TELEGRAM_API_URL: url, SLACK_API_URL: url, DISCORD_API_URL: url, CHANNEL_CONNECT_TIMEOUT_MS: '500' } });
+  t = await makeTestApp({ env: { TELEGRAM_API_URL: url, SLACK_API_URL: url, DISCORD_API_URL: url, CHANNEL_CONNECT_TIMEOUT_MS: '500' } });
   ops = documentedOperations(t.routes);
   const org = (await t.api().post('/api/orgs').send({ name: 'Fuzz' }).expect(201)).body.id as string;
   const project = (await t.api().post('/api/projects').set('x-org-id', org).send({ repo: 'fuzz/app' }).expect(201)).body;
@@ -122,14 +122,14 @@ describe('hostile input to every route', () => {
     const routes = fc.constantFrom(...t.routes).chain(caseOf);
     await fc.assert(
       fc.asyncProperty(routes, async (c) => {
-        const before = dbSnapshot(t.deps.db);
+        const before = dbSnapshot(sqliteOf(t));
         const { url, res } = await send(c);
         cases.total++;
         expect(res.status, `${c.method.toUpperCase()} ${url} → ${JSON.stringify(res.body).slice(0, 200)}`).toBeLessThan(500);
         expect(checkResponse(ops, c.method, url, res)).toBeUndefined();
         if (res.status >= 400) {
           cases.rejected++;
-          expect(dbSnapshot(t.deps.db)).toEqual(before);
+          expect(dbSnapshot(sqliteOf(t))).toEqual(before);
         } else cases.accepted++;
       }),
       { numRuns: 2_000 },

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type supertest from 'supertest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import type { RouteDef } from '../../src/http/registry.js';
 import { OPERATOR_REQUIRED, operatorOnly } from '../../src/http/operator-guard.js';
 import { dbSnapshot } from './support.js';
@@ -65,7 +65,7 @@ let n = 0;
 
 beforeEach(async () => {
   // TELEGRAM_API_URL on a closed loopback port: a reconnect fails fast without leaving the machine.
-  t = makeTestApp({ env: { API_TOKENS: `${ORG}:org-alpha,${OPS}:*`, TELEGRAM_API_URL: 'http://127.0.0.1:9', CHANNEL_CONNECT_TIMEOUT_MS: '500' } });
+  t = await makeTestApp({ env: { API_TOKENS: `${ORG}:org-alpha,${OPS}:*`, TELEGRAM_API_URL: 'http://127.0.0.1:9', CHANNEL_CONNECT_TIMEOUT_MS: '500' } });
   await t.api().post('/api/orgs').set(bearer(OPS)).send({ name: 'Alpha' }).expect(201);
   const project = (await t.api().post('/api/projects').set(bearer(ORG)).send({ repo: 'alpha/app' }).expect(201)).body;
   const web = (await t.api().post('/api/channels/web/messages').set(bearer(ORG)).send({ userId: 'member-1', text: 'hi' }).expect(201)).body;
@@ -87,7 +87,7 @@ function request(def: RouteDef, prefix: string, headers: Record<string, string>)
 async function state() {
   const tasks = (await t.api().get('/api/scheduler').set(bearer(OPS)).expect(200)).body;
   const channels = (await t.api().get('/api/channels').set(bearer(OPS)).expect(200)).body;
-  return { db: dbSnapshot(t.deps.db), tasks, channels };
+  return { db: dbSnapshot(sqliteOf(t)), tasks, channels };
 }
 
 const summary: string[] = [];
@@ -208,7 +208,7 @@ describe('operator-only refusal comes before everything the request names', () =
     const key = { 'Idempotency-Key': 'pause-once' };
     await refusedAlike('with a key', () => t.api().post('/api/scheduler/audit-cleanup/pause').set({ ...orgToken, ...key }));
     // The key was claimed in no scope at all, so nothing can be replayed from it.
-    const rows = t.deps.db.prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get();
+    const rows = sqliteOf(t).prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get();
     expect(rows).toBe(0);
     const ops = await t.api().post('/api/scheduler/audit-cleanup/pause').set({ ...bearer(OPS), ...key }).expect(200);
     expect(ops.headers['idempotent-replayed']).toBeUndefined();
@@ -221,7 +221,7 @@ describe('operator-only refusal comes before everything the request names', () =
   });
 
   it('leaves the open API (no API_TOKENS) as it was: every caller is the operator', async () => {
-    const open = makeTestApp();
+    const open = await makeTestApp();
     try {
       await open.api().post('/api/orgs').send({ name: 'Open' }).expect(201);
       await open.api().post('/api/scheduler/audit-cleanup/pause').expect(200);

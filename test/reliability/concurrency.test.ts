@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '@octokit/webhooks-methods';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { sendJson, startStub, type Stub } from '../helpers/stub-server.js';
 import { failedRun } from './server-process.js';
 
@@ -34,7 +34,7 @@ async function setUp(): Promise<Fixture> {
     const m = /^\/repos\/([^/]+)\/([^/?]+)$/.exec(req.path);
     sendJson(res, m ? 200 : 404, m ? { full_name: `${m[1]}/${m[2]}`, default_branch: 'main' } : { message: 'Not Found' });
   });
-  t = makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: github.url, GITHUB_WEBHOOK_SECRET: SECRET } });
+  t = await makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: github.url, GITHUB_WEBHOOK_SECRET: SECRET } });
   const fixture: Fixture = { taskAgent: {}, repo: {} };
   for (const orgId of ORGS) {
     await t.api().post('/api/orgs').send({ name: orgId.replace('org-', '') }).expect(201);
@@ -94,7 +94,7 @@ describe('concurrent appends through different routes', () => {
     for (const o of ORGS) expect(await verifyOf(o), o).toEqual({ valid: true, checked: expected[o], brokenAt: null, keyed: false, unkeyed: expected[o] });
     for (const o of newOrgs) expect(await verifyOf(o), o).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
     // Unforked: chain positions run 1..n with no gap and no repeat in every org.
-    const chains = t.deps.db
+    const chains = sqliteOf(t)
       .prepare<[], { org: string; n: number; top: number; uniq: number }>('SELECT org_id AS org, count(*) AS n, max(chain_seq) AS top, count(DISTINCT chain_seq) AS uniq FROM audit_entries GROUP BY org_id')
       .all();
     for (const c of chains) expect(c, c.org).toMatchObject({ n: c.top, uniq: c.top });

@@ -3,7 +3,7 @@ import express from 'express';
 import supertest from 'supertest';
 import { createSecretBox } from '../../src/secrets/secret-box.js';
 import { idempotency } from '../../src/idempotency/idempotency.middleware.js';
-import { createIdempotencyStore } from '../../src/idempotency/idempotency.store.js';
+import { createIdempotencySqlite } from '../../src/idempotency/idempotency.sqlite.js';
 import { jsonBody } from '../../src/http/body.js';
 import { ManualClock } from '../../src/clock.js';
 import type { Db } from '../../src/db/open.js';
@@ -26,7 +26,8 @@ beforeEach(() => {
   };
   app = express();
   app.use(jsonBody('100kb'));
-  app.use(idempotency({ db, store: createIdempotencyStore(db), clock, box: createSecretBox(undefined) }));
+  const store = createIdempotencySqlite(db);
+  app.use(idempotency({ store: () => store, clock, box: createSecretBox(undefined) }));
   app.post('/api/empty', (_req, res) => {
     count('empty');
     res.status(204).end();

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NextFunction, Request, Response } from 'express';
-import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
+import { makeTestApp, inOrg, type TestApp, sqliteOf } from '../helpers/app.js';
 import { expectError } from '../helpers/errors.js';
 import { idempotency } from '../../src/idempotency/idempotency.middleware.js';
 import { AppError } from '../../src/http/errors.js';
@@ -15,7 +15,7 @@ const agentCount = async (org: string) => ((await t.api().get('/api/agents').set
 
 describe('Idempotency-Key: the 24 h boundary', () => {
   it('replays up to the last millisecond before 24 h, and runs the request again at exactly 24 h', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     const send = () => t.api().post('/api/agents').set(keyed('nightly', org)).send({ name: 'bot', type: 'task' });
     const first = await send().expect(201);
@@ -40,7 +40,7 @@ describe('Idempotency-Key: the 24 h boundary', () => {
 
 describe('Idempotency-Key across /api and /v1/api', () => {
   it('replays a request first made under /v1/api when it is repeated under /api', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     const first = await t.api().post('/v1/api/agents').set(keyed('k', org)).send({ name: 'bot', type: 'task' }).expect(201);
     const again = await t.api().post('/api/agents').set(keyed('k', org)).send({ name: 'bot', type: 'task' }).expect(201);
@@ -50,7 +50,7 @@ describe('Idempotency-Key across /api and /v1/api', () => {
   });
 
   it('replays a DELETE across the prefixes instead of answering 404', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     const agent = await t.api().post('/api/agents').set(inOrg(org)).send({ name: 'bot', type: 'task' }).expect(201);
     const first = await t.api().delete(`/api/agents/${agent.body.id}`).set(keyed('rm', org)).expect(200);
@@ -60,7 +60,7 @@ describe('Idempotency-Key across /api and /v1/api', () => {
   });
 
   it('still answers 422 IDEMPOTENCY_KEY_REUSED for another body under the other prefix', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     await t.api().post('/api/agents').set(keyed('k', org)).send({ name: 'bot', type: 'task' }).expect(201);
     const other = await t.api().post('/v1/api/agents').set(keyed('k', org)).send({ name: 'other', type: 'task' });
@@ -69,7 +69,7 @@ describe('Idempotency-Key across /api and /v1/api', () => {
   });
 
   it('folds only the leading prefix: a path that merely contains /v1/api/ is another request', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     // Unknown paths answer 404, and that answer is kept under the key like any other.
     const first = await t.api().post('/api/nothing/v1/api/x').set(keyed('k')).send({});
     expectError(first, 404, 'NOT_FOUND');
@@ -84,9 +84,9 @@ describe('the Idempotency-Key rule itself (unit)', () => {
   // Over HTTP a value of spaces arrives empty (the parser strips the whitespace around a
   // header value) and fails the length rule; the middleware refuses a blank key on its own
   // too, whatever hands it the request.
-  function decide(key: string | string[]): unknown {
-    t = makeTestApp();
-    const mw = idempotency({ db: t.deps.db, store: t.services.idempotency, clock: t.deps.clock, box: t.services.secretsAtRest.box });
+  async function decide(key: string | string[]): Promise<unknown> {
+    t = await makeTestApp();
+    const mw = idempotency({ store: t.services.idempotency, clock: t.deps.clock, box: t.services.secretsAtRest.box });
     let passed: unknown = 'not called';
     const next: NextFunction = (err?: unknown) => {
       passed = err;

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
+import { makeTestApp, inOrg, type TestApp, sqliteOf } from '../helpers/app.js';
 import { sendJson, startStub, type Stub } from '../helpers/stub-server.js';
 import { auditTotal, createOrg, gate, until } from './support.js';
 
@@ -12,7 +12,7 @@ afterEach(async () => {
   stub = undefined;
 });
 
-const keyRows = () => (t.deps.db.prepare('SELECT count(*) FROM idempotency_keys').pluck().get() as number);
+const keyRows = () => (sqliteOf(t).prepare('SELECT count(*) FROM idempotency_keys').pluck().get() as number);
 const agentsIn = async (orgId: string) => (await t.api().get('/api/agents').set(inOrg(orgId)).expect(200)).body as Array<{ id: string }>;
 
 /** A GitHub stub whose repo look-up waits until the test opens the gate. */
@@ -30,7 +30,7 @@ async function slowGitHub() {
 
 describe('Idempotency-Key on POST and DELETE (§12)', () => {
   it('runs the first request, keeps its answer and replays it without running again', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     const first = await t.api().post('/api/agents').set({ ...inOrg(org), 'Idempotency-Key': 'ci-run-1' }).send({ name: 'bot', type: 'task' }).expect(201);
     expect(first.headers['idempotent-replayed']).toBeUndefined();
@@ -44,7 +44,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('replays across /api and /v1/api: both prefixes are one request', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     const first = await t.api().post('/api/agents').set({ ...inOrg(org), 'Idempotency-Key': 'k' }).send({ name: 'bot', type: 'task' }).expect(201);
     const again = await t.api().post('/v1/api/agents').set({ ...inOrg(org), 'Idempotency-Key': 'k' }).send({ name: 'bot', type: 'task' }).expect(201);
@@ -54,7 +54,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('answers 422 IDEMPOTENCY_KEY_REUSED for the same key with another body or another path', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     const key = { ...inOrg(org), 'Idempotency-Key': 'k' };
     const created = await t.api().post('/api/agents').set(key).send({ name: 'bot', type: 'task' }).expect(201);
@@ -76,7 +76,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
 
   it('answers 409 IDEMPOTENCY_IN_PROGRESS to a repeat that arrives while the first still runs', async () => {
     const held = await slowGitHub();
-    t = makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: stub!.url } });
+    t = await makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: stub!.url } });
     const send = () => t.api().post('/api/projects').set({ 'Idempotency-Key': 'deploy-42' }).send({ repo: 'acme/api' });
     const first = send().then((r) => r);
     await until(() => stub!.requests.length === 1, 'the first request to reach GitHub');
@@ -98,7 +98,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('scopes keys by org: the same key in two orgs runs twice', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const a = await createOrg(t, 'Alpha');
     const b = await createOrg(t, 'Beta');
     const inA = await t.api().post('/api/agents').set({ ...inOrg(a), 'Idempotency-Key': 'shared' }).send({ name: 'bot', type: 'task' }).expect(201);
@@ -112,7 +112,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('keeps an answer for 24 h; after that the key runs again and expired keys are pruned', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     const send = (key: string) => t.api().post('/api/agents').set({ ...inOrg(org), 'Idempotency-Key': key }).send({ name: 'bot', type: 'task' });
     const first = await send('nightly').expect(201);
@@ -131,7 +131,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
     // Pruning runs at most hourly, on a keyed request: `other` expired and is swept then.
     t.deps.clock.advance(HOUR);
     await send('later').expect(201);
-    expect(t.deps.db.prepare('SELECT key FROM idempotency_keys ORDER BY key').pluck().all()).toEqual(['later', 'nightly']);
+    expect(sqliteOf(t).prepare('SELECT key FROM idempotency_keys ORDER BY key').pluck().all()).toEqual(['later', 'nightly']);
   });
 
   it.each([
@@ -141,7 +141,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
     ['only spaces', '   '],
     ['non-ASCII bytes', 'cl\u00e9'],
   ])('answers 400 VALIDATION_ERROR to a key of %s and runs nothing', async (_what, key) => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const res = await t.api().post('/api/agents').set('Idempotency-Key', key).send({ name: 'bot', type: 'task' }).expect(400);
     expect(res.body).toEqual({ error: 'Idempotency-Key must be 1-255 printable characters', code: 'VALIDATION_ERROR', status: 400 });
     expect(await agentsIn('default')).toHaveLength(0);
@@ -149,7 +149,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('accepts a key of 255 printable characters', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const key = '~'.repeat(200) + ' ci:run/42-attempt#1'.padEnd(55, '!');
     await t.api().post('/api/agents').set('Idempotency-Key', key).send({ name: 'bot', type: 'task' }).expect(201);
     const again = await t.api().post('/api/agents').set('Idempotency-Key', key).send({ name: 'bot', type: 'task' }).expect(201);
@@ -157,7 +157,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('supports DELETE: a retried delete replays its 200 instead of answering 404', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = await createOrg(t, 'Acme');
     const agent = await t.api().post('/api/agents').set(inOrg(org)).send({ name: 'bot', type: 'task' }).expect(201);
     const del = () => t.api().delete(`/api/agents/${agent.body.id}`).set({ ...inOrg(org), 'Idempotency-Key': 'rm-1' });
@@ -171,7 +171,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('keeps a 4xx answer too: the retry sees the same error', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const send = () => t.api().post('/api/agents/agent-task-nope00/action').set('Idempotency-Key', 'k').send({ action: 'suspend' });
     const first = await send().expect(404);
     const again = await send().expect(404);
@@ -181,7 +181,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
 
   it('keeps a 5xx answer like any other: the repeat is replayed and GitHub is not called again', async () => {
     stub = await startStub((_req, res) => sendJson(res, 500, { message: 'boom' }));
-    t = makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: stub.url } });
+    t = await makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: stub.url } });
     const send = () => t.api().post('/api/projects').set('Idempotency-Key', 'k').send({ repo: 'acme/api' });
     const first = await send().expect(502);
     expect(first.body.code).toBe('GITHUB_UNAVAILABLE');
@@ -195,7 +195,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('does not keep a 429 answer: the limiter answers before any key is claimed', async () => {
-    t = makeTestApp({ env: { RATE_LIMIT_MAX: '1' } });
+    t = await makeTestApp({ env: { RATE_LIMIT_MAX: '1' } });
     await t.api().get('/api/orgs').expect(200);
     const limited = await t.api().post('/api/agents').set('Idempotency-Key', 'k').send({ name: 'bot', type: 'task' }).expect(429);
     expect(limited.body.code).toBe('RATE_LIMITED');
@@ -203,14 +203,14 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   });
 
   it('fingerprints a deeply nested body without recursing (answers 400, not 500)', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const deep = '['.repeat(200_000) + ']'.repeat(200_000);
     const res = await t.api().post('/api/orgs').set('Idempotency-Key', 'deep').type('json').send(`{"name":${deep}}`).expect(400);
     expect(res.body.code).toBe('VALIDATION_ERROR');
   });
 
   it('ignores the key on GET', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().get('/api/orgs').set('Idempotency-Key', 'k').expect(200);
     expect(keyRows()).toBe(0);
   });

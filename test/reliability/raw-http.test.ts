@@ -3,7 +3,7 @@ import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { checkResponse, documentedOperations } from '../helpers/contract.js';
 import { createHttpServer } from '../../src/http/http-server.js';
 import { dbSnapshot } from './support.js';
@@ -20,7 +20,7 @@ let port: number;
 let runs = 0;
 
 beforeAll(async () => {
-  t = makeTestApp();
+  t = await makeTestApp();
   server = createHttpServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;
@@ -126,11 +126,11 @@ describe('malformed and hostile raw HTTP', () => {
   it('answers every hostile raw request with a contract error or a documented success, and rejected ones change nothing', async () => {
     await fc.assert(
       fc.asyncProperty(rawCase, async (c) => {
-        const before = dbSnapshot(t.deps.db);
+        const before = dbSnapshot(sqliteOf(t));
         const res = await rawRequest(toBytes(c));
         runs++;
         expectContractAnswer(res, c.method, c.path);
-        if (res.status >= 400) expect(dbSnapshot(t.deps.db)).toEqual(before);
+        if (res.status >= 400) expect(dbSnapshot(sqliteOf(t))).toEqual(before);
       }),
       { numRuns: 300 },
     );

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { sendJson, startStub, type Stub } from '../helpers/stub-server.js';
 import { dbSnapshot } from './support.js';
 
@@ -27,7 +27,7 @@ afterEach(async () => {
 });
 
 async function deployment(env: Record<string, string> = {}) {
-  t = makeTestApp({
+  t = await makeTestApp({
     env: { API_TOKENS: `${ALICE}:org-a,${MALLORY}:org-b,${OPS}:*`, TELEGRAM_API_URL: internal.url, CHANNEL_CONNECT_TIMEOUT_MS: '1000', ...env },
   });
   for (const name of ['A', 'B']) await t.api().post('/api/orgs').set(as(OPS)).send({ name }).expect(201);
@@ -36,7 +36,7 @@ async function deployment(env: Record<string, string> = {}) {
 async function everything() {
   const tasks = (await t.api().get('/api/scheduler').set(as(OPS)).expect(200)).body;
   const channels = (await t.api().get('/api/channels').set(as(OPS)).expect(200)).body;
-  return { db: dbSnapshot(t.deps.db), tasks, channels };
+  return { db: dbSnapshot(sqliteOf(t)), tasks, channels };
 }
 
 describe('attacks by a tenant holding an org token', () => {
@@ -116,14 +116,14 @@ describe('attacks by a tenant holding an org token', () => {
   });
 
   it('pausing a task from a page on another origin with a bodiless POST (open API, CORS_ORIGINS set): 403 ORIGIN_NOT_ALLOWED', async () => {
-    t = makeTestApp({ env: { CORS_ORIGINS: 'https://dashboard.example' } });
-    const before = await (async () => ({ db: dbSnapshot(t.deps.db), tasks: (await t.api().get('/api/scheduler').expect(200)).body }))();
+    t = await makeTestApp({ env: { CORS_ORIGINS: 'https://dashboard.example' } });
+    const before = await (async () => ({ db: dbSnapshot(sqliteOf(t)), tasks: (await t.api().get('/api/scheduler').expect(200)).body }))();
     // What a hostile page's <form method="post"> or fetch(…, {method: 'POST', mode: 'no-cors'}) sends.
     const res = await t.api().post('/api/scheduler/audit-cleanup/pause').set('Origin', 'https://evil.example').set('Content-Length', '0');
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'Cross-site request refused: this Origin is not allowed to change anything', code: 'ORIGIN_NOT_ALLOWED', status: 403 });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    expect({ db: dbSnapshot(t.deps.db), tasks: (await t.api().get('/api/scheduler').expect(200)).body }).toEqual(before);
+    expect({ db: dbSnapshot(sqliteOf(t)), tasks: (await t.api().get('/api/scheduler').expect(200)).body }).toEqual(before);
   });
 
   it('enumerating orgs through /health: every x-org-id gets the same 200', async () => {

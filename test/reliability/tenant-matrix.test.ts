@@ -181,7 +181,7 @@ describe('tenant matrix: org A is invisible and untouchable from org B', () => {
   afterAll(() => console.log(summary.join('\n')));
 
   async function check(label: string, setup: { env: Record<string, string>; tokens: boolean; operator: Headers; victim: Headers; attackers: (orgs: string[]) => Array<[string, Headers]> }) {
-    t = makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: stub.url, ...setup.env } });
+    t = await makeTestApp({ env: { GITHUB_TOKEN: 'ghp_test', GITHUB_API_URL: stub.url, ...setup.env } });
     for (const name of ['Victim A', 'Attacker B', 'Attacker C']) await t.api().post('/api/orgs').set(setup.operator).send({ name }).expect(201);
     const victim = await buildVictim(setup.victim);
     expect(victim.orgId).toBe('org-victim-a');

@@ -16,7 +16,7 @@ afterEach(() => t.close());
 
 /** An app with tokens, org-alpha and org-beta created by the operator, and a project in each. */
 async function withTokens(opts: { captureLogs?: boolean } = {}) {
-  t = makeTestApp({ env: { API_TOKENS }, captureLogs: opts.captureLogs });
+  t = await makeTestApp({ env: { API_TOKENS }, captureLogs: opts.captureLogs });
   for (const name of ['Alpha', 'Beta']) await t.api().post('/api/orgs').set(bearer(OPS)).send({ name }).expect(201);
   const alpha = await t.api().post('/api/projects').set(bearer(ALPHA)).send({ repo: 'alpha/app' }).expect(201);
   const beta = await t.api().post('/api/projects').set(bearer(BETA)).send({ repo: 'beta/app' }).expect(201);
@@ -103,7 +103,7 @@ describe('API_TOKENS: bearer tokens on /api (§12)', () => {
   });
 
   it('answers 404 ORG_NOT_FOUND while a bound token names an org that does not exist yet', async () => {
-    t = makeTestApp({ env: { API_TOKENS } });
+    t = await makeTestApp({ env: { API_TOKENS } });
     const res = await t.api().get('/api/agents').set(bearer(ALPHA)).expect(404);
     expect(res.body).toEqual({ error: 'Organization not found', code: 'ORG_NOT_FOUND', status: 404 });
   });
@@ -117,7 +117,7 @@ describe('API_TOKENS: bearer tokens on /api (§12)', () => {
   });
 
   it('leaves the API open without API_TOKENS', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await t.api().get('/api/agents').expect(200);
     await t.api().post('/api/orgs').send({ name: 'Open' }).expect(201);
     await t.api().get('/api/agents').set(bearer('anything')).expect(200);

@@ -4,8 +4,8 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 const DAY = 86_400_000;
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp({ env: { AUDIT_RETENTION_DAYS: '1', SCHEDULER_ENABLED: 'true' } });
+beforeEach(async () => {
+  t = await makeTestApp({ env: { AUDIT_RETENTION_DAYS: '1', SCHEDULER_ENABLED: 'true' } });
 });
 afterEach(() => t.close());
 

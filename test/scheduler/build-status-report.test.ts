@@ -49,9 +49,9 @@ const PROJECTS: BuildReportProject[] = [
 let stub: Stub;
 let t: TestApp;
 let projects: ReturnType<typeof projectsPort>;
-const make = (env: Record<string, string> = { GITHUB_TOKEN: 'ghp_test' }) => {
+const make = async (env: Record<string, string> = { GITHUB_TOKEN: 'ghp_test' }) => {
   projects = projectsPort(PROJECTS);
-  t = makeTestApp({ env: { GITHUB_API_URL: stub.url, ...env }, ports: { projects: projects.port } });
+  t = await makeTestApp({ env: { GITHUB_API_URL: stub.url, ...env }, ports: { projects: projects.port } });
 };
 beforeEach(async () => {
   stub = await startStub(githubRuns({}));

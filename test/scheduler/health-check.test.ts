@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { sendJson, startStub, type Stub, type StubHandler } from '../helpers/stub-server.js';
 import type { ChannelsHealthPort } from '../../src/scheduler/scheduler.ports.js';
 import { healthCheckTask } from '../../src/scheduler/tasks/health-check.task.js';
@@ -31,7 +31,7 @@ let agentsInError = 0;
 beforeEach(async () => {
   stub = await startStub(telegramUp);
   agentsInError = 0;
-  t = makeTestApp({ ports: { channels: telegramChannels(stub), agents: { countInError: () => agentsInError } } });
+  t = await makeTestApp({ ports: { channels: telegramChannels(stub), agents: { countInError: () => agentsInError } } });
 });
 afterEach(async () => {
   t.close();
@@ -103,9 +103,9 @@ describe('health-check', () => {
   });
 
   it('turns /health degraded when the database is gone, and the failed run hurts nothing else', async () => {
-    const live = makeTestApp({ env: { SCHEDULER_ENABLED: 'true' }, ports: { channels: telegramChannels(stub) } });
+    const live = await makeTestApp({ env: { SCHEDULER_ENABLED: 'true' }, ports: { channels: telegramChannels(stub) } });
     try {
-      live.deps.db.close();
+      sqliteOf(live).close();
       const outcome = await live.services.scheduler.fire('health-check');
       // The run itself failed: health_degraded could not be written to the closed database.
       expect(outcome).toMatchObject({ name: 'health-check', ok: false });
@@ -120,7 +120,7 @@ describe('health-check', () => {
 
   it('is degraded without leaking details when the database query fails', async () => {
     const clock = new ManualClock();
-    const health = createHealthService({ clock, version: 'x', startedAt: clock.now() });
+    const health = createHealthService({ clock, version: 'x', startedAt: clock.now(), engine: 'sqlite' });
     const appended: unknown[] = [];
     const task = healthCheckTask({
       ping: () => {

@@ -2,8 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp({ env: { SCHEDULER_ENABLED: 'true' } });
+beforeEach(async () => {
+  t = await makeTestApp({ env: { SCHEDULER_ENABLED: 'true' } });
 });
 afterEach(() => t.close());
 

@@ -6,13 +6,13 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
 import { createSchedulerService, type TaskDefinition } from '../../src/scheduler/scheduler.service.js';
-import { createSchedulerStore } from '../../src/scheduler/scheduler.store.js';
+import { sqliteEngineOver } from '../../src/db/sqlite/engine.js';
 import { ManualClock } from '../../src/clock.js';
 import { createLogger } from '../../src/logger.js';
 
 const opened: TestApp[] = [];
-const app = (env: Record<string, string> = {}, file?: string): TestApp => {
-  const t = makeTestApp({ env: { SCHEDULER_ENABLED: 'true', ...env }, ...(file ? { db: openTestDb(file) } : {}) });
+const app = async (env: Record<string, string> = {}, file?: string): Promise<TestApp> => {
+  const t = await makeTestApp({ env: { SCHEDULER_ENABLED: 'true', ...env }, ...(file ? { db: openTestDb(file) } : {}) });
   opened.push(t);
   return t;
 };
@@ -42,7 +42,7 @@ function gate() {
 
 describe('with SCHEDULER_ENABLED=false', () => {
   it('registers the tasks, reports every nextRun as null and never fires on its own', async () => {
-    const t = app({ SCHEDULER_ENABLED: 'false' });
+    const t = await app({ SCHEDULER_ENABLED: 'false' });
     const list = await t.api().get('/api/scheduler').expect(200);
     expect(list.body.map((x: { name: string; nextRun: null }) => [x.name, x.nextRun])).toEqual([
       ['health-check', null],
@@ -57,7 +57,7 @@ describe('with SCHEDULER_ENABLED=false', () => {
   });
 
   it('still runs a task on demand', async () => {
-    const t = app({ SCHEDULER_ENABLED: 'false' });
+    const t = await app({ SCHEDULER_ENABLED: 'false' });
     const res = await t.api().post('/api/scheduler/health-check/run').expect(200);
     expect(res.body).toMatchObject({ name: 'health-check', ok: true, error: null });
     expect((await t.api().get('/api/scheduler/health-check').expect(200)).body).toMatchObject({ runCount: 1, nextRun: null });
@@ -66,7 +66,7 @@ describe('with SCHEDULER_ENABLED=false', () => {
 
 describe('scheduled firing', () => {
   it('runs the task, stamps lastRun from the clock and counts it', async () => {
-    const t = app();
+    const t = await app();
     t.deps.clock.set('2026-06-01T12:05:00.000Z');
     const outcome = await t.services.scheduler.fire('audit-cleanup');
     expect(outcome).toMatchObject({ name: 'audit-cleanup', ok: true, error: null });
@@ -75,7 +75,7 @@ describe('scheduled firing', () => {
   });
 
   it('never fires a paused task, which keeps nextRun null', async () => {
-    const t = app();
+    const t = await app();
     let runs = 0;
     t.services.scheduler.register(task('counter', () => void runs++));
     await t.api().post('/api/scheduler/counter/pause').expect(200);
@@ -90,7 +90,7 @@ describe('scheduled firing', () => {
 
 describe('a task that fails', () => {
   it('is counted in errors with lastError and logged, while the others still run', async () => {
-    const t = makeTestApp({ env: { SCHEDULER_ENABLED: 'true' }, captureLogs: true });
+    const t = await makeTestApp({ env: { SCHEDULER_ENABLED: 'true' }, captureLogs: true });
     opened.push(t);
     const ran: string[] = [];
     t.services.scheduler.register(task('boom', () => {
@@ -118,7 +118,7 @@ describe('a task that fails', () => {
   });
 
   it('answers /run with ok false and the error, audited as failed', async () => {
-    const t = app();
+    const t = await app();
     t.services.scheduler.register(task('boom', () => {
       throw new Error('disk on fire');
     }));
@@ -129,7 +129,7 @@ describe('a task that fails', () => {
   });
 
   it('keeps the error count but clears lastError once a run succeeds', async () => {
-    const t = app();
+    const t = await app();
     let fail = true;
     t.services.scheduler.register(task('flaky', () => {
       if (fail) throw new Error('flaked');
@@ -144,7 +144,7 @@ describe('a task that fails', () => {
 
 describe('overlap', () => {
   it('never runs a slow task twice at once: firings and /run during a run are skipped', async () => {
-    const t = app();
+    const t = await app();
     const slow = gate();
     let active = 0;
     let maxActive = 0;
@@ -186,11 +186,11 @@ describe('persistence across restarts', () => {
   const restart = async (t: TestApp): Promise<TestApp> => {
     await t.services.scheduler.stop();
     t.close();
-    return app({}, file);
+    return await app({}, file);
   };
 
   it('keeps a paused task paused: enabled false, nextRun null, never fired', async () => {
-    const first = app({}, file);
+    const first = await app({}, file);
     await first.api().post('/api/scheduler/health-check/pause').expect(200);
     const second = await restart(first);
     const res = await second.api().get('/api/scheduler/health-check').expect(200);
@@ -202,7 +202,7 @@ describe('persistence across restarts', () => {
   });
 
   it('keeps counters, lastRun and lastError', async () => {
-    const first = app({}, file);
+    const first = await app({}, file);
     await first.api().post('/api/scheduler/audit-cleanup/run').expect(200);
     await first.services.scheduler.fire('audit-cleanup');
     const before = (await first.api().get('/api/scheduler/audit-cleanup').expect(200)).body;
@@ -213,7 +213,7 @@ describe('persistence across restarts', () => {
   });
 
   it('brings a cancelled built-in back at the next start, enabled and with a fresh history', async () => {
-    const first = app({}, file);
+    const first = await app({}, file);
     await first.api().post('/api/scheduler/build-status-report/run').expect(200);
     await first.api().post('/api/scheduler/build-status-report/pause').expect(200);
     await first.api().delete('/api/scheduler/build-status-report').expect(200);
@@ -230,7 +230,7 @@ describe('start and stop (node-cron)', () => {
   const armed = () => [...cron.getTasks().values()].map((x) => x.name).sort();
 
   it('arms one cron task per enabled task, follows pause, resume and cancel, and stop disarms all', async () => {
-    const t = app();
+    const t = await app();
     t.services.scheduler.start();
     expect(armed()).toEqual(['audit-cleanup', 'build-status-report', 'health-check']);
     await t.api().post('/api/scheduler/health-check/pause').expect(200);
@@ -245,7 +245,7 @@ describe('start and stop (node-cron)', () => {
   });
 
   it('runs the task when its cron task fires', async () => {
-    const t = app();
+    const t = await app();
     t.services.scheduler.start();
     const cronTask = [...cron.getTasks().values()].find((x) => x.name === 'health-check')!;
     await cronTask.execute();
@@ -255,7 +255,7 @@ describe('start and stop (node-cron)', () => {
   });
 
   it('reports itself on /health', async () => {
-    const t = app();
+    const t = await app();
     expect((await t.api().get('/health').expect(200)).body.checks.scheduler).toMatchObject({ status: 'ok', enabled: true, running: false, tasks: 3 });
     t.services.scheduler.start();
     await t.api().post('/api/scheduler/audit-cleanup/pause').expect(200);
@@ -263,7 +263,7 @@ describe('start and stop (node-cron)', () => {
   });
 
   it('lets a run in flight finish and record itself before stop resolves', async () => {
-    const t = app();
+    const t = await app();
     const slow = gate();
     t.services.scheduler.register(task('slow', () => slow.opened));
     t.services.scheduler.start();
@@ -277,7 +277,7 @@ describe('start and stop (node-cron)', () => {
     slow.open();
     await stopping;
     await run;
-    expect(t.services.scheduler.get('slow')).toMatchObject({ runCount: 1 });
+    expect(await t.services.scheduler.get('slow')).toMatchObject({ runCount: 1 });
   });
 });
 
@@ -286,8 +286,7 @@ describe('stop with a run that never ends', () => {
     const db = openTestDb();
     try {
       const scheduler = createSchedulerService({
-        db,
-        store: createSchedulerStore(db),
+        uow: sqliteEngineOver(db).uow,
         audit: { append: () => ({}) as never },
         clock: new ManualClock(),
         logger: createLogger('silent'),
@@ -296,12 +295,12 @@ describe('stop with a run that never ends', () => {
         driver: () => ({ disarm: async () => {} }),
         drainMs: 20,
       });
-      scheduler.register(task('stuck', () => new Promise(() => {})));
+      await scheduler.register(task('stuck', () => new Promise(() => {})));
       scheduler.start();
       void scheduler.fire('stuck');
       await scheduler.stop();
       expect(scheduler.isStarted()).toBe(false);
-      expect(scheduler.get('stuck').runCount).toBe(0);
+      expect((await scheduler.get('stuck')).runCount).toBe(0);
     } finally {
       db.close();
     }

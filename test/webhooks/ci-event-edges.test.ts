@@ -74,7 +74,7 @@ describe('a pull_request event on a PR that is already merged', () => {
     afterEach(() => t.close());
 
     it('is recorded, not notified, even by an agent at level 3', async () => {
-      t = makeTestApp();
+      t = await makeTestApp();
       const { projectId, agentId } = await linkRepo(t, 'acme/api', { level: 3 });
       const res = await deliver(t, 'pull_request', pullRequest({ action: 'labeled', merged: true })).expect(200);
       expect(res.body).toMatchObject({ processed: true, action: 'labeled', outcomes: [{ projectId, agentId, outcome: 'recorded', spawnedAgentId: null }] });

@@ -3,8 +3,8 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { auditOf, deliver, linkRepo, push } from './fixtures.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: 's' } });
+beforeEach(async () => {
+  t = await makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: 's' } });
 });
 afterEach(() => t.close());
 

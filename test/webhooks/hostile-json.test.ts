@@ -48,7 +48,7 @@ const post = (body: Buffer, headers: Record<string, string> = {}) =>
 
 describe('webhook bodies that are not sound UTF-8 JSON', () => {
   it.each(HOSTILE)('answers 400 INVALID_JSON for %s (unsigned) and stores nothing', async (_label, make) => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t, undefined, { level: 3 });
     const before = (await auditOf(t)).length;
     const res = await post(make(), { 'x-github-delivery': 'd-hostile' }).expect(400);
@@ -59,7 +59,7 @@ describe('webhook bodies that are not sound UTF-8 JSON', () => {
   });
 
   it.each(HOSTILE)('answers 400 INVALID_JSON for %s correctly signed, and 401 when the signature is wrong', async (_label, make) => {
-    t = makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
+    t = await makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
     const body = make();
     const good = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
     expect((await post(body, { 'x-github-delivery': 'd-1', 'x-hub-signature-256': good }).expect(400)).body).toEqual(INVALID_JSON_WEBHOOK);
@@ -68,7 +68,7 @@ describe('webhook bodies that are not sound UTF-8 JSON', () => {
   });
 
   it('refuses a form payload field that percent-encodes invalid UTF-8 or a lone surrogate escape', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     for (const field of ['%7B%22zen%22%3A%22%FF%22%7D', encodeURIComponent('{"zen":"\\ud800"}')]) {
       const res = await t
         .api()
@@ -82,7 +82,7 @@ describe('webhook bodies that are not sound UTF-8 JSON', () => {
   });
 
   it('accepts surrogate pairs and escaped backslashes, and stores them unchanged', async () => {
-    t = makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
+    t = await makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
     await linkRepo(t, undefined, { level: 1 });
     const body = pushText('ship \\ud83d\\ude80 and \\\\ud800 as text').toString('utf8');
     const res = await post(Buffer.from(body), { 'x-github-delivery': 'd-ok', 'x-hub-signature-256': await sign(SECRET, body) });
@@ -103,7 +103,7 @@ describe('/api JSON bodies that are not sound UTF-8 JSON', () => {
     ['an invalid UTF-8 byte', Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xff]), Buffer.from('","type":"task"}')])],
     ['UTF-8-encoded surrogate bytes', Buffer.concat([Buffer.from('{"name":"a'), Buffer.from([0xed, 0xb0, 0x80]), Buffer.from('","type":"task"}')])],
   ])('answers 400 INVALID_JSON for %s, and creates nothing', async (_label, body) => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const before = (await agents()).length;
     for (const path of ['/api/agents', '/v1/api/agents']) {
       const res = await t.api().post(path).set('content-type', 'application/json').serialize(asIs).send(body).expect(400);
@@ -113,7 +113,7 @@ describe('/api JSON bodies that are not sound UTF-8 JSON', () => {
   });
 
   it('accepts surrogate pairs and escaped backslashes, and reads them back unchanged', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const body = Buffer.from('{"name":"rocket \\ud83d\\ude80 \\\\udc00","type":"task"}');
     const res = await t.api().post('/api/agents').set('content-type', 'application/json').serialize(asIs).send(body).expect(201);
     expect(res.body.name).toBe('rocket \u{1F680} \\udc00');

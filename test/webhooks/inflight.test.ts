@@ -20,7 +20,7 @@ let port: number;
 const sockets: net.Socket[] = [];
 
 async function listen(env: Record<string, string>) {
-  t = makeTestApp({ env });
+  t = await makeTestApp({ env });
   server = createHttpServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   port = (server.address() as AddressInfo).port;

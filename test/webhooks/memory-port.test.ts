@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { createWebhooksService, type MemoryPort } from '../../src/webhooks/webhooks.service.js';
-import { createWebhooksStore } from '../../src/webhooks/webhooks.store.js';
 import { auditOf, linkRepo, pullRequest, push } from './fixtures.js';
 
 type Doc = Parameters<MemoryPort['addDocument']>[0];
@@ -17,13 +16,13 @@ let docs: Doc[];
 let port: MemoryPort;
 let service: ReturnType<typeof createWebhooksService>;
 
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
   docs = [];
-  port = { addDocument: (d) => void docs.push(d) };
-  const { db, clock } = t.deps;
+  port = { addDocument: async (d) => void docs.push(d) };
+  const { engine, clock } = t.deps;
   const { audit, agents, projects } = t.services;
-  service = createWebhooksService({ db, store: createWebhooksStore(db), audit, agents, projects, memory: () => port, clock, restrictInstanceUrl: false });
+  service = createWebhooksService({ uow: engine.uow, audit, agents, projects, memory: () => port, clock, restrictInstanceUrl: false });
 });
 afterEach(() => t.close());
 

@@ -3,8 +3,8 @@ import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { agentDetails, auditOf, deliver, linkRepo, projectView, workflowRun } from './fixtures.js';
 
 let t: TestApp;
-beforeEach(() => {
-  t = makeTestApp();
+beforeEach(async () => {
+  t = await makeTestApp();
 });
 afterEach(() => t.close());
 

@@ -13,7 +13,7 @@ let t: TestApp;
 afterEach(() => t.close());
 
 async function setUp(opts: TestDepsOptions = {}) {
-  t = makeTestApp(opts);
+  t = await makeTestApp(opts);
   const acme = (await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201)).body.id as string;
   const globex = (await t.api().post('/api/orgs').send({ name: 'Globex' }).expect(201)).body.id as string;
   return { acme, globex };
@@ -64,7 +64,7 @@ describe('POST /api/webhooks/secret', () => {
   });
 
   it('takes the org from an org-bound token; an operator token without x-org-id is unscoped', async () => {
-    t = makeTestApp({ env: { API_TOKENS: 'tok-ops:*,tok-acme:org-acme' } });
+    t = await makeTestApp({ env: { API_TOKENS: 'tok-ops:*,tok-acme:org-acme' } });
     await t.api().post('/api/orgs').set('Authorization', 'Bearer tok-ops').send({ name: 'Acme' }).expect(201);
     const res = await t.api().post('/api/webhooks/secret').set('Authorization', 'Bearer tok-acme').expect(201);
     expect(res.body.orgId).toBe('org-acme');

@@ -18,7 +18,7 @@ const expectLimited = (res: { status: number; body: unknown; headers: Record<str
 
 describe('the webhook rate limit (WEBHOOK_RATE_LIMIT_MAX)', () => {
   it('answers 429 RATE_LIMITED with Retry-After once the budget is spent, whatever the earlier outcomes', async () => {
-    t = makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '4' } });
+    t = await makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '4' } });
     await deliver(t, null, push()).expect(400);
     await deliver(t, 'push', '{bad').expect(400);
     await deliver(t, 'ping', {}).expect(200);
@@ -27,14 +27,14 @@ describe('the webhook rate limit (WEBHOOK_RATE_LIMIT_MAX)', () => {
   });
 
   it('counts refused signatures against the budget', async () => {
-    t = makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '2', GITHUB_WEBHOOK_SECRET: 's' } });
+    t = await makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '2', GITHUB_WEBHOOK_SECRET: 's' } });
     await deliver(t, 'ping', {}).expect(401);
     await deliver(t, 'ping', {}, { secret: 'wrong' }).expect(401);
     expectLimited(await deliver(t, 'ping', {}, { secret: 's' }));
   });
 
   it('shares one budget between /webhooks/github and /v1/webhooks/github', async () => {
-    t = makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '2' } });
+    t = await makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '2' } });
     await deliver(t, 'ping', {}).expect(200);
     await deliver(t, 'ping', {}, { path: '/v1/webhooks/github' }).expect(200);
     expectLimited(await deliver(t, 'ping', {}));
@@ -42,7 +42,7 @@ describe('the webhook rate limit (WEBHOOK_RATE_LIMIT_MAX)', () => {
   });
 
   it('processes nothing once limited', async () => {
-    t = makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '1' } });
+    t = await makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '1' } });
     await linkRepo(t);
     await deliver(t, 'push', push()).expect(200);
     const audit = (await auditOf(t)).length;
@@ -51,14 +51,14 @@ describe('the webhook rate limit (WEBHOOK_RATE_LIMIT_MAX)', () => {
   });
 
   it('lifts the limit with 0', async () => {
-    t = makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '0' } });
+    t = await makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '0' } });
     for (let i = 0; i < 40; i++) await deliver(t, 'ping', {}).expect(200);
   });
 });
 
 describe('the webhook and /api budgets are separate', () => {
   it('a spent webhook budget leaves /api open', async () => {
-    t = makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '1', RATE_LIMIT_MAX: '2' } });
+    t = await makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '1', RATE_LIMIT_MAX: '2' } });
     await deliver(t, 'ping', {}).expect(200);
     expectLimited(await deliver(t, 'ping', {}));
     await t.api().get('/api/agents').expect(200);
@@ -66,7 +66,7 @@ describe('the webhook and /api budgets are separate', () => {
   });
 
   it('a spent /api budget leaves webhooks open', async () => {
-    t = makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '2', RATE_LIMIT_MAX: '1' } });
+    t = await makeTestApp({ env: { WEBHOOK_RATE_LIMIT_MAX: '2', RATE_LIMIT_MAX: '1' } });
     await t.api().get('/api/agents').expect(200);
     expectLimited(await t.api().get('/api/agents'));
     await deliver(t, 'ping', {}).expect(200);

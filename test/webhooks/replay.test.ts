@@ -13,7 +13,7 @@ afterEach(() => t.close());
 
 describe('replayed payloads (same body, another delivery id, within 72 hours)', () => {
   it('runs a signed failed workflow once, however many fresh delivery ids it is re-sent under', async () => {
-    t = makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
+    t = await makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
     const { agentId } = await linkRepo(t, undefined, { level: 3 });
     const body = JSON.stringify(workflowRun());
     const first = await deliver(t, 'workflow_run', body, { secret: SECRET, id: 'd-1' }).expect(200);
@@ -27,7 +27,7 @@ describe('replayed payloads (same body, another delivery id, within 72 hours)', 
   });
 
   it('answers a repeated delivery id as a duplicate first, and treats other bytes as another payload', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     const payload = push();
     await deliver(t, 'push', payload, { id: 'd-a' }).expect(200);
@@ -36,7 +36,7 @@ describe('replayed payloads (same body, another delivery id, within 72 hours)', 
   });
 
   it('replays ping and unhandled events too, and forgets a body after 72 hours', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     await deliver(t, 'ping', { zen: 'z' }).expect(200);
     expect((await deliver(t, 'ping', { zen: 'z' }).expect(200)).body).toEqual(REPLAYED('ping'));
@@ -54,7 +54,7 @@ describe('replayed payloads (same body, another delivery id, within 72 hours)', 
   });
 
   it('keeps the window per URL: the same body at the instance URL and at an org URL both run', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = (await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201)).body.id as string;
     await linkRepo(t, 'acme/api', { org });
     const { secret } = (await t.api().post('/api/webhooks/secret').set('x-org-id', org).expect(201)).body;
@@ -65,7 +65,7 @@ describe('replayed payloads (same body, another delivery id, within 72 hours)', 
   });
 
   it('catches a replay inside one group-committed batch', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t, undefined, { level: 3 });
     const payload = workflowRun();
     const bodySha256 = createHash('sha256').update(JSON.stringify(payload)).digest('hex');
@@ -81,7 +81,7 @@ describe('replayed payloads (same body, another delivery id, within 72 hours)', 
 
 describe('MISSING_DELIVERY_ID when a signature is required', () => {
   it('answers 400 for a signed delivery without X-GitHub-Delivery at the instance URL, and stores nothing', async () => {
-    t = makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
+    t = await makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
     await linkRepo(t);
     const before = (await auditOf(t)).length;
     for (const headers of [{}, { 'x-github-delivery': '' }] as Array<Record<string, string>>) {
@@ -94,7 +94,7 @@ describe('MISSING_DELIVERY_ID when a signature is required', () => {
   });
 
   it('answers 400 at an org URL, which always needs a signature', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     const org = (await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201)).body.id as string;
     const { secret } = (await t.api().post('/api/webhooks/secret').set('x-org-id', org).expect(201)).body;
     const res = await deliver(t, 'ping', { zen: 'z' }, { secret, id: null, path: `/webhooks/github/${org}` }).expect(400);
@@ -102,7 +102,7 @@ describe('MISSING_DELIVERY_ID when a signature is required', () => {
   });
 
   it('comes after the signature and before the body checks', async () => {
-    t = makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
+    t = await makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
     expect((await deliver(t, 'push', push(), { id: null }).expect(401)).body.code).toBe('INVALID_SIGNATURE');
     expect((await deliver(t, 'push', push(), { id: null, secret: 'wrong' }).expect(401)).body.code).toBe('INVALID_SIGNATURE');
     expect((await deliver(t, 'push', '{not json', { id: null, secret: SECRET }).expect(400)).body).toEqual(MISSING_DELIVERY_ID);
@@ -110,7 +110,7 @@ describe('MISSING_DELIVERY_ID when a signature is required', () => {
   });
 
   it('is not asked for when no signature is required', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     expect((await deliver(t, 'push', push(), { id: null }).expect(200)).body.processed).toBe(true);
   });

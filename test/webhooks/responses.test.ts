@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { agentDetails, auditOf, deliver, linkRepo, pullRequest, push, realExample, workflowRun } from './fixtures.js';
 
 let t: TestApp;
@@ -12,7 +12,7 @@ const err = (status: number, code: string, error: string) => ({ error, code, sta
 
 describe('POST /webhooks/github: refused deliveries (§9, in the order of §13)', () => {
   beforeEach(async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
   });
 
@@ -86,14 +86,14 @@ describe('POST /webhooks/github: refused deliveries (§9, in the order of §13)'
 
   it('answers 413 PAYLOAD_TOO_LARGE over WEBHOOK_BODY_LIMIT', async () => {
     t.close();
-    t = makeTestApp({ env: { WEBHOOK_BODY_LIMIT: '1kb' } });
+    t = await makeTestApp({ env: { WEBHOOK_BODY_LIMIT: '1kb' } });
     const res = await deliver(t, 'push', { ...push(), padding: 'x'.repeat(2048) }).expect(413);
     expect(res.body.code).toBe('PAYLOAD_TOO_LARGE');
   });
 
   it('answers 400 MISSING_EVENT_HEADER rather than 413 for an oversized body without the header', async () => {
     t.close();
-    t = makeTestApp({ env: { WEBHOOK_BODY_LIMIT: '1kb' } });
+    t = await makeTestApp({ env: { WEBHOOK_BODY_LIMIT: '1kb' } });
     const res = await deliver(t, null, { ...push(), padding: 'x'.repeat(2048) }).expect(400);
     expect(res.body.code).toBe('MISSING_EVENT_HEADER');
   });
@@ -106,8 +106,8 @@ describe('POST /webhooks/github: refused deliveries (§9, in the order of §13)'
 });
 
 describe('POST /webhooks/github: accepted deliveries', () => {
-  beforeEach(() => {
-    t = makeTestApp();
+  beforeEach(async () => {
+    t = await makeTestApp();
   });
 
   it('answers ping with {received, event: "ping", processed: true}', async () => {
@@ -181,8 +181,8 @@ describe('POST /webhooks/github: accepted deliveries', () => {
 describe('POST /webhooks/github: delivery de-duplication', () => {
   const DUPLICATE = (event: string) => ({ received: true, event, processed: false, duplicate: true, reason: 'Duplicate delivery' });
 
-  beforeEach(() => {
-    t = makeTestApp();
+  beforeEach(async () => {
+    t = await makeTestApp();
   });
 
   it('answers a repeated X-GitHub-Delivery as a duplicate and runs nothing twice', async () => {
@@ -244,13 +244,13 @@ describe('POST /webhooks/github: de-duplication across a restart', () => {
 
   it('still answers a delivery seen before the restart as a duplicate', async () => {
     const env = { DATABASE_PATH: path.join(dir, 'codespar.db') };
-    t = makeTestApp({ env });
+    t = await makeTestApp({ env });
     await linkRepo(t);
     await deliver(t, 'push', push(), { id: 'd-restart' }).expect(200);
     const audit = (await auditOf(t)).length;
     t.close();
 
-    t = makeTestApp({ env });
+    t = await makeTestApp({ env });
     const res = await deliver(t, 'push', push(), { id: 'd-restart' }).expect(200);
     expect(res.body).toEqual({ received: true, event: 'push', processed: false, duplicate: true, reason: 'Duplicate delivery' });
     expect(await auditOf(t)).toHaveLength(audit);
@@ -259,11 +259,11 @@ describe('POST /webhooks/github: de-duplication across a restart', () => {
 
 describe('POST /webhooks/github: one transaction per delivery', () => {
   it('leaves nothing half-done when a step fails, and the delivery can be retried', async () => {
-    t = makeTestApp({ env: { LOG_LEVEL: 'silent' } });
+    t = await makeTestApp({ env: { LOG_LEVEL: 'silent' } });
     const { agentId } = await linkRepo(t, undefined, { level: 3 });
     const before = { audit: (await auditOf(t)).length, stats: (await agentDetails(t, agentId)).stats };
     // A real failure inside the transaction: the spawn's INSERT is refused by SQLite.
-    t.deps.db.exec("CREATE TRIGGER no_spawn BEFORE INSERT ON agents BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    sqliteOf(t).exec("CREATE TRIGGER no_spawn BEFORE INSERT ON agents BEGIN SELECT RAISE(ABORT, 'refused'); END");
 
     const res = await deliver(t, 'workflow_run', workflowRun(), { id: 'd-tx' }).expect(500);
     expect(res.body).toEqual(err(500, 'INTERNAL_ERROR', 'Internal server error'));
@@ -271,7 +271,7 @@ describe('POST /webhooks/github: one transaction per delivery', () => {
     expect((await agentDetails(t, agentId)).stats).toEqual(before.stats);
     expect((await t.api().get('/api/projects').expect(200)).body.projects[0].lastBuild).toBeNull();
 
-    t.deps.db.exec('DROP TRIGGER no_spawn');
+    sqliteOf(t).exec('DROP TRIGGER no_spawn');
     const retry = await deliver(t, 'workflow_run', workflowRun(), { id: 'd-tx' }).expect(200);
     expect(retry.body.outcomes[0].outcome).toBe('agent_spawned');
   });

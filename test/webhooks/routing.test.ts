@@ -23,7 +23,7 @@ afterEach(async () => {
 });
 
 async function setUp(tokens: boolean) {
-  t = makeTestApp({ env: { GITHUB_TOKEN: 'ghp_x', GITHUB_API_URL: gh.url, WEBHOOK_BASE_URL: BASE, ...(tokens ? { API_TOKENS: `${OPS}:*` } : {}) } });
+  t = await makeTestApp({ env: { GITHUB_TOKEN: 'ghp_x', GITHUB_API_URL: gh.url, WEBHOOK_BASE_URL: BASE, ...(tokens ? { API_TOKENS: `${OPS}:*` } : {}) } });
   const auth = tokens ? { Authorization: `Bearer ${OPS}` } : {};
   const api = (orgId: string) => ({ ...auth, 'x-org-id': orgId });
   for (const name of ['Acme', 'Globex']) await t.api().post('/api/orgs').set(auth).send({ name }).expect(201);
@@ -78,7 +78,7 @@ describe('webhook routing with API_TOKENS (multi-tenant)', () => {
   });
 
   it("answers 'Repository not linked' at the instance URL when only other orgs linked the repo", async () => {
-    t = makeTestApp({ env: { API_TOKENS: `${OPS}:*` } });
+    t = await makeTestApp({ env: { API_TOKENS: `${OPS}:*` } });
     await t.api().post('/api/orgs').set('Authorization', `Bearer ${OPS}`).send({ name: 'Acme' }).expect(201);
     await t.api().post('/api/projects').set({ Authorization: `Bearer ${OPS}`, 'x-org-id': 'org-acme' }).send({ repo: 'acme/private' }).expect(201);
     const res = await deliver(t, 'push', push({ repo: 'acme/private' })).expect(200);

@@ -14,7 +14,7 @@ const processedPush = { received: true, event: 'push', processed: true };
 
 describe('POST /webhooks/github with GITHUB_WEBHOOK_SECRET set', () => {
   const setup = async () => {
-    t = makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
+    t = await makeTestApp({ env: { GITHUB_WEBHOOK_SECRET: SECRET } });
     await linkRepo(t);
     return (await auditOf(t)).length;
   };
@@ -125,21 +125,21 @@ describe('POST /webhooks/github with GITHUB_WEBHOOK_SECRET set', () => {
 
 describe('POST /webhooks/github without GITHUB_WEBHOOK_SECRET', () => {
   it('accepts an unsigned delivery', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     const res = await deliver(t, 'push', push()).expect(200);
     expect(res.body).toMatchObject(processedPush);
   });
 
   it('ignores whatever signature a delivery carries', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     const res = await deliver(t, 'push', push(), { headers: { 'x-hub-signature-256': 'sha256=whatever' } }).expect(200);
     expect(res.body).toMatchObject(processedPush);
   });
 
   it('accepts a form-encoded payload= delivery', async () => {
-    t = makeTestApp();
+    t = await makeTestApp();
     await linkRepo(t);
     const res = await t
       .api()

@@ -1,26 +1,27 @@
-import type { Db } from '../../db/open.js';
+import type { UnitOfWork } from '../../db/engine.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import { DEFAULT_ORG } from '../../http/org-scope.js';
 import type { TaskDefinition } from '../scheduler.service.js';
 
 export interface AuditCleanupDeps {
-  db: Db;
+  uow: UnitOfWork;
   audit: Pick<AuditService, 'append' | 'purgeOlderThan'>;
   retentionDays: number;
   /** Inbound conversations older than the retention go too (memory reports that retention). */
-  purgeConversations?: () => number;
+  purgeConversations?: () => Promise<number>;
 }
 
 /**
  * `audit-cleanup`: retention (§5). The purge and its `audit_cleanup` record commit
  * together; nothing removed, nothing recorded.
  */
-export function auditCleanupTask({ db, audit, retentionDays, purgeConversations }: AuditCleanupDeps): TaskDefinition {
-  const cleanup = db.transaction(() => {
-    purgeConversations?.();
-    const result = audit.purgeOlderThan(retentionDays);
+export function auditCleanupTask({ uow, audit, retentionDays, purgeConversations }: AuditCleanupDeps): TaskDefinition {
+  const cleanup = () =>
+    uow.run(async () => {
+    await purgeConversations?.();
+    const result = await audit.purgeOlderThan(retentionDays);
     if (result.removed > 0) {
-      audit.append({
+      await audit.append({
         orgId: DEFAULT_ORG,
         actorType: 'system',
         actorId: 'audit-cleanup',
@@ -35,8 +36,8 @@ export function auditCleanupTask({ db, audit, retentionDays, purgeConversations 
     schedule: '0 3 * * *',
     intervalMs: 86_400_000,
     builtin: true,
-    handler: () => {
-      cleanup();
+    handler: async () => {
+      await cleanup();
     },
   };
 }

@@ -24,7 +24,7 @@ async function reportOne({ projects, github }: BuildStatusReportDeps, p: BuildRe
   const run = await github.latestWorkflowRun(owner, repo, p.defaultBranch);
   // A run still in progress is not a result: the last known one stays.
   if (!run || run.conclusion === null) return false;
-  projects.setLastBuild(p.orgId, p.id, toLastBuild(run, p.defaultBranch));
+  await projects.setLastBuild(p.orgId, p.id, toLastBuild(run, p.defaultBranch));
   return true;
 }
 
@@ -41,7 +41,7 @@ export function buildStatusReportTask(deps: BuildStatusReportDeps): TaskDefiniti
     builtin: true,
     handler: async () => {
       if (!deps.hasToken) return;
-      const list = deps.projects.listForBuildReport();
+      const list = await deps.projects.listForBuildReport();
       const failed: string[] = [];
       let updated = 0;
       for (const p of list) {

@@ -8,7 +8,7 @@ import type { AgentsHealthPort, ChannelsHealthPort } from '../scheduler.ports.js
 
 export interface HealthCheckDeps {
   /** A real query against the database; throws when it is unusable. */
-  ping: () => void;
+  ping: () => Promise<void>;
   channels: ChannelsHealthPort;
   agents: AgentsHealthPort;
   health: Pick<HealthService, 'update'>;
@@ -18,9 +18,9 @@ export interface HealthCheckDeps {
 }
 
 // /health is public: failures are named generically there; the log line carries the cause.
-function checkDatabase({ ping, logger }: HealthCheckDeps, checkedAt: string): HealthCheck {
+async function checkDatabase({ ping, logger }: HealthCheckDeps, checkedAt: string): Promise<HealthCheck> {
   try {
-    ping();
+    await ping();
     return { status: 'ok', checkedAt };
   } catch (err) {
     logger.error({ err }, 'health-check: database query failed');
@@ -38,9 +38,9 @@ async function checkChannels({ channels, logger }: HealthCheckDeps, checkedAt: s
   }
 }
 
-function checkAgents({ agents, logger }: HealthCheckDeps, checkedAt: string): HealthCheck {
+async function checkAgents({ agents, logger }: HealthCheckDeps, checkedAt: string): Promise<HealthCheck> {
   try {
-    const inError = agents.countInError();
+    const inError = await agents.countInError();
     return { status: inError > 0 ? 'degraded' : 'ok', checkedAt, inError };
   } catch (err) {
     logger.error({ err }, 'health-check: agent check failed');
@@ -63,14 +63,14 @@ export function healthCheckTask(deps: HealthCheckDeps): TaskDefinition {
     builtin: true,
     handler: async () => {
       const checkedAt = deps.clock.now().toISOString();
-      const database = checkDatabase(deps, checkedAt);
+      const database = await checkDatabase(deps, checkedAt);
       const channels = await checkChannels(deps, checkedAt);
-      const agents = checkAgents(deps, checkedAt);
+      const agents = await checkAgents(deps, checkedAt);
       deps.health.update({ database, channels, agents });
       const bad = [database, channels, agents].some((c) => c.status === 'degraded');
       if (bad && !degraded) {
         deps.logger.warn({ database, channels, agents }, 'health degraded');
-        deps.audit.append({
+        await deps.audit.append({
           orgId: DEFAULT_ORG,
           actorType: 'system',
           actorId: 'health-check',

@@ -3,38 +3,8 @@ import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import type { Risk } from './audit.risk.js';
-import { createChainReads, type ChainLink, type ChainState } from './audit.chain-store.js';
-
-export type { ChainLink, ChainState } from './audit.chain-store.js';
-
-export interface NewEntryRow {
-  id: string;
-  orgId: string;
-  seq: number;
-  chainSeq: number;
-  timestamp: string;
-  actorType: string;
-  actorId: string;
-  action: string;
-  result: string;
-  metadataJson: string;
-  hash: string;
-  risk: Risk;
-  projectId: string | null;
-  digest: string;
-  seal: string | null;
-}
-
-export interface AuditFilter {
-  orgId: string | null;
-  risk?: Risk;
-  action?: string;
-  actorType?: string;
-  actorId?: string;
-  projectId?: string;
-  since?: string;
-  until?: string;
-}
+import { createChainReadsSync } from './audit.chain-reads.sqlite.js';
+import type { AuditFilter, AuditRepository } from './audit.repository.js';
 
 // Page reads use raw rows (arrays) mapped here: better-sqlite3 builds arrays far faster
 // than objects, and pages are the trail's hot path.
@@ -68,8 +38,8 @@ const toEntry = (r: EntryRow): AuditEntry => ({
   projectId: r[10],
 });
 
-export function createAuditStore(db: Db) {
-  const chainReads = createChainReads(db);
+export function createAuditSqlite(db: Db): AuditRepository {
+  const chainReads = createChainReadsSync(db);
   const upsertHead = db.prepare(
     `INSERT INTO audit_chains (org_id, head_hash, head_seq, head_digest, head_seal, head_prev_seal, anchor_hash, anchor_seq, anchor_digest, anchor_seal)
      VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, NULL)
@@ -134,50 +104,37 @@ export function createAuditStore(db: Db) {
   );
 
   return {
-    /** The chain reads verification makes, on this connection. */
-    reads: chainReads,
-    chain: chainReads.chain,
-    chains: chainReads.chains,
-    /** The seq the next entry will have (call inside the append's transaction). */
-    nextSeq: (): number => (lastSeq.get() ?? 0) + 1,
-    /**
-     * Writes an entry and makes it its chain's head (`prevSeal`: what its seal chains from);
-     * a new chain is anchored at `genesis`.
-     */
-    insert(e: NewEntryRow, prevSeal: string | null, genesis: { hash: string; digest: string }): void {
+    // The unit of work runs one at a time on the one connection: the chain cannot fork.
+    lockChain: async () => undefined,
+    chain: async (orgId) => chainReads.chain(orgId),
+    chains: async () => chainReads.chains(),
+    nextSeq: async () => (lastSeq.get() ?? 0) + 1,
+    async insert(e, prevSeal, genesis) {
       insert.run(e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId, e.digest, e.seal);
       upsertHead.run(e.orgId, e.hash, e.chainSeq, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest);
       countRisk.run(e.orgId, e.risk);
     },
-    /** Records that `keyId` seals the org's chain from `chainSeq` on (after the entry is inserted). */
-    startSealing: (orgId: string, keyId: string, chainSeq: number): void => void startSealing.run(keyId, chainSeq, orgId),
-    /** Entries of one risk, from the kept counters (all orgs when orgId is null). */
-    riskCount: (orgId: string | null, risk: Risk): number => riskTotal.get({ orgId, risk }) as number,
-    /** Unfiltered page of one org by chain position: O(limit) however deep. */
-    chainPage(orgId: string, c: ChainState, offset: number, limit: number, order: 'asc' | 'desc'): AuditEntry[] {
+    startSealing: async (orgId, keyId, chainSeq) => void startSealing.run(keyId, chainSeq, orgId),
+    riskCount: async (orgId, risk) => riskTotal.get({ orgId, risk }) as number,
+    async chainPage(orgId, c, offset, limit, order) {
       const rows =
         order === 'desc'
           ? byChainRangeDesc.all(orgId, c.headSeq - offset, c.anchorSeq, limit)
           : byChainRangeAsc.all(orgId, c.anchorSeq + offset, c.headSeq, limit);
       return (rows as EntryRow[]).map(toEntry);
     },
-    count(f: AuditFilter): number {
+    async count(f) {
       const { statements, params } = shapeFor(f, 'desc');
       return statements.count.get(params) as number;
     },
-    page(f: AuditFilter, offset: number, limit: number, order: 'asc' | 'desc'): AuditEntry[] {
+    async page(f, offset, limit, order) {
       const { statements, params } = shapeFor(f, order);
       return (statements.page.all({ ...params, offset, limit }) as EntryRow[]).map(toEntry);
     },
-    /** Chain position of the org's oldest entry at or after `cutoff`, if any. */
-    firstKeptSeq(orgId: string, cutoff: string): number | null {
-      return firstKeptSeq.get(orgId, cutoff)?.seq ?? null;
-    },
-    linkAt: chainReads.linkAt,
-    /** The documented hash stored at a chain position (what the next entry's hash chains from). */
-    hashAt: (orgId: string, chainSeq: number): string | undefined => hashAt.get(orgId, chainSeq),
-    /** Deletes the chain prefix up to `chainSeq`, anchoring it at `anchor`; only this opens the append-only gate. */
-    deletePrefix(orgId: string, chainSeq: number, anchor: ChainLink): number {
+    firstKeptSeq: async (orgId, cutoff) => firstKeptSeq.get(orgId, cutoff)?.seq ?? null,
+    linkAt: async (orgId, chainSeq) => chainReads.linkAt(orgId, chainSeq),
+    hashAt: async (orgId, chainSeq) => hashAt.get(orgId, chainSeq),
+    async deletePrefix(orgId, chainSeq, anchor) {
       const removedByRisk = prefixRisks.all(orgId, chainSeq);
       gate.run(1);
       try {
@@ -191,5 +148,3 @@ export function createAuditStore(db: Db) {
     },
   };
 }
-
-export type AuditStore = ReturnType<typeof createAuditStore>;

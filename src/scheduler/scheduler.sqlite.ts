@@ -1,20 +1,5 @@
 import type { Db } from '../db/open.js';
-
-export interface TaskState {
-  name: string;
-  enabled: boolean;
-  runCount: number;
-  errors: number;
-  lastRun: string | null;
-  lastError: string | null;
-  lastDurationMs: number | null;
-}
-
-export interface RunRecord {
-  at: string;
-  durationMs: number;
-  error: string | null;
-}
+import type { SchedulerRepository, TaskState } from './scheduler.repository.js';
 
 interface Row {
   name: string;
@@ -36,7 +21,7 @@ const toState = (r: Row): TaskState => ({
   lastDurationMs: r.last_duration_ms,
 });
 
-export function createSchedulerStore(db: Db) {
+export function createSchedulerSqlite(db: Db): SchedulerRepository {
   const ensure = db.prepare('INSERT INTO scheduler_tasks (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
   const byName = db.prepare<[string], Row>(
     'SELECT name, enabled, run_count, errors, last_run, last_error, last_duration_ms FROM scheduler_tasks WHERE name = ?',
@@ -48,17 +33,13 @@ export function createSchedulerStore(db: Db) {
   );
   const remove = db.prepare('DELETE FROM scheduler_tasks WHERE name = ?');
   return {
-    /** Creates the task's row (enabled, no history) unless a previous start left one. */
-    ensure: (name: string): void => void ensure.run(name),
-    get: (name: string): TaskState | undefined => {
+    ensure: async (name) => void ensure.run(name),
+    async get(name) {
       const r = byName.get(name);
       return r && toState(r);
     },
-    setEnabled: (name: string, enabled: boolean): void => void setEnabled.run(enabled ? 1 : 0, name),
-    recordRun: (name: string, run: RunRecord): void =>
-      void recordRun.run(run.error === null ? 0 : 1, run.at, run.error, run.durationMs, name),
-    remove: (name: string): void => void remove.run(name),
+    setEnabled: async (name, enabled) => void setEnabled.run(enabled ? 1 : 0, name),
+    recordRun: async (name, run) => void recordRun.run(run.error === null ? 0 : 1, run.at, run.error, run.durationMs, name),
+    remove: async (name) => void remove.run(name),
   };
 }
-
-export type SchedulerStore = ReturnType<typeof createSchedulerStore>;

@@ -1,49 +1,7 @@
 import type { Db } from '../db/open.js';
-import { ENCODING_SQL, type EncodedFields } from './audit.digest.js';
+import { ENCODING_SQL } from './audit.digest.js';
+import type { ChainLink, ChainReads, ChainState, DigestRow, SealRow, VerifyRow } from './audit.repository.js';
 
-/**
- * Per-org chain state: the head the next entry extends, and the anchor verification starts
- * from (the genesis values, or those of the last entry retention removed).
- */
-export interface ChainState {
-  headHash: string;
-  headSeq: number;
-  headDigest: string;
-  headSeal: string | null;
-  /** The seal the head's own seal chains from, so an append can check the head before extending it. */
-  headPrevSeal: string | null;
-  anchorHash: string;
-  anchorSeq: number;
-  anchorDigest: string;
-  anchorSeal: string | null;
-  /** The key (its id) that seals this chain, from the entry at `sealFrom` on; null when none has. */
-  sealKey: string | null;
-  sealFrom: number | null;
-}
-
-/**
- * What verification reads of an entry (raw rows, no objects): its chain and global positions
- * and the encoding of every column (built by SQLite). The stored digests are read only to
- * find where a chain whose digest does not add up went wrong (DigestRow).
- */
-export type VerifyRow = [chainSeq: number, seq: number, encoding: string];
-export type DigestRow = [chainSeq: number, seq: number, encoding: string, digest: string];
-
-/** What locating a rewrite reads of a sealed entry: its chain and global positions, digest and seal. */
-export type SealRow = [chainSeq: number, seq: number, digest: string, seal: string | null];
-
-/** What an entry leaves for the next one to chain from. */
-export interface ChainLink {
-  hash: string;
-  digest: string;
-  seal: string | null;
-}
-
-/** An entry that might have been moved out of its place: its stored columns but its org and position, and its digest. */
-export interface MovedCandidate {
-  fields: Omit<EncodedFields, 'orgId' | 'chainSeq'>;
-  digest: string;
-}
 type CandidateRow = {
   id: string;
   seq: number;
@@ -74,10 +32,10 @@ type ChainRow = [
 ];
 
 /**
- * The reads of a chain: its state, and what verification reads of its entries. Verification
- * prepares these on its own snapshot connection; the append path only uses chain().
+ * The sync reads of a chain: its state, and what verification reads of its entries.
+ * Verification prepares these on its own snapshot connection; the append path only uses chain().
  */
-export function createChainReads(db: Db) {
+export function createChainReadsSync(db: Db) {
   // Raw rows: the append reads its chain every time, and arrays are much cheaper than objects.
   const getChain = db
     .prepare<[string]>(
@@ -138,7 +96,7 @@ export function createChainReads(db: Db) {
      * Up to `limit` entries of any org appended strictly between two global positions: from
      * the lower one upwards when it is known, else from the upper one (or the newest) down.
      */
-    appendedAround(afterSeq: number | null, beforeSeq: number | null, limit: number): MovedCandidate[] {
+    appendedAround(afterSeq: number | null, beforeSeq: number | null, limit: number) {
       const upper = beforeSeq ?? Number.MAX_SAFE_INTEGER;
       const rows = afterSeq === null ? downFrom.all(upper, limit) : upFrom.all(afterSeq, upper, limit);
       return rows.map((r) => ({
@@ -161,4 +119,22 @@ export function createChainReads(db: Db) {
   };
 }
 
-export type ChainReads = ReturnType<typeof createChainReads>;
+export type ChainReadsSync = ReturnType<typeof createChainReadsSync>;
+
+/** The ChainReads port over the sync reads. */
+export function asyncChainReads(r: ChainReadsSync): ChainReads {
+  return {
+    chain: async (orgId) => r.chain(orgId),
+    chains: async () => r.chains(),
+    encodingBatch: async (orgId, afterSeq, limit) => r.encodingBatch(orgId, afterSeq, limit),
+    verifyBatch: async (orgId, afterSeq, limit) => r.verifyBatch(orgId, afterSeq, limit),
+    digestBatch: async (orgId, afterSeq, limit) => r.digestBatch(orgId, afterSeq, limit),
+    sealBatch: async (orgId, afterSeq, limit) => r.sealBatch(orgId, afterSeq, limit),
+    linkAt: async (orgId, chainSeq) => r.linkAt(orgId, chainSeq),
+    idAt: async (orgId, chainSeq) => r.idAt(orgId, chainSeq),
+    idOf: async (seq) => r.idOf(seq),
+    seqBefore: async (orgId, chainSeq) => r.seqBefore(orgId, chainSeq),
+    seqAfter: async (orgId, chainSeq) => r.seqAfter(orgId, chainSeq),
+    appendedAround: async (afterSeq, beforeSeq, limit) => r.appendedAround(afterSeq, beforeSeq, limit),
+  };
+}

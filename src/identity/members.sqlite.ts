@@ -1,5 +1,6 @@
 import type { Db } from '../db/open.js';
 import type { Member } from './identity.schemas.js';
+import type { MembersRepository } from './identity.repository.js';
 
 interface Row {
   identity_id: string;
@@ -10,7 +11,7 @@ interface Row {
 
 const toMember = (r: Row): Member => ({ identityId: r.identity_id, displayName: r.display_name, role: r.role, joinedAt: r.joined_at });
 
-export function createMembersStore(db: Db) {
+export function createMembersSqlite(db: Db): MembersRepository {
   const SELECT = `SELECT m.identity_id, i.display_name, m.role, m.joined_at
     FROM org_members m JOIN identities i ON i.id = m.identity_id`;
   const one = db.prepare<[string, string], Row>(`${SELECT} WHERE m.org_id = ? AND m.identity_id = ?`);
@@ -28,21 +29,18 @@ export function createMembersStore(db: Db) {
   const orgsOf = db.prepare<[string], string>('SELECT org_id FROM org_members WHERE identity_id = ? ORDER BY org_id').pluck();
 
   return {
-    get(orgId: string, identityId: string): Member | undefined {
+    async get(orgId, identityId) {
       const r = one.get(orgId, identityId);
       return r && toMember(r);
     },
-    list: (orgId: string): Member[] => list.all(orgId).map(toMember),
-    count: (orgId: string): number => count.get(orgId) as number,
-    /** The orgs an identity is a member of. */
-    orgsOf: (identityId: string): string[] => orgsOf.all(identityId),
-    insert: (orgId: string, identityId: string, role: string, joinedAt: string): void => void insert.run(orgId, identityId, role, joinedAt),
-    remove: (orgId: string, identityId: string): boolean => remove.run(orgId, identityId).changes > 0,
-    moveAll(from: string, to: string): void {
+    list: async (orgId) => list.all(orgId).map(toMember),
+    count: async (orgId) => count.get(orgId) as number,
+    orgsOf: async (identityId) => orgsOf.all(identityId),
+    insert: async (orgId, identityId, role, joinedAt) => void insert.run(orgId, identityId, role, joinedAt),
+    remove: async (orgId, identityId) => remove.run(orgId, identityId).changes > 0,
+    async moveAll(from, to) {
       copyAll.run(to, from);
       removeAll.run(from);
     },
   };
 }
-
-export type MembersStore = ReturnType<typeof createMembersStore>;

@@ -2,25 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AgentStatus, AgentType, StatName } from './agents.schemas.js';
-
-export interface AgentRow {
-  id: string;
-  orgId: string;
-  projectId: string | null;
-  name: string;
-  type: AgentType;
-  status: AgentStatus;
-  autonomyLevel: number;
-  task: string | null;
-  startedAt: string;
-  lastActivity: string;
-  createdAt: string;
-  messagesProcessed: number;
-  tasksCompleted: number;
-  reviewsPerformed: number;
-  deploysTriggered: number;
-  incidentsHandled: number;
-}
+import type { AgentFilter, AgentRow, AgentsRepository } from './agents.repository.js';
 
 // Rows come back as arrays (raw mode) in this column order: better-sqlite3 builds arrays
 // much faster than objects, and the agent list is read by every dashboard poll.
@@ -74,14 +56,7 @@ const STAT_COLUMN: Record<StatName, string> = {
   incidentsHandled: 'incidents_handled',
 };
 
-export interface AgentFilter {
-  orgId: string | null;
-  type?: AgentType;
-  status?: AgentStatus;
-  projectId?: string;
-}
-
-export function createAgentsStore(db: Db) {
+export function createAgentsSqlite(db: Db): AgentsRepository {
   const select = <P extends unknown[] | Record<string, unknown>>(sql: string) =>
     db.prepare<P, Row>(`SELECT ${COLUMNS} FROM agents ${sql}`).raw(true) as unknown as Statement<P, Row>;
   const byId = select<[string]>('WHERE id = ?');
@@ -117,23 +92,21 @@ export function createAgentsStore(db: Db) {
 
   const one = (r: Row | undefined) => (r ? toAgent(r) : undefined);
   return {
-    get: (id: string): AgentRow | undefined => one(byId.get(id)),
-    insert: (a: AgentRow): void => void insert.run(a),
-    list(f: AgentFilter): AgentRow[] {
+    get: async (id) => one(byId.get(id)),
+    insert: async (a) => void insert.run(a),
+    async list(f) {
       const { statements, params } = listFor(f);
       return statements.all(params).map(toAgent);
     },
-    setStatus: (id: string, status: AgentStatus, at: string): void => void setStatus.run(status, at, id),
-    restart: (id: string, at: string): void => void restart.run(at, at, id),
-    setLevel: (id: string, level: number, at: string): void => void setLevel.run(level, at, id),
-    setProject: (id: string, projectId: string | null, at: string): void => void setProject.run(projectId, at, id),
-    touch: (id: string, at: string): void => void touch.run(at, id),
-    remove: (id: string): boolean => remove.run(id).changes > 0,
-    projectAgent: (projectId: string): AgentRow | undefined => one(projectAgent.get(projectId)),
-    ofProject: (projectId: string): AgentRow[] => ofProject.all(projectId).map(toAgent),
-    inStatus: (status: AgentStatus): AgentRow[] => inStatus.all(status).map(toAgent),
-    addStat: (id: string, stat: StatName, n: number, at: string): void => void addStat[stat].run(n, at, id),
+    setStatus: async (id, status, at) => void setStatus.run(status, at, id),
+    restart: async (id, at) => void restart.run(at, at, id),
+    setLevel: async (id, level, at) => void setLevel.run(level, at, id),
+    setProject: async (id, projectId, at) => void setProject.run(projectId, at, id),
+    touch: async (id, at) => void touch.run(at, id),
+    remove: async (id) => remove.run(id).changes > 0,
+    projectAgent: async (projectId) => one(projectAgent.get(projectId)),
+    ofProject: async (projectId) => ofProject.all(projectId).map(toAgent),
+    inStatus: async (status) => inStatus.all(status).map(toAgent),
+    addStat: async (id, stat, n, at) => void addStat[stat].run(n, at, id),
   };
 }
-
-export type AgentsStore = ReturnType<typeof createAgentsStore>;

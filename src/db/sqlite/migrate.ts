@@ -1,13 +1,8 @@
-import type { Db } from './open.js';
-import { MIGRATIONS } from './migrations/index.js';
+import type { Db } from '../open.js';
+import type { Migration } from '../migration.js';
+import { MIGRATIONS } from '../migrations/index.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-  /** Runs after `sql`, in the same transaction: for data that SQL alone cannot compute. */
-  run?: (db: Db) => void;
-}
+export type { Migration } from '../migration.js';
 
 /**
  * Applies every migration newer than the file's recorded version, each in its own

@@ -1,13 +1,9 @@
 import type { Db } from '../db/open.js';
+import type { WebhooksRepository } from './webhooks.repository.js';
 
-export interface SeenPayload {
-  deliveryId: string | null;
-  receivedAt: string;
-}
-
-export function createWebhooksStore(db: Db) {
+export function createWebhooksSqlite(db: Db): WebhooksRepository {
   const seen = db.prepare<[string]>('SELECT 1 FROM webhook_deliveries WHERE delivery_id = ?').pluck();
-  const record = db.prepare('INSERT INTO webhook_deliveries (delivery_id, event, received_at) VALUES (?, ?, ?)');
+  const record = db.prepare('INSERT INTO webhook_deliveries (delivery_id, event, received_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING');
   const prune = db.prepare('DELETE FROM webhook_deliveries WHERE received_at < ?');
   const payload = db.prepare<[string, string], { delivery_id: string | null; received_at: string }>(
     'SELECT delivery_id, received_at FROM webhook_payloads WHERE target = ? AND body_sha256 = ?',
@@ -26,25 +22,21 @@ export function createWebhooksStore(db: Db) {
   const countSince = db.prepare<[string, string]>('SELECT COUNT(*) FROM webhook_receipts WHERE org_id = ? AND received_at >= ?').pluck();
   const lastAt = db.prepare<[string]>('SELECT last_delivery_at FROM org_webhook_activity WHERE org_id = ?').pluck();
   return {
-    seen: (id: string): boolean => seen.get(id) !== undefined,
-    record: (id: string, event: string, at: string): void => void record.run(id, event, at),
-    pruneBefore: (cutoff: string): number => prune.run(cutoff).changes,
-    /** The last processed delivery with this body at this URL (`''` = the instance URL). */
-    payload(target: string, sha256: string): SeenPayload | undefined {
+    seen: async (id) => seen.get(id) !== undefined,
+    record: async (id, event, at) => record.run(id, event, at).changes > 0,
+    pruneBefore: async (cutoff) => prune.run(cutoff).changes,
+    async payload(target, sha256) {
       const r = payload.get(target, sha256);
       return r && { deliveryId: r.delivery_id, receivedAt: r.received_at };
     },
-    recordPayload: (target: string, sha256: string, deliveryId: string | null, at: string): void => void recordPayload.run(target, sha256, deliveryId, at),
-    prunePayloadsBefore: (cutoff: string): number => prunePayloads.run(cutoff).changes,
-    /** One delivery reached this org. */
-    recordReceipt(orgId: string, at: string): void {
+    recordPayload: async (target, sha256, deliveryId, at) => void recordPayload.run(target, sha256, deliveryId, at),
+    prunePayloadsBefore: async (cutoff) => prunePayloads.run(cutoff).changes,
+    async recordReceipt(orgId, at) {
       receipt.run(orgId, at);
       activity.run(orgId, at);
     },
-    pruneReceiptsBefore: (cutoff: string): number => pruneReceipts.run(cutoff).changes,
-    receiptsSince: (orgId: string, since: string): number => countSince.get(orgId, since) as number,
-    lastReceiptAt: (orgId: string): string | null => (lastAt.get(orgId) as string | undefined) ?? null,
+    pruneReceiptsBefore: async (cutoff) => pruneReceipts.run(cutoff).changes,
+    receiptsSince: async (orgId, since) => countSince.get(orgId, since) as number,
+    lastReceiptAt: async (orgId) => (lastAt.get(orgId) as string | undefined) ?? null,
   };
 }
-
-export type WebhooksStore = ReturnType<typeof createWebhooksStore>;

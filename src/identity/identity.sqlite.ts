@@ -1,24 +1,6 @@
 import type { Db } from '../db/open.js';
 import type { Role } from './identity.schemas.js';
-
-export interface IdentityRow {
-  id: string;
-  displayName: string | null;
-  role: Role;
-  registeredAt: string | null;
-  lastSeen: string | null;
-  createdAt: string;
-  /** The org whose message or registration created it (null: unknown, before this was kept). */
-  originOrgId: string | null;
-}
-
-export interface LinkRow {
-  type: string;
-  userId: string;
-  identityId: string;
-  username: string | null;
-  linkedAt: string;
-}
+import type { IdentityRepository, IdentityRow, LinkRow } from './identity.repository.js';
 
 interface Row {
   id: string;
@@ -50,7 +32,7 @@ const toIdentity = (r: Row): IdentityRow => ({
 const toLink = (r: LRow): LinkRow => ({ type: r.channel_type, userId: r.user_id, identityId: r.identity_id, username: r.username, linkedAt: r.linked_at });
 
 /** Identities are instance-wide: no org_id here (membership lives in org_members; origin_org_id only decides visibility). */
-export function createIdentityStore(db: Db) {
+export function createIdentitySqlite(db: Db): IdentityRepository {
   const byId = db.prepare<[string], Row>('SELECT * FROM identities WHERE id = ?');
   const insert = db.prepare(
     `INSERT INTO identities (id, display_name, role, registered_at, last_seen, created_at, origin_org_id)
@@ -68,23 +50,20 @@ export function createIdentityStore(db: Db) {
   const moveLinks = db.prepare<[string, string, string]>('UPDATE identity_channels SET identity_id = ?, linked_at = ? WHERE identity_id = ?');
 
   return {
-    get(id: string): IdentityRow | undefined {
+    async get(id) {
       const r = byId.get(id);
       return r && toIdentity(r);
     },
-    insert: (i: IdentityRow): void => void insert.run(i),
-    touch: (id: string, at: string): void => void touch.run(at, id),
-    delete: (id: string): void => void remove.run(id),
-    link(type: string, userId: string): LinkRow | undefined {
+    insert: async (i) => void insert.run(i),
+    touch: async (id, at) => void touch.run(at, id),
+    delete: async (id) => void remove.run(id),
+    async link(type, userId) {
       const r = link.get(type, userId);
       return r && toLink(r);
     },
-    links: (identityId: string): LinkRow[] => linksOf.all(identityId).map(toLink),
-    insertLink: (l: LinkRow): void => void insertLink.run(l),
-    setUsername: (type: string, userId: string, username: string): void => void setUsername.run(username, type, userId),
-    /** Moves every channel of `from` to `to` (a merge). */
-    moveLinks: (from: string, to: string, at: string): void => void moveLinks.run(to, at, from),
+    links: async (identityId) => linksOf.all(identityId).map(toLink),
+    insertLink: async (l) => void insertLink.run(l),
+    setUsername: async (type, userId, username) => void setUsername.run(username, type, userId),
+    moveLinks: async (from, to, at) => void moveLinks.run(to, at, from),
   };
 }
-
-export type IdentityStore = ReturnType<typeof createIdentityStore>;

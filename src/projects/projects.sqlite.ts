@@ -1,20 +1,6 @@
 import type { Db } from '../db/open.js';
 import type { LastBuild } from './projects.schemas.js';
-
-export interface ProjectRow {
-  id: string;
-  orgId: string;
-  name: string;
-  repo: string;
-  defaultBranch: string;
-  webhookConfigured: boolean;
-  webhookId: number | null;
-  linkedAt: string;
-  linkedBy: string;
-  agentId: string | null;
-  lastBuild: LastBuild | null;
-  createdAt: string;
-}
+import type { ProjectRow, ProjectsRepository } from './projects.repository.js';
 
 interface Row {
   id: string;
@@ -46,7 +32,7 @@ const toProject = (r: Row): ProjectRow => ({
   createdAt: r.created_at,
 });
 
-export function createProjectsStore(db: Db) {
+export function createProjectsSqlite(db: Db): ProjectsRepository {
   const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
   const byRepo = db.prepare<[string, string], Row>('SELECT * FROM projects WHERE org_id = ? AND repo_key = ?');
   // rowid breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
@@ -66,20 +52,17 @@ export function createProjectsStore(db: Db) {
 
   const one = (r: Row | undefined) => (r ? toProject(r) : undefined);
   return {
-    get: (id: string): ProjectRow | undefined => one(byId.get(id)),
-    byRepo: (orgId: string, repoKey: string): ProjectRow | undefined => one(byRepo.get(orgId, repoKey)),
-    linkedTo: (repoKey: string): ProjectRow[] => linkedTo.all(repoKey).map(toProject),
-    list: (orgId: string | null): ProjectRow[] => list.all({ orgId }).map(toProject),
-    all: (): ProjectRow[] => all.all().map(toProject),
-    count: (orgId: string): number => count.get(orgId) as number,
-    insert: (p: ProjectRow & { repoKey: string }): void =>
-      void insert.run({ ...p, webhookConfigured: p.webhookConfigured ? 1 : 0 }),
-    setAgent: (id: string, agentId: string | null): void => void setAgent.run(agentId, id),
-    relink: (id: string, agentId: string | null, at: string, by: string): void => void relink.run(agentId, at, by, id),
-    setWebhook: (id: string, hookId: number | null): void => void setWebhook.run(hookId === null ? 0 : 1, hookId, id),
-    setLastBuild: (id: string, build: LastBuild): void => void setLastBuild.run(JSON.stringify(build), id),
-    remove: (id: string): boolean => remove.run(id).changes > 0,
+    get: async (id) => one(byId.get(id)),
+    byRepo: async (orgId, repoKey) => one(byRepo.get(orgId, repoKey)),
+    linkedTo: async (repoKey) => linkedTo.all(repoKey).map(toProject),
+    list: async (orgId) => list.all({ orgId }).map(toProject),
+    all: async () => all.all().map(toProject),
+    count: async (orgId) => count.get(orgId) as number,
+    insert: async (p) => void insert.run({ ...p, webhookConfigured: p.webhookConfigured ? 1 : 0 }),
+    setAgent: async (id, agentId) => void setAgent.run(agentId, id),
+    relink: async (id, agentId, at, by) => void relink.run(agentId, at, by, id),
+    setWebhook: async (id, hookId) => void setWebhook.run(hookId === null ? 0 : 1, hookId, id),
+    setLastBuild: async (id, build) => void setLastBuild.run(JSON.stringify(build), id),
+    remove: async (id) => remove.run(id).changes > 0,
   };
 }
-
-export type ProjectsStore = ReturnType<typeof createProjectsStore>;

@@ -1,0 +1,39 @@
+import { SecretUnreadableError, type ResealReport, type SecretBox } from '../secrets/secret-box.js';
+import type { ChannelSettings } from './adapters/index.js';
+import type { ChannelsRepository } from './channels.repository.js';
+
+const contextOf = (name: string) => `channel-settings:${name}`;
+
+/**
+ * Channel settings hold tokens and API keys, so the whole JSON text is sealed by the
+ * SecretBox (a no-op without SECRETS_KEY); a value stored in plain text before the key was
+ * set still reads, and is sealed at start-up (`reseal`) or on its next write.
+ */
+export function createChannelSettingsStore(repo: () => ChannelsRepository, box: SecretBox) {
+  return {
+    /** Rejects with SecretUnreadableError when the stored settings do not open with the configured key. */
+    async get(name: string): Promise<ChannelSettings | undefined> {
+      const stored = await repo().get(name);
+      return stored === undefined ? undefined : (JSON.parse(box.open(stored, contextOf(name))) as ChannelSettings);
+    },
+    save: (name: string, settings: ChannelSettings, at: string): Promise<void> => repo().save(name, box.seal(JSON.stringify(settings), contextOf(name)), at),
+    async reseal(): Promise<ResealReport> {
+      const report: ResealReport = { sealed: 0, unreadable: [] };
+      for (const r of await repo().all()) {
+        try {
+          const plain = box.open(r.settings, contextOf(r.name));
+          if (box.enabled && !box.isSealed(r.settings)) {
+            await repo().rewrite(r.name, box.seal(plain, contextOf(r.name)));
+            report.sealed++;
+          }
+        } catch (err) {
+          if (!(err instanceof SecretUnreadableError)) throw err;
+          report.unreadable.push(`channel settings of ${r.name}`);
+        }
+      }
+      return report;
+    },
+  };
+}
+
+export type ChannelSettingsStore = ReturnType<typeof createChannelSettingsStore>;

@@ -1,0 +1,83 @@
+import { openDatabase, type Db } from '../open.js';
+import { migrate } from './migrate.js';
+import type { Engine, Repositories } from '../engine.js';
+import { createAgentsSqlite } from '../../agents/agents.sqlite.js';
+import { createAuditSqlite } from '../../audit/audit.sqlite.js';
+import { createChannelsSqlite } from '../../channels/channels.sqlite.js';
+import { createIdempotencySqlite } from '../../idempotency/idempotency.sqlite.js';
+import { createIdentitySqlite } from '../../identity/identity.sqlite.js';
+import { createMembersSqlite } from '../../identity/members.sqlite.js';
+import { createMemorySqlite, createSqliteVectorSearch } from '../../memory/memory.sqlite.js';
+import { createOrgsSqlite } from '../../orgs/orgs.sqlite.js';
+import { createOrgSecretsSqlite } from '../../webhooks/org-secrets.sqlite.js';
+import { createProjectsSqlite } from '../../projects/projects.sqlite.js';
+import { createSchedulerSqlite } from '../../scheduler/scheduler.sqlite.js';
+import { createWebhooksSqlite } from '../../webhooks/webhooks.sqlite.js';
+import { createSqliteUnitOfWork } from './uow.js';
+import { createSqliteStamp } from './stamp.js';
+import { createSqliteSnapshotReader } from './snapshot.js';
+
+/** The SQLite engine; `db` is the connection itself, for tests and tools that need the file. */
+export interface SqliteEngine extends Engine {
+  readonly kind: 'sqlite';
+  readonly db: Db;
+}
+
+function sqliteRepositories(db: Db): Repositories {
+  return {
+    agents: createAgentsSqlite(db),
+    audit: createAuditSqlite(db),
+    channels: createChannelsSqlite(db),
+    idempotency: createIdempotencySqlite(db),
+    identities: createIdentitySqlite(db),
+    members: createMembersSqlite(db),
+    memory: createMemorySqlite(db),
+    orgs: createOrgsSqlite(db),
+    orgSecrets: createOrgSecretsSqlite(db),
+    projects: createProjectsSqlite(db),
+    scheduler: createSchedulerSqlite(db),
+    webhooks: createWebhooksSqlite(db),
+  };
+}
+
+/** The engine over an open, migrated connection (tests hand in one they prepared). */
+export function sqliteEngineOver(db: Db, migrated: readonly number[] = []): SqliteEngine {
+  const { uow, outside, exclusive, ended } = createSqliteUnitOfWork(db, sqliteRepositories(db));
+  const ping = db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck();
+  return {
+    kind: 'sqlite',
+    db,
+    repos: outside,
+    uow,
+    stamp: createSqliteStamp(db, ended),
+    auditSnapshot: createSqliteSnapshotReader(db, exclusive),
+    vectors: createSqliteVectorSearch(db),
+    migrated,
+    ping: async () => void ping.get(),
+    scrubbing: (fn) =>
+      exclusive(async () => {
+        // The plain text a value replaces is zeroed in the file, not left in free space.
+        const before = db.pragma('secure_delete', { simple: true }) as number;
+        db.pragma('secure_delete = ON');
+        try {
+          return await fn();
+        } finally {
+          db.pragma(`secure_delete = ${before}`);
+        }
+      }),
+    close: async () => {
+      if (db.open) db.close();
+    },
+  };
+}
+
+/** Opens (creating its folder) and migrates the database file; `:memory:` is allowed. */
+export function openSqliteEngine(file: string): SqliteEngine {
+  const db = openDatabase(file);
+  try {
+    return sqliteEngineOver(db, migrate(db));
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

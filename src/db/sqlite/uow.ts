@@ -1,0 +1,114 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Db } from '../open.js';
+import type { Repositories, UnitOfWork } from '../engine.js';
+
+interface Frame {
+  /** False once the unit has ended: a promise left running past it no longer joins it. */
+  open: boolean;
+  savepoints: number;
+}
+
+/**
+ * The unit of work on the one better-sqlite3 connection. Its transactions are statements on
+ * that connection, so two units must never interleave: a unit holds the connection from
+ * BEGIN IMMEDIATE to COMMIT (or ROLLBACK) and the next waits its turn (FIFO). Calls made
+ * outside any unit while one holds the connection wait too (`gate`), so they neither slip
+ * into its transaction nor read what it has not committed; when nothing holds it (the usual
+ * case) they go straight to the connection with no await added.
+ */
+export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
+  let outside: Repositories;
+  const frames = new AsyncLocalStorage<Frame>();
+  let held = false;
+  const waiting: Array<() => void> = [];
+  /** Ends of units (commit or rollback): part of the change stamp, since a rollback leaves total_changes() moved. */
+  let ended = 0;
+
+  const acquire = (): Promise<void> | undefined => {
+    if (!held) {
+      held = true;
+      return undefined;
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else held = false;
+  };
+  const inUnit = (): boolean => frames.getStore()?.open === true;
+
+  async function exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    const wait = acquire();
+    if (wait) await wait;
+    try {
+      return await fn();
+    } finally {
+      release();
+    }
+  }
+
+  async function run<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    if (inUnit()) return fn(repos);
+    const wait = acquire();
+    if (wait) await wait;
+    const frame: Frame = { open: true, savepoints: 0 };
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      let result: T;
+      try {
+        result = await frames.run(frame, () => fn(repos));
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
+      try {
+        db.exec('COMMIT');
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw err;
+      }
+      return result;
+    } finally {
+      frame.open = false;
+      ended++;
+      release();
+    }
+  }
+
+  const uow: UnitOfWork = {
+    run,
+    async savepoint<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+      const frame = frames.getStore();
+      if (frame?.open !== true) return run(fn);
+      const name = `uow_sp${++frame.savepoints}`;
+      db.exec(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(repos);
+        db.exec(`RELEASE ${name}`);
+        return result;
+      } catch (err) {
+        db.exec(`ROLLBACK TO ${name}`);
+        db.exec(`RELEASE ${name}`);
+        throw err;
+      }
+    },
+    current: () => (inUnit() ? repos : outside),
+    active: inUnit,
+  };
+
+  /** Wraps a repository for use outside units: direct when the connection is free, else after the unit holding it. */
+  function gate<R extends object>(repo: R): R {
+    const out: Record<string, unknown> = {};
+    for (const [name, method] of Object.entries(repo)) {
+      const f = method as (...args: unknown[]) => Promise<unknown>;
+      out[name] = (...args: unknown[]) => (held && !inUnit() ? exclusive(() => f(...args)) : f(...args));
+    }
+    return out as R;
+  }
+
+  outside = Object.fromEntries(Object.entries(repos).map(([k, r]) => [k, gate(r as object)])) as unknown as Repositories;
+  return { uow, outside, exclusive, ended: () => ended };
+}
+
+export type SqliteUnitOfWork = ReturnType<typeof createSqliteUnitOfWork>;
