@@ -16,7 +16,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'postgres',
-          include: ['test/pg/**/*.test.ts'],
+          include: ['test/**/*.test.ts'],
           globalSetup: ['test/pg/global-setup.ts'],
           env: { TEST_ENGINE: 'postgres' },
         },

@@ -28,9 +28,9 @@ describe('hash chain, client-side verification', () => {
   it('verifies an org of hundreds of entries from the documented formula alone', async () => {
     t = await makeTestApp();
     await t.api().post('/api/orgs').set('x-actor-id', 'ci:github-actions').send({ name: 'Chain Co' }).expect(201);
-    appendMany(t, 'org-chain-co', 349);
+    await appendMany(t, 'org-chain-co', 349);
     // Another org's entries interleave and must not disturb this chain.
-    appendMany(t, 'default', 20);
+    await appendMany(t, 'default', 20);
 
     const entries = await allEntries(t, 'org-chain-co');
     expect(entries).toHaveLength(350);
@@ -77,7 +77,7 @@ describe.each([
 
   it('answers invalid with brokenAt when a middle row was altered underneath it', async () => {
     t = await newApp();
-    appendMany(t, 'default', 120);
+    await appendMany(t, 'default', 120);
     const entries = await allEntries(t, 'default');
     const victim = entries[57]!;
     tamper('UPDATE audit_entries SET metadata = ? WHERE id = ?', JSON.stringify({ tampered: true }), victim.id);
@@ -95,7 +95,7 @@ describe.each([
     ['hash', "'sha256:' || printf('%064d', 0)"],
   ])('detects an altered %s', async (column, value) => {
     t = await newApp();
-    appendMany(t, 'default', 10);
+    await appendMany(t, 'default', 10);
     const victim = (await allEntries(t, 'default'))[4]!;
     tamper(`UPDATE audit_entries SET ${column} = ${value} WHERE id = ?`, victim.id);
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
@@ -106,7 +106,7 @@ describe.each([
   // boundary, and past the first batch, are found and the count still covers every entry.
   it.each([1999, 2000, 4321])('finds a break at entry #%i of 4,500 read in batches', async (index) => {
     t = await newApp();
-    appendMany(t, 'default', 4500);
+    await appendMany(t, 'default', 4500);
     const ok = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
     expect(ok.body).toEqual({ valid: true, checked: 4500, brokenAt: null, keyed: false, unkeyed: 4500 });
     const victim = sqliteOf(t).prepare("SELECT id FROM audit_entries WHERE org_id = 'default' ORDER BY chain_seq LIMIT 1 OFFSET ?").pluck().get(index) as string;
@@ -117,7 +117,7 @@ describe.each([
 
   it('detects a removed middle entry at the entry after it', async () => {
     t = await newApp();
-    appendMany(t, 'default', 10);
+    await appendMany(t, 'default', 10);
     const entries = await allEntries(t, 'default');
     sqliteOf(t).exec('DROP TRIGGER audit_no_delete');
     sqliteOf(t).prepare('DELETE FROM audit_entries WHERE id = ?').run(entries[3]!.id);
@@ -127,7 +127,7 @@ describe.each([
 
   it('answers invalid when the newest entries were removed, though every remaining hash matches', async () => {
     t = await newApp();
-    appendMany(t, 'default', 6);
+    await appendMany(t, 'default', 6);
     sqliteOf(t).exec('DROP TRIGGER audit_no_delete');
     sqliteOf(t).prepare('DELETE FROM audit_entries WHERE chain_seq > 4').run();
     const res = await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200);
@@ -138,8 +138,8 @@ describe.each([
     t = await newApp();
     await t.api().post('/api/orgs').send({ name: 'Alpha' }).expect(201);
     await t.api().post('/api/orgs').send({ name: 'Beta' }).expect(201);
-    appendMany(t, 'org-alpha', 4);
-    appendMany(t, 'default', 2);
+    await appendMany(t, 'org-alpha', 4);
+    await appendMany(t, 'default', 2);
 
     const ok = await t.api().get('/api/audit/verify').expect(200);
     expect(ok.body).toEqual({
@@ -179,7 +179,7 @@ describe.each([
 describe('append-only storage', () => {
   it('refuses UPDATE and DELETE of audit rows in the database itself', async () => {
     t = await makeTestApp();
-    appendMany(t, 'default', 3);
+    await appendMany(t, 'default', 3);
     const db = sqliteOf(t);
     expect(() => db.prepare("UPDATE audit_entries SET action = 'x'").run()).toThrow(/append-only/);
     expect(() => db.prepare("UPDATE audit_entries SET metadata = '{}' WHERE chain_seq = 2").run()).toThrow(/append-only/);
@@ -205,17 +205,17 @@ describe('GET /api/audit/verify over a file, while the server goes on', () => {
 
   it('reads one snapshot: entries appended while it runs are neither counted nor mistaken for a broken chain', async () => {
     t = await fileApp();
-    appendMany(t, 'default', 4500);
+    await appendMany(t, 'default', 4500);
     const running = t.services.audit.verify({ orgId: 'default' });
     // The first batch has been read (the snapshot is taken); these commit before the rest is.
-    appendMany(t, 'default', 700);
+    await appendMany(t, 'default', 700);
     expect(await running).toEqual({ valid: true, checked: 4500, brokenAt: null, keyed: false, unkeyed: 4500 });
     expect(await t.services.audit.verify({ orgId: 'default' })).toEqual({ valid: true, checked: 5200, brokenAt: null, keyed: false, unkeyed: 5200 });
   });
 
   it('gives the event loop back between batches, unlike the in-memory path', async () => {
     const order = async (app: TestApp): Promise<string[]> => {
-      appendMany(app, 'default', 4500);
+      await appendMany(app, 'default', 4500);
       const seen: string[] = [];
       const running = app.services.audit.verify({ orgId: 'default' }).then(() => seen.push('verified'));
       setImmediate(() => seen.push('other work'));
@@ -232,9 +232,9 @@ describe('GET /api/audit/verify over a file, while the server goes on', () => {
 
   it('sees every write its caller made before asking, though another verification is still running', async () => {
     t = await fileApp();
-    appendMany(t, 'default', 4500);
+    await appendMany(t, 'default', 4500);
     const first = t.services.audit.verify({ orgId: 'default' });
-    appendMany(t, 'default', 3);
+    await appendMany(t, 'default', 3);
     const second = t.services.audit.verify({ orgId: 'default' });
     const third = t.api().get('/api/audit/verify').set(inOrg('default'));
     expect(await first).toMatchObject({ valid: true, checked: 4500 });

@@ -15,7 +15,7 @@ async function trail(file: string, key: string | undefined, n: number): Promise<
   const app = await serve(file, key);
   try {
     if (!(await app.api().get('/api/orgs/org-acme')).ok) await app.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
-    appendMany(app, 'org-acme', n);
+    await appendMany(app, 'org-acme', n);
   } finally {
     app.close();
   }
@@ -104,7 +104,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     await trail(file, KEY, 2);
     t = await serve(file, KEY);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: 6, brokenAt: null, keyed: true, unkeyed: 4 });
-    appendMany(t, 'default', 2);
+    await appendMany(t, 'default', 2);
     expect(await verify(t)).toMatchObject({ valid: true, checked: 8, keyed: true, unkeyed: 4 });
 
     // A change to an entry from before the key is still caught by its digest.
@@ -141,12 +141,12 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
   it('keeps a sealed chain valid through retention, and still catches a rewrite after it', async () => {
     const file = folder.file();
     t = await serve(file, KEY);
-    appendMany(t, 'default', 5);
+    await appendMany(t, 'default', 5);
     t.deps.clock.advance(400 * DAY);
-    appendMany(t, 'default', 4);
-    expect(t.services.audit.purgeOlderThan(365)).toEqual({ removed: 5, orgs: [{ orgId: 'default', removed: 5 }] });
+    await appendMany(t, 'default', 4);
+    expect(await t.services.audit.purgeOlderThan(365)).toEqual({ removed: 5, orgs: [{ orgId: 'default', removed: 5 }] });
     expect(await verify(t, 'default')).toEqual({ valid: true, checked: 4, brokenAt: null, keyed: true, unkeyed: 0 });
-    appendMany(t, 'default', 2);
+    await appendMany(t, 'default', 2);
     expect(await verify(t, 'default')).toEqual({ valid: true, checked: 6, brokenAt: null, keyed: true, unkeyed: 0 });
     const kept = await allEntries(t, 'default');
     t.close();

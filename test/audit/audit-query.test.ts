@@ -24,17 +24,17 @@ const SEED: Seed[] = [
 ];
 const at = (i: number) => `2026-06-01T12:00:${String(i + 1).padStart(2, '0')}.000Z`;
 
-function seed(entries: Seed[] = SEED): void {
+async function seed(entries: Seed[] = SEED): Promise<void> {
   for (const e of entries) {
     t.deps.clock.advance(1000);
-    t.services.audit.append({ orgId: 'default', ...e });
+    await t.services.audit.append({ orgId: 'default', ...e });
   }
 }
 
-function seedMany(n: number, orgId = 'default'): void {
+async function seedMany(n: number, orgId = 'default'): Promise<void> {
   for (let i = 0; i < n; i++) {
     t.deps.clock.advance(1000);
-    t.services.audit.append({ orgId, actorType: 'system', actorId: 'filler', action: 'notify', metadata: { i } });
+    await t.services.audit.append({ orgId, actorType: 'system', actorId: 'filler', action: 'notify', metadata: { i } });
   }
 }
 
@@ -47,7 +47,7 @@ const times = (body: { entries: Array<{ timestamp: string }> }) => body.entries.
 
 describe('GET /api/audit shape and order', () => {
   it('answers the page shape with complete entries, newest first', async () => {
-    seed();
+    await seed();
     const res = await get('', 'default').expect(200);
     expect(Object.keys(res.body).sort()).toEqual(['entries', 'hasMore', 'page', 'pageSize', 'total', 'totalPages']);
     expect(res.body).toMatchObject({ total: 8, page: 1, pageSize: 20, totalPages: 1, hasMore: false });
@@ -71,7 +71,7 @@ describe('GET /api/audit shape and order', () => {
   });
 
   it('answers append order with order=asc and newest first with order=desc', async () => {
-    seed();
+    await seed();
     const asc = await get('?order=asc', 'default').expect(200);
     expect(times(asc.body)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map(at));
     const desc = await get('?order=desc').expect(200);
@@ -79,15 +79,15 @@ describe('GET /api/audit shape and order', () => {
   });
 
   it('keeps append order even when the clock goes backwards', async () => {
-    seed(SEED.slice(0, 2));
+    await seed(SEED.slice(0, 2));
     t.deps.clock.advance(-60_000);
-    t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 's', action: 'late' });
+    await t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 's', action: 'late' });
     expect(actions((await get('?order=asc', 'default')).body)).toEqual(['deploy', 'status', 'late']);
     expect(actions((await get('', 'default')).body)).toEqual(['late', 'status', 'deploy']);
   });
 
   it('never writes an entry when read', async () => {
-    seed();
+    await seed();
     await get('', 'default');
     await get();
     await t.api().get('/api/audit/verify');
@@ -97,7 +97,7 @@ describe('GET /api/audit shape and order', () => {
 
 describe('GET /api/audit pagination', () => {
   it('defaults to 20 per page and counts pages', async () => {
-    seedMany(45);
+    await seedMany(45);
     const p1 = await get('', 'default').expect(200);
     expect(p1.body).toMatchObject({ total: 45, page: 1, pageSize: 20, totalPages: 3, hasMore: true });
     expect(p1.body.entries).toHaveLength(20);
@@ -108,7 +108,7 @@ describe('GET /api/audit pagination', () => {
   });
 
   it('walks every entry exactly once across pages, scoped or not, in both orders', async () => {
-    seedMany(23);
+    await seedMany(23);
     for (const [query, org] of [['?limit=7&order=asc', 'default'], ['?limit=7', 'default'], ['?limit=7&order=asc', undefined], ['?limit=7&actorId=filler', undefined]] as const) {
       const seen: number[] = [];
       for (let page = 1; page <= 4; page++) {
@@ -121,7 +121,7 @@ describe('GET /api/audit pagination', () => {
   });
 
   it('clamps a limit above 100 to 100', async () => {
-    seedMany(105);
+    await seedMany(105);
     const res = await get('?limit=101', 'default').expect(200);
     expect(res.body).toMatchObject({ pageSize: 100, totalPages: 2, hasMore: true });
     expect(res.body.entries).toHaveLength(100);
@@ -130,7 +130,7 @@ describe('GET /api/audit pagination', () => {
   });
 
   it('accepts limit=1 and limit=100', async () => {
-    seedMany(3);
+    await seedMany(3);
     expect((await get('?limit=1').expect(200)).body).toMatchObject({ pageSize: 1, totalPages: 3, hasMore: true });
     expect((await get('?limit=100').expect(200)).body).toMatchObject({ pageSize: 100, totalPages: 1, hasMore: false });
   });
@@ -144,14 +144,14 @@ describe('GET /api/audit pagination', () => {
   );
 
   it('treats empty values as absent', async () => {
-    seedMany(25);
+    await seedMany(25);
     const res = await get('?limit=&page=&risk=&order=&action=&actorType=&since=&until=&actorId=&projectId=', 'default').expect(200);
     expect(res.body).toMatchObject({ total: 25, page: 1, pageSize: 20, totalPages: 2, hasMore: true });
     expect(res.body.entries[0].metadata).toEqual({ i: 24 });
   });
 
   it('answers a page past the end empty, with hasMore false', async () => {
-    seedMany(5);
+    await seedMany(5);
     for (const org of ['default', undefined]) {
       const res = await get('?page=9&limit=2', org).expect(200);
       expect(res.body).toEqual({ entries: [], total: 5, page: 9, pageSize: 2, totalPages: 3, hasMore: false });
@@ -161,7 +161,7 @@ describe('GET /api/audit pagination', () => {
   });
 
   it('answers a very deep page empty, echoing the page asked for', async () => {
-    seedMany(3);
+    await seedMany(3);
     const res = await get('?page=9007199254740991').expect(200);
     expect(res.body).toEqual({ entries: [], total: 3, page: 9007199254740991, pageSize: 20, totalPages: 1, hasMore: false });
   });
@@ -169,7 +169,7 @@ describe('GET /api/audit pagination', () => {
   it('answers totalPages 0 when there is nothing', async () => {
     expect((await get().expect(200)).body).toEqual({ entries: [], total: 0, page: 1, pageSize: 20, totalPages: 0, hasMore: false });
     expect((await get('', 'default').expect(200)).body).toEqual({ entries: [], total: 0, page: 1, pageSize: 20, totalPages: 0, hasMore: false });
-    seedMany(2);
+    await seedMany(2);
     expect((await get('?action=nothing-like-this', 'default').expect(200)).body).toMatchObject({ total: 0, totalPages: 0, hasMore: false });
   });
 });

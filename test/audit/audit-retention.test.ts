@@ -57,10 +57,10 @@ describe('retention', () => {
   it('deletes entries older than the retention and verify stays valid, before and after new appends', async () => {
     t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Keeper' }).expect(201);
-    appendMany(t, 'default', 30);
-    appendMany(t, 'org-keeper', 10);
+    await appendMany(t, 'default', 30);
+    await appendMany(t, 'org-keeper', 10);
     t.deps.clock.advance(300 * DAY);
-    appendMany(t, 'default', 5);
+    await appendMany(t, 'default', 5);
     t.deps.clock.advance(100 * DAY);
 
     const result = t.services.audit.purgeOlderThan(365);
@@ -78,8 +78,8 @@ describe('retention', () => {
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 5, brokenAt: null, keyed: false, unkeyed: 5 });
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toMatchObject({ valid: true, checked: 5 });
 
-    appendMany(t, 'default', 3);
-    appendMany(t, 'org-keeper', 2);
+    await appendMany(t, 'default', 3);
+    await appendMany(t, 'org-keeper', 2);
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toEqual({
       valid: true,
       checked: 10,
@@ -96,7 +96,7 @@ describe('retention', () => {
 
   it('keeps an entry exactly at the cutoff and removes nothing when nothing is old', async () => {
     t = await makeTestApp();
-    appendMany(t, 'default', 2);
+    await appendMany(t, 'default', 2);
     t.deps.clock.advance(10 * DAY);
     expect(t.services.audit.purgeOlderThan(30)).toEqual({ removed: 0, orgs: [] });
 
@@ -110,10 +110,10 @@ describe('retention', () => {
 
   it('still detects tampering after retention', async () => {
     t = await makeTestApp();
-    appendMany(t, 'default', 5);
+    await appendMany(t, 'default', 5);
     t.deps.clock.advance(400 * DAY);
-    appendMany(t, 'default', 5);
-    t.services.audit.purgeOlderThan(365);
+    await appendMany(t, 'default', 5);
+    await t.services.audit.purgeOlderThan(365);
     const kept = await allEntries(t, 'default');
     expect(kept).toHaveLength(5);
     sqliteOf(t).exec('DROP TRIGGER audit_no_update');

@@ -19,11 +19,11 @@ const DAY = 86_400_000;
 async function written(retained = false, key?: string): Promise<string> {
   const file = folder.file();
   const app = await serve(file, key);
-  appendMany(app, 'default', retained ? 3 : 6);
+  await appendMany(app, 'default', retained ? 3 : 6);
   if (retained) {
     app.deps.clock.advance(400 * DAY);
-    appendMany(app, 'default', 4);
-    app.services.audit.purgeOlderThan(365);
+    await appendMany(app, 'default', 4);
+    await app.services.audit.purgeOlderThan(365);
   }
   app.close();
   return file;
@@ -66,7 +66,7 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
       const file = folder.file();
       const app = await serve(file);
       await app.api().post('/api/orgs').send({ name: 'Other' }).expect(201);
-      appendMany(app, 'default', n);
+      await appendMany(app, 'default', n);
       const moved = (await allEntries(app, 'default'))[n - 1]!;
       app.close();
       attack(file, (db) => db.prepare("UPDATE audit_entries SET org_id = 'org-other', chain_seq = 99 WHERE id = ?").run(moved.id));
@@ -80,7 +80,7 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
   it('ends, pointing at the entry, when a position at the end of a batch of 2,000 was changed to something else than a number', async () => {
     const file = await written();
     t = await serve(file);
-    appendMany(t, 'default', 4000 - 6);
+    await appendMany(t, 'default', 4000 - 6);
     const last = (await allEntries(t, 'default'))[3999]!;
     t.close();
     attack(file, (db) => db.prepare("UPDATE audit_entries SET chain_seq = '2000abc' WHERE id = ?").run(last.id));
@@ -90,11 +90,11 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
 
   it('answers valid when retention itself removed every entry', async () => {
     t = await serve(folder.file());
-    appendMany(t, 'default', 3);
+    await appendMany(t, 'default', 3);
     t.deps.clock.advance(400 * DAY);
-    expect(t.services.audit.purgeOlderThan(365)).toMatchObject({ removed: 3 });
+    expect(await t.services.audit.purgeOlderThan(365)).toMatchObject({ removed: 3 });
     expect(await verify(t, 'default')).toEqual({ valid: true, checked: 0, brokenAt: null, keyed: false, unkeyed: 0 });
-    appendMany(t, 'default', 2);
+    await appendMany(t, 'default', 2);
     expect(await verify(t, 'default')).toEqual({ valid: true, checked: 2, brokenAt: null, keyed: false, unkeyed: 2 });
   });
 

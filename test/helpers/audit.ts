@@ -38,11 +38,11 @@ export function metadataFor(i: number): Record<string, unknown> {
 }
 
 /** n entries one 1.234 s apart, varying every hashed field. */
-export function appendMany(app: TestApp, orgId: string, n: number): void {
+export async function appendMany(app: TestApp, orgId: string, n: number): Promise<void> {
   const types = ['user', 'agent', 'system'] as const;
   for (let i = 0; i < n; i++) {
     app.deps.clock.advance(1234);
-    app.services.audit.append({
+    await app.services.audit.append({
       orgId,
       actorType: types[i % 3]!,
       actorId: i % 2 ? 'agent-proj-k3x9q2' : 'slack:U1234ABCD',

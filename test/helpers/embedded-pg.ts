@@ -41,7 +41,8 @@ export async function startEmbeddedPostgres(): Promise<EmbeddedServer> {
     port,
     user: 'postgres',
     password,
-    authMethod: 'scram-sha-256',
+    // Loopback only and thrown away: a plain password check saves SCRAM's hashing on every connection.
+    authMethod: 'password',
     // Kept across pause/resume; stop() removes the whole folder itself.
     persistent: true,
     createPostgresUser: os.userInfo().uid === 0,

@@ -11,13 +11,17 @@ export interface TestDatabase {
   drop: () => Promise<void>;
 }
 
-export async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: inject('pgAdminUrl') });
-  await c.connect();
+let adminPool: pg.Pool | undefined;
+
+/** Runs `fn` on a connection to the server's maintenance database (one small pool per test process). */
+export async function admin<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  // Idle connections do not keep the test process alive.
+  adminPool ??= new pg.Pool({ connectionString: inject('pgAdminUrl'), max: 2, idleTimeoutMillis: 2_000, allowExitOnIdle: true });
+  const c = await adminPool.connect();
   try {
     return await fn(c);
   } finally {
-    await c.end();
+    c.release();
   }
 }
 

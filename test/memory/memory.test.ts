@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inOrg, makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
-import { createOrg, insertProject } from '../channels/fixtures.js';
+import { createOrg, seedProject } from '../channels/fixtures.js';
+import { TEST_ENGINE } from '../helpers/deps.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -20,7 +21,7 @@ const storageOf = (texts: string[]) => Math.round((texts.reduce((n, s) => n + Bu
 describe('GET /api/memory', () => {
   it('answers the exact shape, all zeros, on an empty store', async () => {
     expect(await stats()).toEqual({
-      vectorStore: { totalEmbeddings: 0, storageMB: 0, lastSync: null, dimensions: 256, backend: 'sqlite' },
+      vectorStore: { totalEmbeddings: 0, storageMB: 0, lastSync: null, dimensions: 256, backend: TEST_ENGINE },
       conversations: { totalMessages: 0, uniqueUsers: 0, channels: { whatsapp: 0, slack: 0, discord: 0, telegram: 0, web: 0 }, retentionDays: 365 },
       projectContext: { filesIndexed: 0, lastIndexed: null, repo: null },
     });
@@ -36,7 +37,7 @@ describe('GET /api/memory', () => {
 
     const s = await stats(inOrg('default'));
     expect(s.conversations).toEqual({ totalMessages: 3, uniqueUsers: 2, channels: { whatsapp: 0, slack: 0, discord: 0, telegram: 0, web: 3 }, retentionDays: 365 });
-    expect(s.vectorStore).toEqual({ totalEmbeddings: 3, storageMB: storageOf(texts), lastSync: '2026-06-01T12:00:02.000Z', dimensions: 256, backend: 'sqlite' });
+    expect(s.vectorStore).toEqual({ totalEmbeddings: 3, storageMB: storageOf(texts), lastSync: '2026-06-01T12:00:02.000Z', dimensions: 256, backend: TEST_ENGINE });
     expect(s.vectorStore.storageMB).toBeGreaterThan(0);
   });
 
@@ -58,11 +59,11 @@ describe('GET /api/memory', () => {
 
   it('reports the project context for ?projectId=, and the totals without it', async () => {
     const acme = await createOrg(t.api, 'Acme');
-    insertProject(sqliteOf(t), { id: 'proj-a', orgId: acme, repo: 'acme/api' });
-    insertProject(sqliteOf(t), { id: 'proj-b', orgId: acme, repo: 'acme/web' });
+    await seedProject(t, { id: 'proj-a', orgId: acme, repo: 'acme/api' });
+    await seedProject(t, { id: 'proj-b', orgId: acme, repo: 'acme/web' });
     await message(acme, 'alice', 'about api', 'proj-a');
     t.deps.clock.advance(5000);
-    t.services.memory.addDocument({ orgId: acme, projectId: 'proj-a', source: 'push', text: 'feat: add rate limiting' });
+    await t.services.memory.addDocument({ orgId: acme, projectId: 'proj-a', source: 'push', text: 'feat: add rate limiting' });
     await message(acme, 'alice', 'about web', 'proj-b');
     await message(acme, 'alice', 'no project');
 
@@ -70,7 +71,7 @@ describe('GET /api/memory', () => {
     expect((await stats(inOrg(acme))).projectContext).toEqual({ filesIndexed: 3, lastIndexed: '2026-06-01T12:00:05.000Z', repo: null });
     // Another org's project is not visible from here.
     expect((await stats(inOrg('default'), { projectId: 'proj-a' })).projectContext).toEqual({ filesIndexed: 0, lastIndexed: null, repo: null });
-    expect(t.services.memory.summaryForProject(acme, 'proj-a')).toEqual({ embeddings: 2, storageMB: storageOf(['about api', 'feat: add rate limiting']) });
+    expect(await t.services.memory.summaryForProject(acme, 'proj-a')).toEqual({ embeddings: 2, storageMB: storageOf(['about api', 'feat: add rate limiting']) });
   });
 
   it('answers 400 INVALID_PARAMETER for a repeated projectId', async () => {
@@ -82,25 +83,25 @@ describe('GET /api/memory', () => {
     await message('default', 'alice', 'old news');
     t.deps.clock.advance(366 * 86_400_000);
     await message('default', 'bob', 'fresh');
-    expect(t.services.memory.purgeConversations()).toBe(1);
+    expect(await t.services.memory.purgeConversations()).toBe(1);
     expect((await stats()).conversations).toMatchObject({ totalMessages: 1, uniqueUsers: 1 });
   });
 });
 
 describe('GET /api/memory/search', () => {
-  const seed = (orgId: string) => {
+  const seed = async (orgId: string) => {
     for (const text of [
       'CI pipeline failed on the main branch after the lint step',
       'Deploy to production succeeded for release 2.3',
       'feat: add rate limiting to the public API',
       'Refactor the billing module',
     ]) {
-      t.services.memory.addDocument({ orgId, projectId: null, source: 'push', text });
+      await t.services.memory.addDocument({ orgId, projectId: null, source: 'push', text });
     }
   };
 
   it('returns the most similar document first, with the result shape', async () => {
-    seed('default');
+    await seed('default');
     const res = await search({}, { q: 'rate limiting for the API' }).expect(200);
     const results = res.body.results as Array<{ text: string; score: number }>;
     expect(results[0]).toEqual({
@@ -120,8 +121,8 @@ describe('GET /api/memory/search', () => {
   });
 
   it('leaves out unrelated documents and honours limit and projectId', async () => {
-    seed('default');
-    t.services.memory.addDocument({ orgId: 'default', projectId: 'proj-x', source: 'pull_request', text: 'rate limiting middleware' });
+    await seed('default');
+    await t.services.memory.addDocument({ orgId: 'default', projectId: 'proj-x', source: 'pull_request', text: 'rate limiting middleware' });
     expect((await search({}, { q: 'kubernetes' }).expect(200)).body.results).toEqual([]);
     expect((await search({}, { q: 'rate limiting', limit: 1 }).expect(200)).body.results).toHaveLength(1);
     const scoped = (await search({}, { q: 'rate limiting', projectId: 'proj-x' }).expect(200)).body.results;
@@ -129,14 +130,14 @@ describe('GET /api/memory/search', () => {
   });
 
   it('clamps limit to 50', async () => {
-    for (let i = 0; i < 60; i++) t.services.memory.addDocument({ orgId: 'default', projectId: null, source: 'push', text: `commit number ${i}` });
+    for (let i = 0; i < 60; i++) await t.services.memory.addDocument({ orgId: 'default', projectId: null, source: 'push', text: `commit number ${i}` });
     expect((await search({}, { q: 'commit', limit: 1000 }).expect(200)).body.results).toHaveLength(50);
     expect((await search({}, { q: 'commit' }).expect(200)).body.results).toHaveLength(10);
   });
 
   it('is scoped by org', async () => {
     const acme = await createOrg(t.api, 'Acme');
-    seed(acme);
+    await seed(acme);
     expect((await search(inOrg('default'), { q: 'rate limiting' }).expect(200)).body.results).toEqual([]);
     expect((await search(inOrg(acme), { q: 'rate limiting' }).expect(200)).body.results).not.toEqual([]);
     expect((await search({}, { q: 'rate limiting' }).expect(200)).body.results).not.toEqual([]);

@@ -9,6 +9,8 @@ import { makeTestApp, inOrg } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
 import { migratedDatabase, onCleanup, pool } from './support.js';
 import { freshEmptyDatabase } from '../helpers/pg.js';
+import { verifyCopy } from '../../src/db/postgres/copy-verify.js';
+import { createSealer } from '../../src/audit/audit.seal.js';
 
 const KEY = 'k'.repeat(40);
 
@@ -17,7 +19,7 @@ async function seededSqlite(): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-copy-'));
   onCleanup(async () => fs.rmSync(dir, { recursive: true, force: true }));
   const file = path.join(dir, 'codespar.db');
-  const t = makeTestApp({ db: openTestDb(file), env: { AUDIT_HMAC_KEY: KEY } });
+  const t = await makeTestApp({ db: openTestDb(file), env: { AUDIT_HMAC_KEY: KEY } });
   try {
     const api = t.api();
     const org = (await api.post('/api/orgs').send({ name: 'Acme Ünïcode 🚀' }).expect(201)).body.id as string;
@@ -31,7 +33,7 @@ async function seededSqlite(): Promise<string> {
     await api.post('/api/scheduler/health-check/run').expect(200);
     await api.post('/api/agents').set({ 'idempotency-key': 'key-1' }).send({ name: 'kept', type: 'task' }).expect(201);
   } finally {
-    t.close();
+    await t.close();
   }
   // Rows the API writes only when talking to outside services, written as they would be.
   const db = new Database(file);
@@ -74,8 +76,19 @@ describe('npm run db:copy', () => {
     // Ties in creation time keep SQLite's insertion order.
     const agentOrder = lite.prepare('SELECT id FROM agents ORDER BY created_at, rowid').pluck().all();
     expect((await p.query('SELECT id FROM agents ORDER BY created_at, row_seq')).rows.map((r) => r.id)).toEqual(agentOrder);
+    // The copy verifies as the original did, seals included, over the same entries.
+    expect(await verifyCopy(target.url, createSealer(KEY))).toEqual({ valid: true, checked: report.rows.audit_entries });
     const lastSeq = lite.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'audit_entries'").pluck().get() as number;
     expect((await p.query("SELECT nextval(pg_get_serial_sequence('audit_entries', 'seq')) AS n")).rows[0].n).toBe(lastSeq + 1);
+  });
+
+  it('verify over the copy says so when a copied entry was changed', async () => {
+    const file = await seededSqlite();
+    const target = await migratedDatabase();
+    const report = await copySqliteToPostgres({ from: file, to: target.url });
+    const p = pool(target.url);
+    await p.query("BEGIN; SET LOCAL session_replication_role = replica; UPDATE audit_entries SET actor_id = 'mallory' WHERE seq = 3; COMMIT");
+    expect(await verifyCopy(target.url)).toEqual({ valid: false, checked: report.rows.audit_entries });
   });
 
   it('refuses a target that is not empty, and changes nothing in it', async () => {

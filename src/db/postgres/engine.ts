@@ -86,6 +86,7 @@ export async function createPostgresEngine(config: PostgresEngineConfig): Promis
     await reachable(pool, config.url, config.connectAttempts ?? 10);
     const migrated = await migratePostgres(pool);
     const repos = pgRepositories(pool);
+    let closing: Promise<void> | undefined;
     return {
       kind: 'postgres',
       pool,
@@ -98,7 +99,8 @@ export async function createPostgresEngine(config: PostgresEngineConfig): Promis
       ping: async () => void (await pool.query('SELECT 1')),
       // Freed row versions are PostgreSQL's to reclaim (VACUUM); there is no per-write switch.
       scrubbing: (fn) => fn(),
-      close: () => pool.end(),
+      // Shutdown paths may close twice (a signal during another close): the pool ends once.
+      close: () => (closing ??= pool.end()),
     };
   } catch (err) {
     await pool.end().catch(() => undefined);
