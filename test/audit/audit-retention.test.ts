@@ -1,3 +1,4 @@
+import { tamperSql } from '../helpers/engine-db.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -63,7 +64,7 @@ describe('retention', () => {
     await appendMany(t, 'default', 5);
     t.deps.clock.advance(100 * DAY);
 
-    const result = t.services.audit.purgeOlderThan(365);
+    const result = await t.services.audit.purgeOlderThan(365);
     expect(result).toEqual({
       removed: 41,
       orgs: expect.arrayContaining([
@@ -98,11 +99,11 @@ describe('retention', () => {
     t = await makeTestApp();
     await appendMany(t, 'default', 2);
     t.deps.clock.advance(10 * DAY);
-    expect(t.services.audit.purgeOlderThan(30)).toEqual({ removed: 0, orgs: [] });
+    expect(await t.services.audit.purgeOlderThan(30)).toEqual({ removed: 0, orgs: [] });
 
     const [, second] = await allEntries(t, 'default');
     t.deps.clock.set(new Date(new Date(second!.timestamp).getTime() + 30 * DAY));
-    expect(t.services.audit.purgeOlderThan(30)).toEqual({ removed: 1, orgs: [{ orgId: 'default', removed: 1 }] });
+    expect(await t.services.audit.purgeOlderThan(30)).toEqual({ removed: 1, orgs: [{ orgId: 'default', removed: 1 }] });
     const left = await allEntries(t, 'default');
     expect(left.map((e) => e.id)).toEqual([second!.id]);
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
@@ -116,8 +117,7 @@ describe('retention', () => {
     await t.services.audit.purgeOlderThan(365);
     const kept = await allEntries(t, 'default');
     expect(kept).toHaveLength(5);
-    sqliteOf(t).exec('DROP TRIGGER audit_no_update');
-    sqliteOf(t).prepare("UPDATE audit_entries SET actor_id = 'x' WHERE id = ?").run(kept[0]!.id);
+    await tamperSql(t, "UPDATE audit_entries SET actor_id = 'x' WHERE id = ?", kept[0]!.id);
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: false, checked: 5, brokenAt: kept[0]!.id, keyed: false, unkeyed: 5 });
   });
 });

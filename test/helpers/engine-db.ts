@@ -49,3 +49,32 @@ export async function execSql(t: WithEngine, sql: string, ...params: unknown[]):
   let n = 0;
   await (t.deps.engine as PostgresEngine).pool.query(sql.replace(/\?/g, () => `$${++n}`), params);
 }
+
+/**
+ * What someone who can write the database does behind the server's back: one statement with
+ * `?` placeholders, the append-only triggers out of the way (SQLite: dropped; PostgreSQL: a
+ * superuser session that fires no triggers).
+ */
+export async function tamperSql(t: WithEngine, sql: string, ...params: unknown[]): Promise<void> {
+  if (t.deps.engine.kind === 'sqlite') {
+    sqliteOf(t).exec('DROP TRIGGER IF EXISTS audit_no_update; DROP TRIGGER IF EXISTS audit_no_delete;');
+    sqliteOf(t).prepare(sql).run(...params);
+    return;
+  }
+  const client = await (t.deps.engine as PostgresEngine).pool.connect();
+  try {
+    let n = 0;
+    await client.query('BEGIN');
+    await client.query('SET LOCAL session_replication_role = replica');
+    await client.query(sql.replace(/\?/g, () => `$${++n}`), params);
+    await client.query('COMMIT');
+  } finally {
+    client.release();
+  }
+}
+
+/** A query's rows as objects, on either engine (SQL both dialects read alike). */
+export async function queryRows<R>(t: WithEngine, sql: string): Promise<R[]> {
+  if (t.deps.engine.kind === 'sqlite') return sqliteOf(t).prepare(sql).all() as R[];
+  return (await (t.deps.engine as PostgresEngine).pool.query(sql)).rows as R[];
+}
