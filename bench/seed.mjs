@@ -1,8 +1,7 @@
 // Seeds a fresh SQLite file for the benchmark through the real services (compiled in dist/):
 // the audit entries go through the same append path the API uses (hash chain), batched in
 // transactions of BATCH appends.
-import { openDatabase } from '../dist/db/open.js';
-import { migrate } from '../dist/db/migrate.js';
+import { openSqliteEngine } from '../dist/db/sqlite/engine.js';
 import { loadConfig } from '../dist/config.js';
 import { createLogger } from '../dist/logger.js';
 import { createServices } from '../dist/services.js';
@@ -19,27 +18,27 @@ export const BENCH_ORG = 'org-bench';
 export const BENCH_REPO = 'bench-co/bench-repo';
 
 /** Returns ids the cases need, and how long the audit seeding took. */
-export function seed(file, { auditEntries, agents: agentCount, env = {} }) {
-  const db = openDatabase(file);
-  migrate(db);
+export async function seed(file, { auditEntries, agents: agentCount, env = {} }) {
+  const engine = openSqliteEngine(file);
+  const { db } = engine;
   const config = loadConfig({ DATABASE_PATH: file, LOG_LEVEL: 'silent', SCHEDULER_ENABLED: 'false', ...env });
-  const services = createServices({ config, db, clock: systemClock, logger: createLogger('silent'), version: 'bench', startedAt: new Date() });
+  const services = await createServices({ config, engine, clock: systemClock, logger: createLogger('silent'), version: 'bench', startedAt: new Date() });
   const scope = { orgId: BENCH_ORG };
 
-  services.orgs.create('bench', { name: 'Bench' });
-  const project = services.projects.create(scope, 'bench', { repo: BENCH_REPO });
-  return project.then((p) => {
-    services.agents.act(scope, 'bench', p.agentId, { action: 'set_autonomy', params: { level: 3 } });
+  await services.orgs.create('bench', { name: 'Bench' });
+  const p = await services.projects.create(scope, 'bench', { repo: BENCH_REPO });
+  {
+    await services.agents.act(scope, 'bench', p.agentId, { action: 'set_autonomy', params: { level: 3 } });
     const agentIds = [p.agentId];
     for (let i = agentIds.length; i < agentCount; i++) {
-      agentIds.push(services.agents.create(scope, 'bench', { name: `bench agent ${i}`, type: i % 2 ? 'task' : 'coordinator' }).id);
+      agentIds.push((await services.agents.create(scope, 'bench', { name: `bench agent ${i}`, type: i % 2 ? 'task' : 'coordinator' })).id);
     }
 
     const started = process.hrtime.bigint();
     const cpuStarted = process.cpuUsage();
-    const appendBatch = db.transaction((from, to) => {
+    const appendBatch = (from, to) => engine.uow.run(async () => {
       for (let i = from; i < to; i++) {
-        services.audit.append({
+        await services.audit.append({
           orgId: BENCH_ORG,
           actorType: i % 3 === 0 ? 'system' : 'user',
           actorId: i % 3 === 0 ? 'webhook-handler' : `ci:job-${i % 17}`,
@@ -49,13 +48,13 @@ export function seed(file, { auditEntries, agents: agentCount, env = {} }) {
         });
       }
     });
-    const existing = services.audit.query(scope, { limit: 1 }).total;
-    for (let from = existing; from < auditEntries; from += BATCH) appendBatch(from, Math.min(auditEntries, from + BATCH));
+    const existing = (await services.audit.query(scope, { limit: 1 })).total;
+    for (let from = existing; from < auditEntries; from += BATCH) await appendBatch(from, Math.min(auditEntries, from + BATCH));
     const auditSeedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const cpu = process.cpuUsage(cpuStarted);
     const auditSeedCpuMs = (cpu.user + cpu.system) / 1000;
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
     return { projectId: p.id, projectAgentId: p.agentId, agentId: agentIds[1], agentCount: agentIds.length, auditSeedMs, auditSeedCpuMs };
-  });
+  }
 }

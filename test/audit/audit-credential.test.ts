@@ -85,7 +85,7 @@ describe('metadata.credential on audit entries', () => {
     t = await makeTestApp();
     await t.api().post('/api/orgs').send({ name: 'Open' }).expect(201);
     await t.api().post('/api/scheduler/audit-cleanup/pause').set('Authorization', 'Bearer ignored-when-open').expect(200);
-    await t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 'scheduler', action: 'health_degraded', metadata: { reason: 'test' } });
+    (await t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 'scheduler', action: 'health_degraded', metadata: { reason: 'test' } }));
     const entries = [...(await everyEntry({ 'x-org-id': 'default' })), ...(await everyEntry({ 'x-org-id': 'org-open' }))];
     expect(entries.length).toBe(3);
     for (const e of entries) expect(e.metadata).not.toHaveProperty('credential');

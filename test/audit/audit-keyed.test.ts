@@ -144,7 +144,7 @@ describe('AUDIT_HMAC_KEY: sealed entries', () => {
     await appendMany(t, 'default', 5);
     t.deps.clock.advance(400 * DAY);
     await appendMany(t, 'default', 4);
-    expect(await t.services.audit.purgeOlderThan(365)).toEqual({ removed: 5, orgs: [{ orgId: 'default', removed: 5 }] });
+    expect((await t.services.audit.purgeOlderThan(365))).toEqual({ removed: 5, orgs: [{ orgId: 'default', removed: 5 }] });
     expect(await verify(t, 'default')).toEqual({ valid: true, checked: 4, brokenAt: null, keyed: true, unkeyed: 0 });
     await appendMany(t, 'default', 2);
     expect(await verify(t, 'default')).toEqual({ valid: true, checked: 6, brokenAt: null, keyed: true, unkeyed: 0 });

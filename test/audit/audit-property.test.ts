@@ -127,7 +127,7 @@ describe('verify, over any trail', () => {
       ),
       { numRuns: 300 },
     );
-  });
+  }, 120_000);
 
   it('answers valid for every untouched trail', async () => {
     await fc.assert(

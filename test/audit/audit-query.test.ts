@@ -27,14 +27,14 @@ const at = (i: number) => `2026-06-01T12:00:${String(i + 1).padStart(2, '0')}.00
 async function seed(entries: Seed[] = SEED): Promise<void> {
   for (const e of entries) {
     t.deps.clock.advance(1000);
-    await t.services.audit.append({ orgId: 'default', ...e });
+    (await t.services.audit.append({ orgId: 'default', ...e }));
   }
 }
 
 async function seedMany(n: number, orgId = 'default'): Promise<void> {
   for (let i = 0; i < n; i++) {
     t.deps.clock.advance(1000);
-    await t.services.audit.append({ orgId, actorType: 'system', actorId: 'filler', action: 'notify', metadata: { i } });
+    (await t.services.audit.append({ orgId, actorType: 'system', actorId: 'filler', action: 'notify', metadata: { i } }));
   }
 }
 
@@ -81,7 +81,7 @@ describe('GET /api/audit shape and order', () => {
   it('keeps append order even when the clock goes backwards', async () => {
     await seed(SEED.slice(0, 2));
     t.deps.clock.advance(-60_000);
-    await t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 's', action: 'late' });
+    (await t.services.audit.append({ orgId: 'default', actorType: 'system', actorId: 's', action: 'late' }));
     expect(actions((await get('?order=asc', 'default')).body)).toEqual(['deploy', 'status', 'late']);
     expect(actions((await get('', 'default')).body)).toEqual(['late', 'status', 'deploy']);
   });
@@ -175,7 +175,7 @@ describe('GET /api/audit pagination', () => {
 });
 
 describe('GET /api/audit filters', () => {
-  beforeEach(() => seed());
+  beforeEach(async () => await seed());
 
   it.each([
     ['critical', ['deploy', 'deploy']],

@@ -26,7 +26,7 @@ describe('concurrent appends', () => {
     const direct = async (app: TestApp, n: number) => {
       for (let i = 0; i < n; i++) {
         await new Promise((r) => setImmediate(r));
-        app.services.audit.append({ orgId: 'default', actorType: 'agent', actorId: `agent-${i}`, action: 'status', metadata: { i } });
+        (await app.services.audit.append({ orgId: 'default', actorType: 'agent', actorId: `agent-${i}`, action: 'status', metadata: { i } }));
       }
     };
     const creations = Array.from({ length: 100 }, (_, i) =>
@@ -64,7 +64,7 @@ describe('retention', () => {
     await appendMany(t, 'default', 5);
     t.deps.clock.advance(100 * DAY);
 
-    const result = await t.services.audit.purgeOlderThan(365);
+    const result = (await t.services.audit.purgeOlderThan(365));
     expect(result).toEqual({
       removed: 41,
       orgs: expect.arrayContaining([
@@ -99,11 +99,11 @@ describe('retention', () => {
     t = await makeTestApp();
     await appendMany(t, 'default', 2);
     t.deps.clock.advance(10 * DAY);
-    expect(await t.services.audit.purgeOlderThan(30)).toEqual({ removed: 0, orgs: [] });
+    expect((await t.services.audit.purgeOlderThan(30))).toEqual({ removed: 0, orgs: [] });
 
     const [, second] = await allEntries(t, 'default');
     t.deps.clock.set(new Date(new Date(second!.timestamp).getTime() + 30 * DAY));
-    expect(await t.services.audit.purgeOlderThan(30)).toEqual({ removed: 1, orgs: [{ orgId: 'default', removed: 1 }] });
+    expect((await t.services.audit.purgeOlderThan(30))).toEqual({ removed: 1, orgs: [{ orgId: 'default', removed: 1 }] });
     const left = await allEntries(t, 'default');
     expect(left.map((e) => e.id)).toEqual([second!.id]);
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
@@ -114,7 +114,7 @@ describe('retention', () => {
     await appendMany(t, 'default', 5);
     t.deps.clock.advance(400 * DAY);
     await appendMany(t, 'default', 5);
-    await t.services.audit.purgeOlderThan(365);
+    (await t.services.audit.purgeOlderThan(365));
     const kept = await allEntries(t, 'default');
     expect(kept).toHaveLength(5);
     await tamperSql(t, "UPDATE audit_entries SET actor_id = 'x' WHERE id = ?", kept[0]!.id);

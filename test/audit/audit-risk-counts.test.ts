@@ -27,7 +27,7 @@ describe('GET /api/audit?risk= totals (kept counters)', () => {
   it('match the entries really stored, per org and across orgs, through appends and retention', async () => {
     await t.api().post('/api/orgs').send({ name: 'Other' }).expect(201);
     for (let i = 0; i < 120; i++) {
-      await t.services.audit.append({ orgId: i % 3 ? 'default' : 'org-other', actorType: 'user', actorId: 'u', action: ACTIONS[i % ACTIONS.length]! });
+      (await t.services.audit.append({ orgId: i % 3 ? 'default' : 'org-other', actorType: 'user', actorId: 'u', action: ACTIONS[i % ACTIONS.length]! }));
       t.deps.clock.advance(60_000);
     }
     const check = async () => {

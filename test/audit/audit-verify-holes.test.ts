@@ -23,7 +23,7 @@ async function written(retained = false, key?: string): Promise<string> {
   if (retained) {
     app.deps.clock.advance(400 * DAY);
     await appendMany(app, 'default', 4);
-    await app.services.audit.purgeOlderThan(365);
+    (await app.services.audit.purgeOlderThan(365));
   }
   app.close();
   return file;
@@ -92,7 +92,7 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
     t = await serve(folder.file());
     await appendMany(t, 'default', 3);
     t.deps.clock.advance(400 * DAY);
-    expect(await t.services.audit.purgeOlderThan(365)).toMatchObject({ removed: 3 });
+    expect((await t.services.audit.purgeOlderThan(365))).toMatchObject({ removed: 3 });
     expect(await verify(t, 'default')).toEqual({ valid: true, checked: 0, brokenAt: null, keyed: false, unkeyed: 0 });
     await appendMany(t, 'default', 2);
     expect(await verify(t, 'default')).toEqual({ valid: true, checked: 2, brokenAt: null, keyed: false, unkeyed: 2 });

@@ -42,7 +42,7 @@ export async function appendMany(app: TestApp, orgId: string, n: number): Promis
   const types = ['user', 'agent', 'system'] as const;
   for (let i = 0; i < n; i++) {
     app.deps.clock.advance(1234);
-    await app.services.audit.append({
+    (await app.services.audit.append({
       orgId,
       actorType: types[i % 3]!,
       actorId: i % 2 ? 'agent-proj-k3x9q2' : 'slack:U1234ABCD',
@@ -50,6 +50,6 @@ export async function appendMany(app: TestApp, orgId: string, n: number): Promis
       result: i % 5 === 0 ? 'failed' : 'completed',
       metadata: metadataFor(i),
       projectId: i % 3 ? 'proj-abc' : null,
-    });
+    }));
   }
 }

@@ -63,7 +63,7 @@ describe('GET /api/memory', () => {
     await seedProject(t, { id: 'proj-b', orgId: acme, repo: 'acme/web' });
     await message(acme, 'alice', 'about api', 'proj-a');
     t.deps.clock.advance(5000);
-    await t.services.memory.addDocument({ orgId: acme, projectId: 'proj-a', source: 'push', text: 'feat: add rate limiting' });
+    (await t.services.memory.addDocument({ orgId: acme, projectId: 'proj-a', source: 'push', text: 'feat: add rate limiting' }));
     await message(acme, 'alice', 'about web', 'proj-b');
     await message(acme, 'alice', 'no project');
 
@@ -71,7 +71,7 @@ describe('GET /api/memory', () => {
     expect((await stats(inOrg(acme))).projectContext).toEqual({ filesIndexed: 3, lastIndexed: '2026-06-01T12:00:05.000Z', repo: null });
     // Another org's project is not visible from here.
     expect((await stats(inOrg('default'), { projectId: 'proj-a' })).projectContext).toEqual({ filesIndexed: 0, lastIndexed: null, repo: null });
-    expect(await t.services.memory.summaryForProject(acme, 'proj-a')).toEqual({ embeddings: 2, storageMB: storageOf(['about api', 'feat: add rate limiting']) });
+    expect((await t.services.memory.summaryForProject(acme, 'proj-a'))).toEqual({ embeddings: 2, storageMB: storageOf(['about api', 'feat: add rate limiting']) });
   });
 
   it('answers 400 INVALID_PARAMETER for a repeated projectId', async () => {
@@ -83,7 +83,7 @@ describe('GET /api/memory', () => {
     await message('default', 'alice', 'old news');
     t.deps.clock.advance(366 * 86_400_000);
     await message('default', 'bob', 'fresh');
-    expect(await t.services.memory.purgeConversations()).toBe(1);
+    expect((await t.services.memory.purgeConversations())).toBe(1);
     expect((await stats()).conversations).toMatchObject({ totalMessages: 1, uniqueUsers: 1 });
   });
 });
@@ -96,7 +96,7 @@ describe('GET /api/memory/search', () => {
       'feat: add rate limiting to the public API',
       'Refactor the billing module',
     ]) {
-      await t.services.memory.addDocument({ orgId, projectId: null, source: 'push', text });
+      (await t.services.memory.addDocument({ orgId, projectId: null, source: 'push', text }));
     }
   };
 
@@ -122,7 +122,7 @@ describe('GET /api/memory/search', () => {
 
   it('leaves out unrelated documents and honours limit and projectId', async () => {
     await seed('default');
-    await t.services.memory.addDocument({ orgId: 'default', projectId: 'proj-x', source: 'pull_request', text: 'rate limiting middleware' });
+    (await t.services.memory.addDocument({ orgId: 'default', projectId: 'proj-x', source: 'pull_request', text: 'rate limiting middleware' }));
     expect((await search({}, { q: 'kubernetes' }).expect(200)).body.results).toEqual([]);
     expect((await search({}, { q: 'rate limiting', limit: 1 }).expect(200)).body.results).toHaveLength(1);
     const scoped = (await search({}, { q: 'rate limiting', projectId: 'proj-x' }).expect(200)).body.results;
@@ -130,7 +130,7 @@ describe('GET /api/memory/search', () => {
   });
 
   it('clamps limit to 50', async () => {
-    for (let i = 0; i < 60; i++) await t.services.memory.addDocument({ orgId: 'default', projectId: null, source: 'push', text: `commit number ${i}` });
+    for (let i = 0; i < 60; i++) (await t.services.memory.addDocument({ orgId: 'default', projectId: null, source: 'push', text: `commit number ${i}` }));
     expect((await search({}, { q: 'commit', limit: 1000 }).expect(200)).body.results).toHaveLength(50);
     expect((await search({}, { q: 'commit' }).expect(200)).body.results).toHaveLength(10);
   });

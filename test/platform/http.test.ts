@@ -8,7 +8,7 @@ afterEach(() => t?.close());
 
 describe('/v1 prefix', () => {
   it('serves every /api route also under /v1/api with the same answer', async () => {
-    open();
+    await open();
     await t.api().post('/v1/api/orgs').send({ name: 'Mirror Co' }).expect(201);
     const plain = await t.api().get('/api/orgs').expect(200);
     const v1 = await t.api().get('/v1/api/orgs').expect(200);
@@ -21,7 +21,7 @@ describe('/v1 prefix', () => {
   });
 
   it('answers errors identically under both prefixes', async () => {
-    open();
+    await open();
     const a = await t.api().get('/api/orgs/org-nope');
     const b = await t.api().get('/v1/api/orgs/org-nope');
     expectError(a, 404, 'ORG_NOT_FOUND', 'Organization not found');
@@ -30,7 +30,7 @@ describe('/v1 prefix', () => {
   });
 
   it('serves /health also at /v1/health', async () => {
-    open();
+    await open();
     const res = await t.api().get('/v1/health').expect(200);
     expect(res.body.status).toBe('ok');
   });
@@ -38,7 +38,7 @@ describe('/v1 prefix', () => {
 
 describe('X-API-Version', () => {
   it('is v1 on success, error, 404, 405, preflight and /health', async () => {
-    open();
+    await open();
     const responses = await Promise.all([
       t.api().get('/api/orgs'),
       t.api().get('/api/orgs/org-missing'),
@@ -53,7 +53,7 @@ describe('X-API-Version', () => {
   });
 
   it('is v1 on a 429', async () => {
-    open({ env: { RATE_LIMIT_MAX: '1' } });
+    await open({ env: { RATE_LIMIT_MAX: '1' } });
     await t.api().get('/api/orgs').expect(200);
     const res = await t.api().get('/api/orgs').expect(429);
     expect(res.headers['x-api-version']).toBe('v1');
@@ -62,14 +62,14 @@ describe('X-API-Version', () => {
 
 describe('X-Request-Id', () => {
   it('echoes a sane incoming id', async () => {
-    open();
+    await open();
     const id = 'Req_1.2:abc-XYZ';
     const res = await t.api().get('/api/orgs').set('X-Request-Id', id).expect(200);
     expect(res.headers['x-request-id']).toBe(id);
   });
 
   it('echoes an id of exactly 128 characters', async () => {
-    open();
+    await open();
     const id = 'a'.repeat(128);
     const res = await t.api().get('/health').set('X-Request-Id', id);
     expect(res.headers['x-request-id']).toBe(id);
@@ -81,7 +81,7 @@ describe('X-Request-Id', () => {
     ['with a slash', 'abc/def'],
     ['with quotes and angle brackets', '<script>"x"</script>'],
   ])('replaces an id that is %s with a fresh one', async (_why, id) => {
-    open();
+    await open();
     const res = await t.api().get('/api/orgs').set('X-Request-Id', id).expect(200);
     const fresh = res.headers['x-request-id'] as string;
     expect(fresh).not.toBe(id);
@@ -89,7 +89,7 @@ describe('X-Request-Id', () => {
   });
 
   it('generates a distinct id per request when none is sent, on errors too', async () => {
-    open();
+    await open();
     const a = await t.api().get('/api/orgs');
     const b = await t.api().get('/api/nope');
     expect(a.headers['x-request-id']).toBeTruthy();
@@ -98,7 +98,7 @@ describe('X-Request-Id', () => {
   });
 
   it('carries the request id on every log line of the request', async () => {
-    open({ captureLogs: true });
+    await open({ captureLogs: true });
     await t.api().get('/api/orgs').set('X-Request-Id', 'trace-me-1').expect(200);
     const lines = t.deps.logs.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => JSON.stringify(l).includes('trace-me-1'));
     expect(lines.length).toBeGreaterThan(0);
@@ -108,7 +108,7 @@ describe('X-Request-Id', () => {
 
 describe('unknown routes and wrong methods', () => {
   it('answers JSON 404 NOT_FOUND for an unknown route, inside and outside /api', async () => {
-    open();
+    await open();
     for (const path of ['/api/nothing-here', '/v1/api/nothing-here', '/', '/api']) {
       expectError(await t.api().get(path), 404, 'NOT_FOUND');
     }
@@ -116,7 +116,7 @@ describe('unknown routes and wrong methods', () => {
   });
 
   it('answers 405 METHOD_NOT_ALLOWED with Allow for a known path asked with another method', async () => {
-    open();
+    await open();
     const res = await t.api().delete('/api/orgs');
     expectError(res, 405, 'METHOD_NOT_ALLOWED');
     expect(res.headers.allow!.split(/,\s*/).sort()).toEqual(['GET', 'HEAD', 'POST']);
@@ -131,7 +131,7 @@ describe('unknown routes and wrong methods', () => {
   });
 
   it('answers 405 on /health for another method, and HEAD like GET', async () => {
-    open();
+    await open();
     for (const path of ['/health', '/v1/health']) {
       const res = await t.api().post(path).send({});
       expectError(res, 405, 'METHOD_NOT_ALLOWED');
@@ -144,20 +144,20 @@ describe('unknown routes and wrong methods', () => {
 
 describe('JSON bodies', () => {
   it('answers 415 UNSUPPORTED_MEDIA_TYPE for a text/plain body', async () => {
-    open();
+    await open();
     const res = await t.api().post('/api/orgs').set('Content-Type', 'text/plain').send('{"name":"Plain"}');
     expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
     expect((await t.api().get('/api/orgs')).body).toHaveLength(1);
   });
 
   it('answers 415 for a body with no content type at all', async () => {
-    open();
+    await open();
     const res = await t.api().post('/api/orgs').set('Content-Length', '2').send(Buffer.from('{}'));
     expectError(res, 415, 'UNSUPPORTED_MEDIA_TYPE');
   });
 
   it('accepts application/json with a charset parameter', async () => {
-    open();
+    await open();
     await t
       .api()
       .post('/api/orgs')
@@ -167,7 +167,7 @@ describe('JSON bodies', () => {
   });
 
   it.each(['utf8', 'UTF-8', 'iso-8859-1'])('accepts any charset parameter (charset=%s) and reads the body as UTF-8 JSON', async (charset) => {
-    open();
+    await open();
     const res = await t
       .api()
       .post('/api/orgs')
@@ -178,20 +178,20 @@ describe('JSON bodies', () => {
   });
 
   it('needs no content type for a POST without a body (no 415)', async () => {
-    open();
+    await open();
     const res = await t.api().post('/api/orgs');
     // The body is absent, so the route's own rule answers, not the media-type check.
     expectError(res, 400, 'MISSING_FIELD', 'Organization name is required');
   });
 
   it('answers 400 INVALID_JSON for malformed JSON', async () => {
-    open();
+    await open();
     const res = await t.api().post('/api/orgs').set('Content-Type', 'application/json').send('{"name": "Broken",');
     expectError(res, 400, 'INVALID_JSON');
   });
 
   it('answers 413 PAYLOAD_TOO_LARGE above JSON_BODY_LIMIT', async () => {
-    open({ env: { JSON_BODY_LIMIT: '200b' } });
+    await open({ env: { JSON_BODY_LIMIT: '200b' } });
     const res = await t.api().post('/api/orgs').send({ name: 'Big', slug: 'big', pad: 'x'.repeat(400) });
     expectError(res, 413, 'PAYLOAD_TOO_LARGE');
     await t.api().post('/api/orgs').send({ name: 'Small' }).expect(201);
@@ -204,7 +204,7 @@ describe('JSON bodies', () => {
     ['null', 'null'],
     ['a boolean', 'true'],
   ])('answers 400 VALIDATION_ERROR with details for %s where an object is expected', async (_what, raw) => {
-    open();
+    await open();
     const res = await t.api().post('/api/orgs').set('Content-Type', 'application/json').send(raw);
     expectError(res, 400, 'VALIDATION_ERROR');
     expect(res.body.details).toEqual([{ path: 'body', message: expect.any(String) }]);
@@ -212,14 +212,14 @@ describe('JSON bodies', () => {
   });
 
   it('answers 400 VALIDATION_ERROR with details for an unknown field of a strict body', async () => {
-    open();
+    await open();
     const res = await t.api().post('/api/orgs').send({ name: 'X', color: 'red' });
     expectError(res, 400, 'VALIDATION_ERROR');
     expect(res.body.details).toEqual([{ path: expect.stringMatching(/^body/), message: expect.any(String) }]);
   });
 
   it('answers every response as application/json; charset=utf-8', async () => {
-    open();
+    await open();
     for (const res of [await t.api().get('/api/orgs'), await t.api().get('/health'), await t.api().get('/api/zzz')]) {
       expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
     }
@@ -230,7 +230,7 @@ describe('unexpected failures', () => {
   const LEAKS = [/ at /, /\.ts\b/, /\.js\b/, /sqlite/i, /SELECT|INSERT|FROM /, /no such table/i, /\/work\//, /node_modules/];
 
   it('answers 500 INTERNAL_ERROR without leaking, and logs the error with the request id (table dropped)', async () => {
-    open({ captureLogs: true });
+    await open({ captureLogs: true });
     sqliteOf(t).exec('DROP TABLE audit_chains');
     const res = await t.api().get('/api/audit').set('x-org-id', 'default').set('X-Request-Id', 'boom-1');
     expectError(res, 500, 'INTERNAL_ERROR', 'Internal server error');
@@ -247,7 +247,7 @@ describe('unexpected failures', () => {
   });
 
   it('answers 500 when the database was closed under the app', async () => {
-    open({ captureLogs: true });
+    await open({ captureLogs: true });
     sqliteOf(t).close();
     const res = await t.api().get('/api/orgs').set('X-Request-Id', 'closed-db');
     expect(res.body).toEqual({ error: 'Internal server error', code: 'INTERNAL_ERROR', status: 500 });
@@ -258,7 +258,7 @@ describe('unexpected failures', () => {
 
 describe('GET /health', () => {
   it('answers the health shape', async () => {
-    open();
+    await open();
     t.deps.clock.advance(42_500);
     const res = await t.api().get('/health').expect(200);
     expect(res.body).toEqual({

@@ -11,7 +11,7 @@ afterEach(() => t?.close());
 
 describe('rate limit on /api', () => {
   it('answers 429 RATE_LIMITED with the error body, Retry-After and RateLimit headers past the budget', async () => {
-    open({ RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' });
+    await open({ RATE_LIMIT_MAX: '2', RATE_LIMIT_WINDOW_MS: '60000' });
     const ok = await t.api().get('/api/orgs').expect(200);
     expect(ok.headers['ratelimit-policy']).toBeDefined();
     await t.api().get('/api/orgs').expect(200);
@@ -28,7 +28,7 @@ describe('rate limit on /api', () => {
   });
 
   it('counts requests that end in errors too, and limits writes', async () => {
-    open({ RATE_LIMIT_MAX: '2' });
+    await open({ RATE_LIMIT_MAX: '2' });
     await t.api().get('/api/nothing').expect(404);
     await t.api().get('/api/orgs/org-missing').expect(404);
     expectError(await t.api().post('/api/orgs').send({ name: 'Late' }), 429, 'RATE_LIMITED');
@@ -37,7 +37,7 @@ describe('rate limit on /api', () => {
   });
 
   it('shares one budget between /api and /v1/api', async () => {
-    open({ RATE_LIMIT_MAX: '2' });
+    await open({ RATE_LIMIT_MAX: '2' });
     await t.api().get('/api/orgs').expect(200);
     await t.api().get('/v1/api/orgs').expect(200);
     expectError(await t.api().get('/api/orgs'), 429, 'RATE_LIMITED');
@@ -45,7 +45,7 @@ describe('rate limit on /api', () => {
   });
 
   it('never limits /health, and /health does not spend the budget', async () => {
-    open({ RATE_LIMIT_MAX: '1' });
+    await open({ RATE_LIMIT_MAX: '1' });
     for (let i = 0; i < 5; i++) await t.api().get('/health').expect(200);
     await t.api().get('/api/orgs').expect(200);
     await t.api().get('/api/orgs').expect(429);
@@ -55,12 +55,12 @@ describe('rate limit on /api', () => {
   });
 
   it('does not limit at all with RATE_LIMIT_MAX=0', async () => {
-    open({ RATE_LIMIT_MAX: '0' });
+    await open({ RATE_LIMIT_MAX: '0' });
     for (let i = 0; i < 30; i++) await t.api().get('/api/orgs').expect(200);
   });
 
   it('gives each app its own counters', async () => {
-    open({ RATE_LIMIT_MAX: '1' });
+    await open({ RATE_LIMIT_MAX: '1' });
     await t.api().get('/api/orgs').expect(200);
     const other = await makeTestApp({ env: { RATE_LIMIT_MAX: '1' } });
     try {
@@ -73,7 +73,7 @@ describe('rate limit on /api', () => {
 
 describe('TRUST_PROXY', () => {
   it('with a hop count, gives two X-Forwarded-For clients separate budgets', async () => {
-    open({ RATE_LIMIT_MAX: '1', TRUST_PROXY: '1' });
+    await open({ RATE_LIMIT_MAX: '1', TRUST_PROXY: '1' });
     await t.api().get('/api/orgs').set('X-Forwarded-For', '203.0.113.1').expect(200);
     await t.api().get('/api/orgs').set('X-Forwarded-For', '203.0.113.2').expect(200);
     expectError(await t.api().get('/api/orgs').set('X-Forwarded-For', '203.0.113.1'), 429, 'RATE_LIMITED');
@@ -82,7 +82,7 @@ describe('TRUST_PROXY', () => {
   });
 
   it('without it, ignores X-Forwarded-For: every client shares the socket address budget', async () => {
-    open({ RATE_LIMIT_MAX: '1' });
+    await open({ RATE_LIMIT_MAX: '1' });
     await t.api().get('/api/orgs').set('X-Forwarded-For', '203.0.113.1').expect(200);
     expectError(await t.api().get('/api/orgs').set('X-Forwarded-For', '203.0.113.2'), 429, 'RATE_LIMITED');
   });

@@ -103,13 +103,13 @@ describe('secrets at rest without SECRETS_KEY, then with it', () => {
 
     const keyed = await fileApp({ SECRETS_KEY: KEY_A });
     await signedPing(keyed, second, 1).expect(200);
-    expect(keyed.services.secretsAtRest.reseal()).toEqual({ sealed: 2, unreadable: [] });
+    expect((await keyed.services.secretsAtRest.reseal())).toEqual({ sealed: 2, unreadable: [] });
     expect(everyRow(sqliteOf(keyed))).not.toContain(BOT_TOKEN);
     expect(raw(sqliteOf(keyed), 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toMatch(/^enc:v1:/);
     await signedPing(keyed, second, 2).expect(200);
     await keyed.services.channels.start();
     expect(await telegramView(keyed)).toMatchObject({ connected: true });
-    expect(keyed.services.secretsAtRest.reseal()).toEqual({ sealed: 0, unreadable: [] });
+    expect((await keyed.services.secretsAtRest.reseal())).toEqual({ sealed: 0, unreadable: [] });
   });
 });
 
@@ -123,7 +123,7 @@ describe('secrets sealed with another key, or with no key', () => {
     sealed.close();
 
     const t = await fileApp(env);
-    expect(t.services.secretsAtRest.reseal()).toEqual({ sealed: 0, unreadable: ['channel settings of telegram', 'webhook secret of org-acme'] });
+    expect((await t.services.secretsAtRest.reseal())).toEqual({ sealed: 0, unreadable: ['channel settings of telegram', 'webhook secret of org-acme'] });
     expect((await signedPing(t, second, 1).expect(401)).body.code).toBe('INVALID_SIGNATURE');
     expect(await telegramView(t)).toMatchObject({ connected: false, status: 'disconnected', lastError: 'Stored settings cannot be decrypted with SECRETS_KEY' });
     expect((await t.api().get('/api/webhooks').set('x-org-id', 'org-acme').expect(200)).body.secretConfigured).toBe(true);

@@ -62,8 +62,8 @@ describe('org isolation', () => {
   beforeEach(async () => {
     await createOrg('Alpha');
     await createOrg('Beta');
-    await t.services.audit.append({ orgId: 'org-alpha', actorType: 'agent', actorId: 'agent-a', action: 'status', metadata: { who: 'a' } });
-    await t.services.audit.append({ orgId: 'org-beta', actorType: 'agent', actorId: 'agent-b', action: 'status', metadata: { who: 'b' } });
+    (await t.services.audit.append({ orgId: 'org-alpha', actorType: 'agent', actorId: 'agent-a', action: 'status', metadata: { who: 'a' } }));
+    (await t.services.audit.append({ orgId: 'org-beta', actorType: 'agent', actorId: 'agent-b', action: 'status', metadata: { who: 'b' } }));
   });
 
   it("hides each org's audit entries from the other, both ways", async () => {

@@ -32,7 +32,7 @@ const auditEntries = async (query: Record<string, string>) =>
 
 describe('POST /api/projects with GITHUB_TOKEN', () => {
   it('checks the repo with the token and takes the default branch from GitHub over the body', async () => {
-    app({ GITHUB_TOKEN: TOKEN });
+    await app({ GITHUB_TOKEN: TOKEN });
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget', defaultBranch: 'main' }).expect(201);
     expect(res.body).toEqual({ id: expect.stringMatching(/^proj-[0-9a-z]+$/), agentId: expect.stringMatching(/^agent-proj-/), repo: 'acme/widget', orgId: 'default', webhookUrl: null, webhookConfigured: false });
     expect(gh.calls()).toEqual(['GET /repos/acme/widget']);
@@ -42,7 +42,7 @@ describe('POST /api/projects with GITHUB_TOKEN', () => {
   });
 
   it("uses GitHub's spelling of the repository, also for the default name", async () => {
-    app({ GITHUB_TOKEN: TOKEN });
+    await app({ GITHUB_TOKEN: TOKEN });
     const res = await t.api().post('/api/projects').send({ repo: 'https://github.com/acme/gadget.git' }).expect(201);
     expect(res.body.repo).toBe('Acme/Gadget');
     expect(gh.calls()).toEqual(['GET /repos/acme/gadget']);
@@ -51,7 +51,7 @@ describe('POST /api/projects with GITHUB_TOKEN', () => {
   });
 
   it('creates the repo webhook with the exact request when WEBHOOK_BASE_URL is set', async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE, GITHUB_WEBHOOK_SECRET: 'hush' });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE, GITHUB_WEBHOOK_SECRET: 'hush' });
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201);
     expect(res.body).toMatchObject({ webhookUrl: `${BASE}/webhooks/github`, webhookConfigured: true });
     expect(gh.calls()).toEqual(['GET /repos/acme/widget', 'POST /repos/acme/widget/hooks']);
@@ -68,14 +68,14 @@ describe('POST /api/projects with GITHUB_TOKEN', () => {
   });
 
   it('sends no secret when GITHUB_WEBHOOK_SECRET is not set', async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: `${BASE}/` });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: `${BASE}/` });
     await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201);
     const hook = gh.stub.requests[1]!.json as { config: Record<string, unknown> };
     expect(hook.config).toEqual({ url: `${BASE}/webhooks/github`, content_type: 'json' });
   });
 
   it.each([422, 403, 404])('still creates the project when GitHub refuses the webhook with %i', async (status) => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
     gh.hookStatus = status;
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201);
     expect(res.body).toMatchObject({ webhookUrl: `${BASE}/webhooks/github`, webhookConfigured: false });
@@ -86,7 +86,7 @@ describe('POST /api/projects with GITHUB_TOKEN', () => {
   });
 
   it.each([404, 403])('answers 404 REPO_NOT_FOUND when GitHub answers %i, and creates nothing', async (status) => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
     gh.stub.handle((_req, res) => sendJson(res, status, { message: 'Not Found' }));
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(404);
     expect(res.body).toEqual(REPO_NOT_FOUND);
@@ -97,13 +97,13 @@ describe('POST /api/projects with GITHUB_TOKEN', () => {
   });
 
   it('answers 404 REPO_NOT_FOUND for a repo GitHub does not know', async () => {
-    app({ GITHUB_TOKEN: TOKEN });
+    await app({ GITHUB_TOKEN: TOKEN });
     const res = await t.api().post('/api/projects').send({ repo: 'acme/nothing' }).expect(404);
     expect(res.body).toEqual(REPO_NOT_FOUND);
   });
 
   it.each([500, 502, 503])('answers 502 GITHUB_UNAVAILABLE when GitHub answers %i', async (status) => {
-    app({ GITHUB_TOKEN: TOKEN });
+    await app({ GITHUB_TOKEN: TOKEN });
     gh.stub.handle((_req, res) => sendJson(res, status, { message: 'Server Error' }));
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(502);
     expect(res.body).toMatchObject({ code: 'GITHUB_UNAVAILABLE', status: 502 });
@@ -121,7 +121,7 @@ describe('POST /api/projects with GITHUB_TOKEN', () => {
   });
 
   it('answers PROJECT_EXISTS before asking GitHub', async () => {
-    app({ GITHUB_TOKEN: TOKEN });
+    await app({ GITHUB_TOKEN: TOKEN });
     await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201);
     const res = await t.api().post('/api/projects').send({ repo: 'ACME/WIDGET' }).expect(409);
     expect(res.body.code).toBe('PROJECT_EXISTS');
@@ -159,7 +159,7 @@ describe('a GitHub that does not answer in time', () => {
 
 describe('POST /api/projects without GITHUB_TOKEN', () => {
   it('creates the project without contacting GitHub: branch from the body, no webhook', async () => {
-    app({ WEBHOOK_BASE_URL: BASE });
+    await app({ WEBHOOK_BASE_URL: BASE });
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget', defaultBranch: 'release/1.x' }).expect(201);
     expect(res.body).toMatchObject({ repo: 'acme/widget', webhookUrl: `${BASE}/webhooks/github`, webhookConfigured: false });
     expect(gh.calls()).toEqual([]);
@@ -168,7 +168,7 @@ describe('POST /api/projects without GITHUB_TOKEN', () => {
   });
 
   it('defaults the branch to main and webhookUrl to null', async () => {
-    app({});
+    await app({});
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201);
     expect(res.body.webhookUrl).toBeNull();
     expect(gh.calls()).toEqual([]);
@@ -177,7 +177,7 @@ describe('POST /api/projects without GITHUB_TOKEN', () => {
   });
 
   it('answers 400 VALIDATION_ERROR for a defaultBranch git would refuse', async () => {
-    app({});
+    await app({});
     const res = await t.api().post('/api/projects').send({ repo: 'acme/widget', defaultBranch: 'bad..branch' }).expect(400);
     expect(res.body.code).toBe('VALIDATION_ERROR');
   });
@@ -185,7 +185,7 @@ describe('POST /api/projects without GITHUB_TOKEN', () => {
 
 describe('DELETE /api/projects/:id and the GitHub webhook', () => {
   it('deletes the webhook it created and reports webhookRemoved true', async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
     const p = (await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201)).body;
     const res = await t.api().delete(`/api/projects/${p.id}`).expect(200);
     expect(res.body).toEqual({ success: true, removed: { id: p.id, agentTerminated: true, webhookRemoved: true } });
@@ -196,7 +196,7 @@ describe('DELETE /api/projects/:id and the GitHub webhook', () => {
   });
 
   it('still deletes the project when GitHub refuses to delete the webhook', async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
     const p = (await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201)).body;
     gh.deleteStatus = 404;
     const res = await t.api().delete(`/api/projects/${p.id}`).expect(200);
@@ -205,7 +205,7 @@ describe('DELETE /api/projects/:id and the GitHub webhook', () => {
   });
 
   it('contacts GitHub only when the project has a webhook', async () => {
-    app({ GITHUB_TOKEN: TOKEN });
+    await app({ GITHUB_TOKEN: TOKEN });
     const p = (await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201)).body;
     const res = await t.api().delete(`/api/projects/${p.id}`).expect(200);
     expect(res.body.removed.webhookRemoved).toBe(false);
@@ -215,7 +215,7 @@ describe('DELETE /api/projects/:id and the GitHub webhook', () => {
 
 describe('POST /api/project/link with GitHub', () => {
   it('answers 400 MISSING_CONFIG "GITHUB_TOKEN is not configured" without a token', async () => {
-    app({ WEBHOOK_BASE_URL: BASE });
+    await app({ WEBHOOK_BASE_URL: BASE });
     const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'task' }).expect(201)).body;
     const res = await t.api().post('/api/project/link').send({ agentId: agent.id, repo: 'acme/widget' }).expect(400);
     expect(res.body).toEqual({ error: 'GITHUB_TOKEN is not configured', code: 'MISSING_CONFIG', status: 400 });
@@ -223,7 +223,7 @@ describe('POST /api/project/link with GitHub', () => {
   });
 
   it('checks the repo, creates the webhook and answers 201 with the config', async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE, GITHUB_WEBHOOK_SECRET: 'hush' });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE, GITHUB_WEBHOOK_SECRET: 'hush' });
     const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'task' }).expect(201)).body;
     const res = await t.api().post('/api/project/link').set('x-actor-id', 'bob').send({ agentId: agent.id, repo: 'https://github.com/acme/widget/' }).expect(201);
     expect(res.body).toEqual({
@@ -250,7 +250,7 @@ describe('POST /api/project/link with GitHub', () => {
   });
 
   it('creates no second webhook when the reused project already has one', async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
     const p = (await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201)).body;
     const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'review' }).expect(201)).body;
     const res = await t.api().post('/api/project/link').send({ agentId: agent.id, repo: 'acme/widget' }).expect(201);
@@ -259,7 +259,7 @@ describe('POST /api/project/link with GitHub', () => {
   });
 
   it('creates the webhook when the reused project has none yet', async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
     gh.hookStatus = 422;
     const p = (await t.api().post('/api/projects').send({ repo: 'acme/widget' }).expect(201)).body;
     gh.hookStatus = 201;
@@ -270,7 +270,7 @@ describe('POST /api/project/link with GitHub', () => {
   });
 
   it.each([404, 403])('answers 404 REPO_NOT_FOUND when GitHub answers %i and links nothing', async (status) => {
-    app({ GITHUB_TOKEN: TOKEN });
+    await app({ GITHUB_TOKEN: TOKEN });
     gh.stub.handle((_req, res) => sendJson(res, status, { message: 'Not Found' }));
     const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'task' }).expect(201)).body;
     const res = await t.api().post('/api/project/link').send({ agentId: agent.id, repo: 'acme/widget' }).expect(404);
@@ -280,7 +280,7 @@ describe('POST /api/project/link with GitHub', () => {
   });
 
   it('answers 502 GITHUB_UNAVAILABLE when GitHub answers 500', async () => {
-    app({ GITHUB_TOKEN: TOKEN });
+    await app({ GITHUB_TOKEN: TOKEN });
     gh.stub.handle((_req, res) => sendJson(res, 500, { message: 'boom' }));
     const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'task' }).expect(201)).body;
     const res = await t.api().post('/api/project/link').send({ agentId: agent.id, repo: 'acme/widget' }).expect(502);
@@ -300,7 +300,7 @@ describe('races with GitHub in between', () => {
   };
 
   it("creates one project for two concurrent creations of a repo and deletes the loser's webhook", async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
     holdRepoChecks(2);
     const answers = await Promise.all([1, 2].map(() => t.api().post('/api/projects').send({ repo: 'acme/widget' })));
     expect(answers.map((r) => r.status).sort()).toEqual([201, 409]);
@@ -314,7 +314,7 @@ describe('races with GitHub in between', () => {
   });
 
   it("links an agent once when two links race, and deletes the loser's webhook", async () => {
-    app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
+    await app({ GITHUB_TOKEN: TOKEN, WEBHOOK_BASE_URL: BASE });
     const agent = (await t.api().post('/api/agents').send({ name: 'A', type: 'task' }).expect(201)).body;
     holdRepoChecks(2);
     const answers = await Promise.all(

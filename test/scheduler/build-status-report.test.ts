@@ -71,7 +71,7 @@ describe('build-status-report', () => {
         'acme/web': [run({ name: 'Deploy', head_branch: 'trunk', conclusion: 'success', head_sha: 'f'.repeat(40), html_url: 'https://github.com/acme/web/actions/runs/7', updated_at: '2026-06-01T10:00:00Z' })],
       }),
     );
-    make();
+    await make();
     expect(await runTask()).toMatchObject({ name: 'build-status-report', ok: true, error: null });
 
     expect(projects.lastBuild.get('proj-aaa111')).toEqual({
@@ -102,14 +102,14 @@ describe('build-status-report', () => {
 
   it('leaves lastBuild alone when a branch has no completed run', async () => {
     stub.handle(githubRuns({ 'acme/api': [], 'acme/web': [run({ status: 'in_progress', conclusion: null })] }));
-    make();
+    await make();
     expect(await runTask()).toMatchObject({ ok: true });
     expect(projects.lastBuild.size).toBe(0);
   });
 
   it('updates the projects it can read and reports the others as the run error', async () => {
     stub.handle(githubRuns({ 'acme/web': [run({ head_branch: 'trunk' })] }));
-    make();
+    await make();
     const body = await runTask();
     expect(body).toMatchObject({ ok: false, error: 'Could not read workflow runs for 1 of 2 projects: acme/api' });
     expect(projects.lastBuild.get('proj-bbb222')).toMatchObject({ branch: 'trunk', conclusion: 'failure' });
@@ -119,14 +119,14 @@ describe('build-status-report', () => {
 
   it('counts GitHub being down as a failed run', async () => {
     stub.handle(githubRuns({ 'acme/api': 503, 'acme/web': 502 }));
-    make();
+    await make();
     expect(await runTask()).toMatchObject({ ok: false, error: 'Could not read workflow runs for 2 of 2 projects: acme/api, acme/web' });
     expect(projects.lastBuild.size).toBe(0);
   });
 
   it('is a successful no-op without GITHUB_TOKEN', async () => {
     stub.handle(githubRuns({ 'acme/api': [run()] }));
-    make({});
+    await make({});
     expect(await runTask()).toMatchObject({ ok: true, error: null });
     expect(stub.requests).toHaveLength(0);
     expect(projects.lastBuild.size).toBe(0);

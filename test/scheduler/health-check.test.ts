@@ -112,7 +112,9 @@ describe('health-check', () => {
       const res = await live.api().get('/health').expect(200);
       expect(res.body.status).toBe('degraded');
       expect(res.body.checks.database).toMatchObject({ status: 'degraded', error: 'Database query failed' });
-      expect(JSON.stringify(res.body)).not.toMatch(/sqlite|connection|\.db/i);
+      // The engine's name is part of the contract; nothing else about the database shows.
+      expect(res.body.checks.database.engine).toBe('sqlite');
+      expect(JSON.stringify({ ...res.body, checks: { ...res.body.checks, database: { ...res.body.checks.database, engine: undefined } } })).not.toMatch(/sqlite|connection|\.db/i);
     } finally {
       live.close();
     }
@@ -135,7 +137,7 @@ describe('health-check', () => {
     });
     await task.handler();
     expect(health.report().status).toBe('degraded');
-    expect(health.checks().database).toEqual({ status: 'degraded', checkedAt: clock.now().toISOString(), error: 'Database query failed' });
+    expect(health.checks().database).toEqual({ status: 'degraded', checkedAt: clock.now().toISOString(), error: 'Database query failed', engine: 'sqlite' });
     expect(appended).toHaveLength(1);
   });
 

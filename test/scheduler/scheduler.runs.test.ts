@@ -77,7 +77,7 @@ describe('scheduled firing', () => {
   it('never fires a paused task, which keeps nextRun null', async () => {
     const t = await app();
     let runs = 0;
-    t.services.scheduler.register(task('counter', () => void runs++));
+    (await t.services.scheduler.register(task('counter', () => void runs++)));
     await t.api().post('/api/scheduler/counter/pause').expect(200);
     expect(await t.services.scheduler.fire('counter')).toEqual({ name: 'counter', skipped: 'paused' });
     expect(runs).toBe(0);
@@ -93,14 +93,14 @@ describe('a task that fails', () => {
     const t = await makeTestApp({ env: { SCHEDULER_ENABLED: 'true' }, captureLogs: true });
     opened.push(t);
     const ran: string[] = [];
-    t.services.scheduler.register(task('boom', () => {
+    (await t.services.scheduler.register(task('boom', () => {
       throw new Error('disk on fire');
-    }));
-    t.services.scheduler.register(task('async-boom', async () => {
+    })));
+    (await t.services.scheduler.register(task('async-boom', async () => {
       await Promise.resolve();
       throw new Error('remote said no');
-    }));
-    t.services.scheduler.register(task('steady', () => void ran.push('steady')));
+    })));
+    (await t.services.scheduler.register(task('steady', () => void ran.push('steady'))));
 
     const outcomes = await Promise.all(['boom', 'async-boom', 'steady', 'health-check'].map((n) => t.services.scheduler.fire(n)));
     expect(outcomes.map((o) => ('ok' in o ? o.ok : o.skipped))).toEqual([false, false, true, true]);
@@ -119,9 +119,9 @@ describe('a task that fails', () => {
 
   it('answers /run with ok false and the error, audited as failed', async () => {
     const t = await app();
-    t.services.scheduler.register(task('boom', () => {
+    (await t.services.scheduler.register(task('boom', () => {
       throw new Error('disk on fire');
-    }));
+    })));
     const res = await t.api().post('/api/scheduler/boom/run').expect(200);
     expect(res.body).toEqual({ name: 'boom', ok: false, durationMs: expect.any(Number), error: 'disk on fire' });
     const audit = await t.api().get('/api/audit').query({ action: 'scheduler_run' }).set('x-org-id', 'default').expect(200);
@@ -131,9 +131,9 @@ describe('a task that fails', () => {
   it('keeps the error count but clears lastError once a run succeeds', async () => {
     const t = await app();
     let fail = true;
-    t.services.scheduler.register(task('flaky', () => {
+    (await t.services.scheduler.register(task('flaky', () => {
       if (fail) throw new Error('flaked');
-    }));
+    })));
     await t.services.scheduler.fire('flaky');
     fail = false;
     await t.services.scheduler.fire('flaky');
@@ -149,13 +149,13 @@ describe('overlap', () => {
     let active = 0;
     let maxActive = 0;
     let started = 0;
-    t.services.scheduler.register(task('slow', async () => {
+    (await t.services.scheduler.register(task('slow', async () => {
       started++;
       active++;
       maxActive = Math.max(maxActive, active);
       await slow.opened;
       active--;
-    }));
+    })));
 
     const first = t.services.scheduler.fire('slow');
     expect(await t.services.scheduler.fire('slow')).toEqual({ name: 'slow', skipped: 'running' });
@@ -265,7 +265,7 @@ describe('start and stop (node-cron)', () => {
   it('lets a run in flight finish and record itself before stop resolves', async () => {
     const t = await app();
     const slow = gate();
-    t.services.scheduler.register(task('slow', () => slow.opened));
+    (await t.services.scheduler.register(task('slow', () => slow.opened)));
     t.services.scheduler.start();
     const run = t.services.scheduler.fire('slow');
     let stopped = false;

@@ -23,21 +23,34 @@ export interface SqliteEngine extends Engine {
   readonly db: Db;
 }
 
+const FACTORIES: { [K in keyof Repositories]: (db: Db) => Repositories[K] } = {
+  agents: createAgentsSqlite,
+  audit: createAuditSqlite,
+  channels: createChannelsSqlite,
+  idempotency: createIdempotencySqlite,
+  identities: createIdentitySqlite,
+  members: createMembersSqlite,
+  memory: createMemorySqlite,
+  orgs: createOrgsSqlite,
+  orgSecrets: createOrgSecretsSqlite,
+  projects: createProjectsSqlite,
+  scheduler: createSchedulerSqlite,
+  webhooks: createWebhooksSqlite,
+};
+
+/** Each repository is built (its statements prepared) on first use: a tool or test that needs one pays for one. */
+export function lazyRepositories<R extends object>(build: { [K in keyof R]: () => R[K] }): R {
+  const out = {} as R;
+  for (const key of Object.keys(build) as Array<keyof R>) {
+    let made: R[typeof key] | undefined;
+    Object.defineProperty(out, key, { enumerable: true, get: () => (made ??= build[key]()) });
+  }
+  return out;
+}
+
 function sqliteRepositories(db: Db): Repositories {
-  return {
-    agents: createAgentsSqlite(db),
-    audit: createAuditSqlite(db),
-    channels: createChannelsSqlite(db),
-    idempotency: createIdempotencySqlite(db),
-    identities: createIdentitySqlite(db),
-    members: createMembersSqlite(db),
-    memory: createMemorySqlite(db),
-    orgs: createOrgsSqlite(db),
-    orgSecrets: createOrgSecretsSqlite(db),
-    projects: createProjectsSqlite(db),
-    scheduler: createSchedulerSqlite(db),
-    webhooks: createWebhooksSqlite(db),
-  };
+  const build = Object.fromEntries(Object.entries(FACTORIES).map(([k, f]) => [k, () => (f as (db: Db) => unknown)(db)]));
+  return lazyRepositories(build as { [K in keyof Repositories]: () => Repositories[K] });
 }
 
 /** The engine over an open, migrated connection (tests hand in one they prepared). */

@@ -38,12 +38,19 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
   };
   const inUnit = (): boolean => frames.getStore()?.open === true;
 
+  /**
+   * Holds the connection for `fn` without a transaction (calls inside go straight to it, as
+   * in a unit): reads that need no interleaving, or writes that each commit on their own.
+   */
   async function exclusive<T>(fn: () => T | Promise<T>): Promise<T> {
+    if (inUnit()) return fn();
     const wait = acquire();
     if (wait) await wait;
+    const frame: Frame = { open: true, savepoints: 0 };
     try {
-      return await fn();
+      return await frames.run(frame, fn);
     } finally {
+      frame.open = false;
       release();
     }
   }
@@ -107,7 +114,11 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
     return out as R;
   }
 
-  outside = Object.fromEntries(Object.entries(repos).map(([k, r]) => [k, gate(r as object)])) as unknown as Repositories;
+  const gated: Partial<Record<keyof Repositories, object>> = {};
+  outside = {} as Repositories;
+  for (const key of Object.keys(repos) as Array<keyof Repositories>) {
+    Object.defineProperty(outside, key, { enumerable: true, get: () => (gated[key] ??= gate(repos[key])) });
+  }
   return { uow, outside, exclusive, ended: () => ended };
 }
 
