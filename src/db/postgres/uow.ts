@@ -3,6 +3,15 @@ import type pg from 'pg';
 import type { Repositories, UnitOfWork } from '../engine.js';
 import type { Queryable } from './sql.js';
 
+/**
+ * Units of work run one at a time across every connection and process, as on SQLite: the
+ * services' rules check, then write (no project for this repo yet, the agent not linked
+ * yet), and one unit must not slip between another's check and its write. A transaction
+ * advisory lock, released by COMMIT or ROLLBACK; reads outside units never wait for it.
+ * Finer locks can replace it where a measured write load asks for them.
+ */
+const UNIT_LOCK = 'SELECT pg_advisory_xact_lock(1129268293)';
+
 interface Frame {
   repos: Repositories;
   client: pg.PoolClient;
@@ -33,6 +42,7 @@ export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (
     let broken = false;
     try {
       await client.query('BEGIN');
+      await client.query(UNIT_LOCK);
       let result: T;
       try {
         result = await frames.run(frame, () => fn(frame.repos));
