@@ -38,6 +38,7 @@ export default defineConfig({
             'test/platform/secrets-at-rest.test.ts',
             'test/scheduler/health-check.test.ts',
             'test/webhooks/responses.test.ts',
+            'test/reliability/raw-http.test.ts',
           ],
           globalSetup: ['test/pg/global-setup.ts'],
           env: { TEST_ENGINE: 'postgres' },
