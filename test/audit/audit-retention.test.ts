@@ -1,4 +1,4 @@
-import { tamperSql } from '../helpers/engine-db.js';
+import { execSql, tamperSql } from '../helpers/engine-db.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -92,7 +92,7 @@ describe('retention', () => {
       ],
     });
     // Closed again: the database still refuses deletions outside retention.
-    expect(() => sqliteOf(t).prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
+    await expect(execSql(t, 'DELETE FROM audit_entries')).rejects.toThrow(/append-only/);
   });
 
   it('keeps an entry exactly at the cutoff and removes nothing when nothing is old', async () => {
