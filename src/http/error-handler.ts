@@ -2,6 +2,7 @@ import type { Request, Response, NextFunction } from 'express';
 import { ZodError } from 'zod';
 import { AppError } from './errors.js';
 import type { Logger } from '../logger.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 interface BodyParserError {
   type?: string;
@@ -35,6 +36,7 @@ export function toAppError(err: unknown): AppError | undefined {
     return new AppError(400, 'VALIDATION_ERROR', 'Invalid request', details);
   }
   // The router decodes path parameters itself; `/api/agents/%FF` is the client's mistake.
+  if (isDatabaseUnavailable(err)) return new AppError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
   if (err instanceof URIError) return new AppError(400, 'VALIDATION_ERROR', 'Malformed percent-encoding in the URL path');
   if (err && typeof err === 'object') return fromBodyParser(err as BodyParserError);
   return undefined;

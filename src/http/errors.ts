@@ -55,6 +55,7 @@ export const ERROR_CODES = [
   'SELF_APPROVAL',
   'ALREADY_VOTED',
   'APPROVAL_CLOSED',
+  'DATABASE_UNAVAILABLE',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
@@ -116,6 +117,7 @@ export const ERROR_STATUS: Record<ErrorCode, number> = {
   SELF_APPROVAL: 403,
   ALREADY_VOTED: 409,
   APPROVAL_CLOSED: 409,
+  DATABASE_UNAVAILABLE: 503,
 };
 
 export interface ErrorDetail {

@@ -49,8 +49,24 @@ export function hasLoneSurrogateEscape(buf: Buffer): boolean {
 }
 
 /**
- * JSON text that can be stored and read back unchanged: valid UTF-8 (RFC 8259 requires it)
- * and no lone surrogate escapes. Anything else is answered INVALID_JSON rather than
- * silently altered.
+ * True when the JSON text escapes the NUL character (`"\u0000"`), which PostgreSQL text
+ * cannot hold. Raw control characters are not valid JSON, so the escape is the only way in;
+ * escapes are walked as above, so an escaped backslash followed by `u0000` is not one.
  */
-export const isSoundJsonText = (buf: Buffer): boolean => isUtf8(buf) && !hasLoneSurrogateEscape(buf);
+export function hasNulEscape(buf: Buffer): boolean {
+  if (buf.indexOf('\\u0000') === -1) return false;
+  let i = buf.indexOf(BACKSLASH);
+  while (i !== -1) {
+    if (buf[i + 1] === U && hex4(buf, i + 2) === 0) return true;
+    i = buf.indexOf(BACKSLASH, i + 2);
+  }
+  return false;
+}
+
+/**
+ * JSON text that can be stored and read back unchanged, on either engine: valid UTF-8 (RFC
+ * 8259 requires it), no lone surrogate escapes, no escaped NUL character. Anything else is
+ * answered INVALID_JSON rather than silently altered (or stored on one engine and refused by
+ * the other).
+ */
+export const isSoundJsonText = (buf: Buffer): boolean => isUtf8(buf) && !hasLoneSurrogateEscape(buf) && !hasNulEscape(buf);

@@ -5,7 +5,7 @@ import type { RouteDef } from '../http/registry.js';
 type Json = Record<string, unknown>;
 
 /** Codes every /api operation can answer, whatever it does. */
-const API_COMMON: ErrorCode[] = ['INVALID_ORG_ID', 'ORG_NOT_FOUND', 'INVALID_ACTOR_ID', 'RATE_LIMITED', 'INTERNAL_ERROR', 'UNAUTHORIZED', 'FORBIDDEN'];
+const API_COMMON: ErrorCode[] = ['INVALID_ORG_ID', 'ORG_NOT_FOUND', 'INVALID_ACTOR_ID', 'RATE_LIMITED', 'INTERNAL_ERROR', 'DATABASE_UNAVAILABLE', 'UNAUTHORIZED', 'FORBIDDEN'];
 const WITH_BODY: ErrorCode[] = ['VALIDATION_ERROR', 'INVALID_JSON', 'UNSUPPORTED_MEDIA_TYPE', 'PAYLOAD_TOO_LARGE'];
 const WRITE: ErrorCode[] = ['IDEMPOTENCY_KEY_REUSED', 'IDEMPOTENCY_IN_PROGRESS', 'VALIDATION_ERROR'];
 /** Cross-site writes are refused on every state-changing method (see originCheck). */

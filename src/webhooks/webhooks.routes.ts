@@ -145,6 +145,7 @@ const DELIVERY_CODES = [
   'RATE_LIMITED',
   'SERVER_BUSY',
   'INTERNAL_ERROR',
+  'DATABASE_UNAVAILABLE',
 ] as const;
 
 const deliveryBody = {

@@ -1,3 +1,4 @@
+import { execSql } from '../helpers/engine-db.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 
@@ -85,7 +86,7 @@ describe('POST /api/agents/:id/action restart', () => {
 
   it('works out of ERROR', async () => {
     // No route puts an agent into ERROR; the health check finds such agents.
-    sqliteOf(t).prepare("UPDATE agents SET status = 'ERROR' WHERE id = ?").run(agentId);
+    await execSql(t, "UPDATE agents SET status = 'ERROR' WHERE id = ?", agentId);
     t.deps.clock.advance(60_000);
     expect(await getAgent()).toMatchObject({ status: 'ERROR', uptime: 60 });
     const res = await act({ action: 'restart' }).expect(200);

@@ -1,3 +1,4 @@
+import { execSql, tamperSql } from '../helpers/engine-db.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -91,7 +92,7 @@ describe('retention', () => {
       ],
     });
     // Closed again: the database still refuses deletions outside retention.
-    expect(() => sqliteOf(t).prepare('DELETE FROM audit_entries').run()).toThrow(/append-only/);
+    await expect(execSql(t, 'DELETE FROM audit_entries')).rejects.toThrow(/append-only/);
   });
 
   it('keeps an entry exactly at the cutoff and removes nothing when nothing is old', async () => {
@@ -116,8 +117,7 @@ describe('retention', () => {
     (await t.services.audit.purgeOlderThan(365));
     const kept = await allEntries(t, 'default');
     expect(kept).toHaveLength(5);
-    sqliteOf(t).exec('DROP TRIGGER audit_no_update');
-    sqliteOf(t).prepare("UPDATE audit_entries SET actor_id = 'x' WHERE id = ?").run(kept[0]!.id);
+    await tamperSql(t, "UPDATE audit_entries SET actor_id = 'x' WHERE id = ?", kept[0]!.id);
     expect((await t.api().get('/api/audit/verify').set(inOrg('default')).expect(200)).body).toEqual({ valid: false, checked: 5, brokenAt: kept[0]!.id, keyed: false, unkeyed: 5 });
   });
 });

@@ -8,7 +8,7 @@ import { createMemoryService } from '../../src/memory/memory.service.js';
 import { sqliteEngineOver } from '../../src/db/sqlite/engine.js';
 import { createHashingEmbedder } from '../../src/memory/embedder.js';
 import { createWebMessagesService } from '../../src/channels/web-messages.service.js';
-import { createOrg, insertProject } from './fixtures.js';
+import { createOrg, seedProject } from './fixtures.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -50,7 +50,7 @@ describe('POST /api/channels/web/messages', () => {
 
   it('stores the message in the scoped org, embeds it, and audits `message` (low risk)', async () => {
     const org = await createOrg(t.api, 'Acme');
-    insertProject(sqliteOf(t), { id: 'proj-abc', orgId: org, repo: 'acme/api' });
+    await seedProject(t, { id: 'proj-abc', orgId: org, repo: 'acme/api' });
     const res = await post({ userId: 'u-9', text: 'deploy the api please', projectId: 'proj-abc' }, inOrg(org, 'web:u-9')).expect(201);
 
     const memory = (await t.api().get('/api/memory').set(inOrg(org)).expect(200)).body;
@@ -82,7 +82,7 @@ describe('POST /api/channels/web/messages', () => {
 
   it('answers 404 PROJECT_NOT_FOUND for a project unknown to the org, and stores nothing', async () => {
     const org = await createOrg(t.api, 'Acme');
-    insertProject(sqliteOf(t), { id: 'proj-other', orgId: 'default', repo: 'x/y' });
+    await seedProject(t, { id: 'proj-other', orgId: 'default', repo: 'x/y' });
     for (const projectId of ['proj-nope', 'proj-other']) {
       const res = await post({ userId: 'u-1', text: 'hi', projectId }, inOrg(org)).expect(404);
       expect(res.body).toEqual({ error: 'Project not found', code: 'PROJECT_NOT_FOUND', status: 404 });

@@ -4,6 +4,7 @@ import { openDatabase, type Db } from '../../src/db/open.js';
 import { migrate } from '../../src/db/sqlite/migrate.js';
 import { sqliteEngineOver } from '../../src/db/sqlite/engine.js';
 import type { Engine } from '../../src/db/engine.js';
+import { makePgTestEngine } from './pg.js';
 import { ManualClock } from '../../src/clock.js';
 import { createLogger } from '../../src/logger.js';
 import type { AppDeps } from '../../src/deps.js';
@@ -22,6 +23,8 @@ export interface TestDepsOptions {
   env?: Record<string, string | undefined>;
   /** A SQLite connection prepared by the test (a file it pokes); only with the SQLite engine. */
   db?: Db;
+  /** An engine the test opened itself (a database it shares between two apps, or pokes). */
+  engine?: Engine;
   clock?: ManualClock;
   /** Capture log lines (JSON) instead of discarding them; sets LOG_LEVEL to info unless env says otherwise. */
   captureLogs?: boolean;
@@ -43,13 +46,18 @@ export function openTestDb(file = ':memory:'): Db {
   return db;
 }
 
-/** The engine tests run on: TEST_ENGINE (`sqlite`, the default). */
+/** The engine tests run on: TEST_ENGINE (`sqlite`, the default, or `postgres`). */
 export const TEST_ENGINE = process.env.TEST_ENGINE ?? 'sqlite';
 
-/** A fresh, migrated engine for one test app. */
+/**
+ * A fresh, migrated engine for one test app: SQLite over the connection a test prepared,
+ * else TEST_ENGINE's (PostgreSQL: a database of its own, dropped when the app closes).
+ */
 export async function makeTestEngine(config: { DATABASE_PATH: string }, db?: Db): Promise<Engine> {
-  if (TEST_ENGINE !== 'sqlite') throw new Error(`TEST_ENGINE=${TEST_ENGINE}: no such engine in this build`);
-  return sqliteEngineOver(db ?? openTestDb(config.DATABASE_PATH));
+  if (db) return sqliteEngineOver(db);
+  if (TEST_ENGINE === 'postgres') return makePgTestEngine();
+  if (TEST_ENGINE !== 'sqlite') throw new Error(`TEST_ENGINE=${TEST_ENGINE}: no such engine (sqlite or postgres)`);
+  return sqliteEngineOver(openTestDb(config.DATABASE_PATH));
 }
 
 export async function makeTestDeps(opts: TestDepsOptions = {}): Promise<TestDeps> {
@@ -65,7 +73,7 @@ export async function makeTestDeps(opts: TestDepsOptions = {}): Promise<TestDeps
   const clock = opts.clock ?? new ManualClock('2026-06-01T12:00:00.000Z');
   return {
     config,
-    engine: await makeTestEngine(config, opts.db),
+    engine: opts.engine ?? (await makeTestEngine(config, opts.db)),
     clock,
     logger: createLogger(config.LOG_LEVEL, sink),
     version: '0.0.0-test',

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inOrg, makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
-import { createOrg, insertProject } from '../channels/fixtures.js';
+import { createOrg, seedProject } from '../channels/fixtures.js';
+import { TEST_ENGINE } from '../helpers/deps.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -20,7 +21,7 @@ const storageOf = (texts: string[]) => Math.round((texts.reduce((n, s) => n + Bu
 describe('GET /api/memory', () => {
   it('answers the exact shape, all zeros, on an empty store', async () => {
     expect(await stats()).toEqual({
-      vectorStore: { totalEmbeddings: 0, storageMB: 0, lastSync: null, dimensions: 256, backend: 'sqlite' },
+      vectorStore: { totalEmbeddings: 0, storageMB: 0, lastSync: null, dimensions: 256, backend: TEST_ENGINE },
       conversations: { totalMessages: 0, uniqueUsers: 0, channels: { whatsapp: 0, slack: 0, discord: 0, telegram: 0, web: 0 }, retentionDays: 365 },
       projectContext: { filesIndexed: 0, lastIndexed: null, repo: null },
     });
@@ -36,7 +37,7 @@ describe('GET /api/memory', () => {
 
     const s = await stats(inOrg('default'));
     expect(s.conversations).toEqual({ totalMessages: 3, uniqueUsers: 2, channels: { whatsapp: 0, slack: 0, discord: 0, telegram: 0, web: 3 }, retentionDays: 365 });
-    expect(s.vectorStore).toEqual({ totalEmbeddings: 3, storageMB: storageOf(texts), lastSync: '2026-06-01T12:00:02.000Z', dimensions: 256, backend: 'sqlite' });
+    expect(s.vectorStore).toEqual({ totalEmbeddings: 3, storageMB: storageOf(texts), lastSync: '2026-06-01T12:00:02.000Z', dimensions: 256, backend: TEST_ENGINE });
     expect(s.vectorStore.storageMB).toBeGreaterThan(0);
   });
 
@@ -58,8 +59,8 @@ describe('GET /api/memory', () => {
 
   it('reports the project context for ?projectId=, and the totals without it', async () => {
     const acme = await createOrg(t.api, 'Acme');
-    insertProject(sqliteOf(t), { id: 'proj-a', orgId: acme, repo: 'acme/api' });
-    insertProject(sqliteOf(t), { id: 'proj-b', orgId: acme, repo: 'acme/web' });
+    await seedProject(t, { id: 'proj-a', orgId: acme, repo: 'acme/api' });
+    await seedProject(t, { id: 'proj-b', orgId: acme, repo: 'acme/web' });
     await message(acme, 'alice', 'about api', 'proj-a');
     t.deps.clock.advance(5000);
     (await t.services.memory.addDocument({ orgId: acme, projectId: 'proj-a', source: 'push', text: 'feat: add rate limiting' }));

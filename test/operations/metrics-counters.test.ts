@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, sqliteOf, type TestApp } from '../helpers/app.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { parseSamples, valueOf, type Sample } from '../helpers/prometheus.js';
 import { createPrometheusMetrics } from '../../src/metrics/prometheus.js';
 
@@ -42,7 +42,7 @@ describe('webhook_deliveries_total', () => {
 
   it('counts a delivery the server fails on as failed', async () => {
     t = await makeTestApp();
-    sqliteOf(t).close();
+    await t.deps.engine.close();
     const res = await t.api().post('/webhooks/github').set('x-github-event', 'ping').send({ zen: 'z' });
     expect(res.status).toBe(500);
     expect(deliveries(await scrape(), 'ping', 'failed')).toBe(1);

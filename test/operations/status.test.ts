@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { expectError } from '../helpers/errors.js';
+import { TEST_ENGINE } from '../helpers/deps.js';
 
 let t: TestApp;
 afterEach(async () => await t.close());
@@ -34,7 +35,7 @@ describe('GET /api/status', () => {
     const res = await t.api().get('/api/status').expect(200);
     expect(res.body).toEqual({
       version: '0.0.0-test',
-      engine: 'sqlite',
+      engine: TEST_ENGINE,
       uptime: 90,
       agents: { total: 6, byStatus: { ACTIVE: 5, IDLE: 0, SUSPENDED: 1, ERROR: 0 } },
       projects: 3,

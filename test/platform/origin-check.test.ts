@@ -1,3 +1,4 @@
+import { countRows, tableSnapshot } from '../helpers/engine-db.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { dbSnapshot } from '../reliability/support.js';
@@ -18,24 +19,24 @@ const task = async (name: string) => (await t.api().get(`/api/scheduler/${name}`
 describe('cross-site state changes with CORS_ORIGINS set to a list', () => {
   it('refuses a bodiless POST from another origin (a "simple" request, no preflight) and changes nothing', async () => {
     t = await makeTestApp({ env: { CORS_ORIGINS: DASHBOARD } });
-    const before = dbSnapshot(sqliteOf(t));
+    const before = await tableSnapshot(t);
     for (const path of ['/api/scheduler/audit-cleanup/pause', '/v1/api/scheduler/audit-cleanup/pause']) {
       const res = await t.api().post(path).set('Origin', EVIL).expect(403);
       expect(res.body).toEqual(REFUSED);
     }
     expect(await task('audit-cleanup')).toMatchObject({ enabled: true });
-    expect(dbSnapshot(sqliteOf(t))).toEqual(before);
+    expect(await tableSnapshot(t)).toEqual(before);
   });
 
   it.each(['post', 'put', 'patch', 'delete'] as const)('refuses %s from another origin, on known and unknown paths alike', async (method) => {
     t = await makeTestApp({ env: { CORS_ORIGINS: `${DASHBOARD}, https://other.example` } });
-    const before = dbSnapshot(sqliteOf(t));
+    const before = await tableSnapshot(t);
     for (const path of ['/api/orgs', '/api/scheduler/build-status-report', '/api/nowhere']) {
       const res = await t.api()[method](path).set('Origin', EVIL).send({ name: 'Cross' });
       expect(res.status, `${method} ${path}`).toBe(403);
       expect(res.body).toEqual(REFUSED);
     }
-    expect(dbSnapshot(sqliteOf(t))).toEqual(before);
+    expect(await tableSnapshot(t)).toEqual(before);
   });
 
   it('refuses the literal Origin "null" (sandboxed frames, file: pages) and a near miss of an allowed origin', async () => {
@@ -70,7 +71,7 @@ describe('cross-site state changes with CORS_ORIGINS set to a list', () => {
     expect(badJson.body).toEqual(REFUSED);
     const keyed = await t.api().post('/api/orgs').set({ Origin: EVIL, Authorization: 'Bearer tok-ops', 'Idempotency-Key': 'k1' }).send({ name: 'Keyed' });
     expect(keyed.body).toEqual(REFUSED);
-    expect(sqliteOf(t).prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get()).toBe(0);
+    expect(await countRows(t, 'idempotency_keys')).toBe(0);
     // The same key from the dashboard runs for real: nothing was kept from the refused request.
     const ok = await t.api().post('/api/orgs').set({ Origin: DASHBOARD, Authorization: 'Bearer tok-ops', 'Idempotency-Key': 'k1' }).send({ name: 'Keyed' }).expect(201);
     expect(ok.headers['idempotent-replayed']).toBeUndefined();

@@ -32,7 +32,7 @@ describe('rate limit on /api', () => {
     await t.api().get('/api/nothing').expect(404);
     await t.api().get('/api/orgs/org-missing').expect(404);
     expectError(await t.api().post('/api/orgs').send({ name: 'Late' }), 429, 'RATE_LIMITED');
-    const orgs = await makeTestApp({ db: sqliteOf(t) });
+    const orgs = await makeTestApp({ engine: t.deps.engine });
     expect((await orgs.api().get('/api/orgs').expect(200)).body).toHaveLength(1);
   });
 

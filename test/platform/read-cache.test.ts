@@ -1,3 +1,4 @@
+import { execSql } from '../helpers/engine-db.js';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -24,7 +25,7 @@ describe('the read cache of GET routes', () => {
     t = await makeTestApp();
     const { id } = (await t.api().post('/api/agents').send({ name: 'before', type: 'task' }).expect(201)).body;
     await t.api().get(`/api/agents/${id}`).expect(200);
-    sqliteOf(t).prepare("UPDATE agents SET name = 'after' WHERE id = ?").run(id);
+    await execSql(t, "UPDATE agents SET name = 'after' WHERE id = ?", id);
     expect((await t.api().get(`/api/agents/${id}`).expect(200)).body.name).toBe('after');
   });
 

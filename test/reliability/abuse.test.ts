@@ -1,3 +1,4 @@
+import { tableSnapshot } from '../helpers/engine-db.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { z } from 'zod';
@@ -125,14 +126,14 @@ describe('hostile input to every route', () => {
     const routes = fc.constantFrom(...t.routes).chain(caseOf);
     await fc.assert(
       fc.asyncProperty(routes, async (c) => {
-        const before = dbSnapshot(sqliteOf(t));
+        const before = await tableSnapshot(t);
         const { url, res } = await send(c);
         cases.total++;
         expect(res.status, `${c.method.toUpperCase()} ${url} → ${JSON.stringify(res.body).slice(0, 200)}`).toBeLessThan(500);
         expect(checkResponse(ops, c.method, url, res)).toBeUndefined();
         if (res.status >= 400) {
           cases.rejected++;
-          expect(dbSnapshot(sqliteOf(t))).toEqual(before);
+          expect(await tableSnapshot(t)).toEqual(before);
         } else cases.accepted++;
       }),
       { numRuns: 2_000 },

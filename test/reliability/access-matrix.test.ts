@@ -1,3 +1,4 @@
+import { countRows, tableSnapshot } from '../helpers/engine-db.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type supertest from 'supertest';
 import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
@@ -92,7 +93,7 @@ function request(def: RouteDef, prefix: string, headers: Record<string, string>)
 async function state() {
   const tasks = (await t.api().get('/api/scheduler').set(bearer(OPS)).expect(200)).body;
   const channels = (await t.api().get('/api/channels').set(bearer(OPS)).expect(200)).body;
-  return { db: dbSnapshot(sqliteOf(t)), tasks, channels };
+  return { db: await tableSnapshot(t), tasks, channels };
 }
 
 const summary: string[] = [];
@@ -213,7 +214,7 @@ describe('operator-only refusal comes before everything the request names', () =
     const key = { 'Idempotency-Key': 'pause-once' };
     await refusedAlike('with a key', () => t.api().post('/api/scheduler/audit-cleanup/pause').set({ ...orgToken, ...key }));
     // The key was claimed in no scope at all, so nothing can be replayed from it.
-    const rows = sqliteOf(t).prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get();
+    const rows = await countRows(t, 'idempotency_keys');
     expect(rows).toBe(0);
     const ops = await t.api().post('/api/scheduler/audit-cleanup/pause').set({ ...bearer(OPS), ...key }).expect(200);
     expect(ops.headers['idempotent-replayed']).toBeUndefined();

@@ -1,3 +1,4 @@
+import { queryRows } from '../helpers/engine-db.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { sign } from '@octokit/webhooks-methods';
 import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
@@ -94,9 +95,10 @@ describe('concurrent appends through different routes', () => {
     for (const o of ORGS) expect(await verifyOf(o), o).toEqual({ valid: true, checked: expected[o], brokenAt: null, keyed: false, unkeyed: expected[o] });
     for (const o of newOrgs) expect(await verifyOf(o), o).toEqual({ valid: true, checked: 1, brokenAt: null, keyed: false, unkeyed: 1 });
     // Unforked: chain positions run 1..n with no gap and no repeat in every org.
-    const chains = sqliteOf(t)
-      .prepare<[], { org: string; n: number; top: number; uniq: number }>('SELECT org_id AS org, count(*) AS n, max(chain_seq) AS top, count(DISTINCT chain_seq) AS uniq FROM audit_entries GROUP BY org_id')
-      .all();
+    const chains = await queryRows<{ org: string; n: number; top: number; uniq: number }>(
+      t,
+      'SELECT org_id AS org, count(*) AS n, max(chain_seq) AS top, count(DISTINCT chain_seq) AS uniq FROM audit_entries GROUP BY org_id',
+    );
     for (const c of chains) expect(c, c.org).toMatchObject({ n: c.top, uniq: c.top });
     const all = await t.api().get('/api/audit/verify').expect(200);
     expect(all.body.valid).toBe(true);

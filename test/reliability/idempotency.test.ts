@@ -1,3 +1,4 @@
+import { column, countRows, tableSnapshot } from '../helpers/engine-db.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestApp, inOrg, type TestApp, sqliteOf } from '../helpers/app.js';
 import { sendJson, startStub, type Stub } from '../helpers/stub-server.js';
@@ -12,7 +13,7 @@ afterEach(async () => {
   stub = undefined;
 });
 
-const keyRows = () => (sqliteOf(t).prepare('SELECT count(*) FROM idempotency_keys').pluck().get() as number);
+const keyRows = () => countRows(t, 'idempotency_keys');
 const agentsIn = async (orgId: string) => (await t.api().get('/api/agents').set(inOrg(orgId)).expect(200)).body as Array<{ id: string }>;
 
 /** A GitHub stub whose repo look-up waits until the test opens the gate. */
@@ -117,7 +118,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
     const send = (key: string) => t.api().post('/api/agents').set({ ...inOrg(org), 'Idempotency-Key': key }).send({ name: 'bot', type: 'task' });
     const first = await send('nightly').expect(201);
     await send('other').expect(201);
-    expect(keyRows()).toBe(2);
+    expect(await keyRows()).toBe(2);
 
     t.deps.clock.advance(24 * HOUR - 1);
     expect((await send('nightly').expect(201)).headers['idempotent-replayed']).toBe('true');
@@ -131,7 +132,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
     // Pruning runs at most hourly, on a keyed request: `other` expired and is swept then.
     t.deps.clock.advance(HOUR);
     await send('later').expect(201);
-    expect(sqliteOf(t).prepare('SELECT key FROM idempotency_keys ORDER BY key').pluck().all()).toEqual(['later', 'nightly']);
+    expect(await column(t, 'SELECT key FROM idempotency_keys ORDER BY key')).toEqual(['later', 'nightly']);
   });
 
   it.each([
@@ -145,7 +146,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
     const res = await t.api().post('/api/agents').set('Idempotency-Key', key).send({ name: 'bot', type: 'task' }).expect(400);
     expect(res.body).toEqual({ error: 'Idempotency-Key must be 1-255 printable characters', code: 'VALIDATION_ERROR', status: 400 });
     expect(await agentsIn('default')).toHaveLength(0);
-    expect(keyRows()).toBe(0);
+    expect(await keyRows()).toBe(0);
   });
 
   it('accepts a key of 255 printable characters', async () => {
@@ -185,7 +186,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
     const send = () => t.api().post('/api/projects').set('Idempotency-Key', 'k').send({ repo: 'acme/api' });
     const first = await send().expect(502);
     expect(first.body.code).toBe('GITHUB_UNAVAILABLE');
-    expect(keyRows()).toBe(1);
+    expect(await keyRows()).toBe(1);
 
     stub.handle((_req, res) => sendJson(res, 200, { full_name: 'acme/api', default_branch: 'main' }));
     const again = await send().expect(502);
@@ -199,7 +200,7 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
     await t.api().get('/api/orgs').expect(200);
     const limited = await t.api().post('/api/agents').set('Idempotency-Key', 'k').send({ name: 'bot', type: 'task' }).expect(429);
     expect(limited.body.code).toBe('RATE_LIMITED');
-    expect(keyRows()).toBe(0);
+    expect(await keyRows()).toBe(0);
   });
 
   it('fingerprints a deeply nested body without recursing (answers 400, not 500)', async () => {
@@ -212,6 +213,6 @@ describe('Idempotency-Key on POST and DELETE (§12)', () => {
   it('ignores the key on GET', async () => {
     t = await makeTestApp();
     await t.api().get('/api/orgs').set('Idempotency-Key', 'k').expect(200);
-    expect(keyRows()).toBe(0);
+    expect(await keyRows()).toBe(0);
   });
 });

@@ -1,3 +1,4 @@
+import { tableSnapshot } from '../helpers/engine-db.js';
 import http from 'node:http';
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -126,11 +127,11 @@ describe('malformed and hostile raw HTTP', () => {
   it('answers every hostile raw request with a contract error or a documented success, and rejected ones change nothing', async () => {
     await fc.assert(
       fc.asyncProperty(rawCase, async (c) => {
-        const before = dbSnapshot(sqliteOf(t));
+        const before = await tableSnapshot(t);
         const res = await rawRequest(toBytes(c));
         runs++;
         expectContractAnswer(res, c.method, c.path);
-        if (res.status >= 400) expect(dbSnapshot(sqliteOf(t))).toEqual(before);
+        if (res.status >= 400) expect(await tableSnapshot(t)).toEqual(before);
       }),
       { numRuns: 300 },
     );

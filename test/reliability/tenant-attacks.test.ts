@@ -1,3 +1,4 @@
+import { countRows, tableSnapshot } from '../helpers/engine-db.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
 import { sendJson, startStub, type Stub } from '../helpers/stub-server.js';
@@ -36,7 +37,7 @@ async function deployment(env: Record<string, string> = {}) {
 async function everything() {
   const tasks = (await t.api().get('/api/scheduler').set(as(OPS)).expect(200)).body;
   const channels = (await t.api().get('/api/channels').set(as(OPS)).expect(200)).body;
-  return { db: dbSnapshot(sqliteOf(t)), tasks, channels };
+  return { db: await tableSnapshot(t), tasks, channels };
 }
 
 describe('attacks by a tenant holding an org token', () => {
@@ -117,13 +118,13 @@ describe('attacks by a tenant holding an org token', () => {
 
   it('pausing a task from a page on another origin with a bodiless POST (open API, CORS_ORIGINS set): 403 ORIGIN_NOT_ALLOWED', async () => {
     t = await makeTestApp({ env: { CORS_ORIGINS: 'https://dashboard.example' } });
-    const before = await (async () => ({ db: dbSnapshot(sqliteOf(t)), tasks: (await t.api().get('/api/scheduler').expect(200)).body }))();
+    const before = { db: await tableSnapshot(t), tasks: (await t.api().get('/api/scheduler').expect(200)).body };
     // What a hostile page's <form method="post"> or fetch(…, {method: 'POST', mode: 'no-cors'}) sends.
     const res = await t.api().post('/api/scheduler/audit-cleanup/pause').set('Origin', 'https://evil.example').set('Content-Length', '0');
     expect(res.status).toBe(403);
     expect(res.body).toEqual({ error: 'Cross-site request refused: this Origin is not allowed to change anything', code: 'ORIGIN_NOT_ALLOWED', status: 403 });
     expect(res.headers['access-control-allow-origin']).toBeUndefined();
-    expect({ db: dbSnapshot(sqliteOf(t)), tasks: (await t.api().get('/api/scheduler').expect(200)).body }).toEqual(before);
+    expect({ db: await tableSnapshot(t), tasks: (await t.api().get('/api/scheduler').expect(200)).body }).toEqual(before);
   });
 
   it('enumerating orgs through /health: every x-org-id gets the same 200', async () => {

@@ -1,0 +1,78 @@
+import { exec, one, rows, stmt, type Queryable } from '../db/postgres/sql.js';
+import { pgShapes } from '../db/postgres/shaped.js';
+import type { StatName } from './agents.schemas.js';
+import type { AgentFilter, AgentRow, AgentsRepository } from './agents.repository.js';
+
+const COLUMNS = `id, org_id AS "orgId", project_id AS "projectId", name, type, status, autonomy_level AS "autonomyLevel", task,
+  started_at AS "startedAt", last_activity AS "lastActivity", created_at AS "createdAt",
+  messages_processed AS "messagesProcessed", tasks_completed AS "tasksCompleted", reviews_performed AS "reviewsPerformed",
+  deploys_triggered AS "deploysTriggered", incidents_handled AS "incidentsHandled"`;
+
+const STAT_COLUMN: Record<StatName, string> = {
+  messagesProcessed: 'messages_processed',
+  tasksCompleted: 'tasks_completed',
+  reviewsPerformed: 'reviews_performed',
+  deploysTriggered: 'deploys_triggered',
+  incidentsHandled: 'incidents_handled',
+};
+
+// row_seq breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
+const S = {
+  byId: stmt('agents:byId', `SELECT ${COLUMNS} FROM agents WHERE id = $1`),
+  insert: stmt(
+    'agents:insert',
+    `INSERT INTO agents (id, org_id, project_id, name, type, status, autonomy_level, task, started_at, last_activity, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+  ),
+  setStatus: stmt('agents:setStatus', 'UPDATE agents SET status = $1, last_activity = $2 WHERE id = $3'),
+  restart: stmt('agents:restart', "UPDATE agents SET status = 'ACTIVE', started_at = $1, last_activity = $1 WHERE id = $2"),
+  setLevel: stmt('agents:setLevel', 'UPDATE agents SET autonomy_level = $1, last_activity = $2 WHERE id = $3'),
+  setProject: stmt('agents:setProject', 'UPDATE agents SET project_id = $1, last_activity = $2 WHERE id = $3'),
+  touch: stmt('agents:touch', 'UPDATE agents SET last_activity = $1 WHERE id = $2'),
+  remove: stmt('agents:remove', 'DELETE FROM agents WHERE id = $1'),
+  projectAgent: stmt(
+    'agents:projectAgent',
+    `SELECT ${COLUMNS} FROM agents WHERE project_id = $1 AND type = 'project' ORDER BY created_at, row_seq LIMIT 1`,
+  ),
+  ofProject: stmt('agents:ofProject', `SELECT ${COLUMNS} FROM agents WHERE project_id = $1 ORDER BY created_at, row_seq`),
+  inStatus: stmt('agents:inStatus', `SELECT ${COLUMNS} FROM agents WHERE status = $1 ORDER BY created_at, row_seq`),
+  addStat: Object.fromEntries(
+    Object.entries(STAT_COLUMN).map(([k, col]) => [
+      k,
+      stmt(`agents:addStat:${k}`, `UPDATE agents SET ${col} = ${col} + $1, last_activity = $2 WHERE id = $3`),
+    ]),
+  ) as Record<StatName, ReturnType<typeof stmt>>,
+};
+
+const listFor = pgShapes<AgentFilter>(
+  'agents:list',
+  [
+    ['orgId', (p) => `org_id = ${p}`],
+    ['type', (p) => `type = ${p}`],
+    ['status', (p) => `status = ${p}`],
+    ['projectId', (p) => `project_id = ${p}`],
+  ],
+  (where) => `SELECT ${COLUMNS} FROM agents ${where} ORDER BY created_at, row_seq`,
+);
+
+export function createAgentsPg(q: Queryable): AgentsRepository {
+  return {
+    get: (id) => one<AgentRow>(q, S.byId, [id]),
+    insert: async (a) =>
+      void (await exec(q, S.insert, [a.id, a.orgId, a.projectId, a.name, a.type, a.status, a.autonomyLevel, a.task, a.startedAt, a.lastActivity, a.createdAt])),
+    list(f) {
+      const { stmt: s, values } = listFor(f);
+      return rows<AgentRow>(q, s, values);
+    },
+    setStatus: async (id, status, at) => void (await exec(q, S.setStatus, [status, at, id])),
+    restart: async (id, at) => void (await exec(q, S.restart, [at, id])),
+    setLevel: async (id, level, at) => void (await exec(q, S.setLevel, [level, at, id])),
+    setProject: async (id, projectId, at) => void (await exec(q, S.setProject, [projectId, at, id])),
+    touch: async (id, at) => void (await exec(q, S.touch, [at, id])),
+    remove: async (id) => (await exec(q, S.remove, [id])) > 0,
+    projectAgent: (projectId) => one<AgentRow>(q, S.projectAgent, [projectId]),
+    ofProject: (projectId) => rows<AgentRow>(q, S.ofProject, [projectId]),
+    inStatus: (status) => rows<AgentRow>(q, S.inStatus, [status]),
+    addStat: async (id, stat, n, at) => void (await exec(q, S.addStat[stat], [n, at, id])),
+  };
+}

@@ -1,0 +1,123 @@
+import { exec, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
+import { pgShapes } from '../db/postgres/shaped.js';
+import type { AuditEntry } from './audit.schemas.js';
+import type { AuditFilter, AuditRepository, ChainLink, ChainState } from './audit.repository.js';
+import { createChainReadsPg } from './audit.chain-reads.pg.js';
+
+type EntryRow = Omit<AuditEntry, 'metadata'> & { metadata: string };
+const COLUMNS = `id, timestamp, actor_type AS "actorType", actor_id AS "actorId", action, result, metadata, hash, risk,
+  org_id AS "orgId", project_id AS "projectId"`;
+const toEntry = (r: EntryRow): AuditEntry => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, unknown> });
+
+/** First key of the two-key advisory lock of a chain ("AUDT"); the second is the org id's hash. */
+const CHAIN_LOCK_SPACE = 0x41554454;
+
+const S = {
+  // Transaction-scoped: released by the unit's COMMIT or ROLLBACK. Two org ids whose hashes
+  // collide only share a lock (one waits for the other), never a chain.
+  lock: stmt('audit:lock', 'SELECT pg_advisory_xact_lock($1, hashtext($2))'),
+  nextSeq: stmt('audit:nextSeq', "SELECT nextval(pg_get_serial_sequence('audit_entries', 'seq'))"),
+  // The entry, its chain's new head and its risk count in one round trip.
+  insert: stmt(
+    'audit:insert',
+    `WITH e AS (
+       INSERT INTO audit_entries (seq, id, org_id, chain_seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id, digest, seal)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+     ), h AS (
+       INSERT INTO audit_chains (org_id, head_hash, head_seq, head_digest, head_seal, head_prev_seal, anchor_hash, anchor_seq, anchor_digest, anchor_seal)
+       VALUES ($3, $11, $4, $14, $15, $16, $17, 0, $18, NULL)
+       ON CONFLICT (org_id) DO UPDATE SET
+         head_hash = excluded.head_hash, head_seq = excluded.head_seq, head_digest = excluded.head_digest,
+         head_seal = excluded.head_seal, head_prev_seal = excluded.head_prev_seal
+     )
+     INSERT INTO audit_risk_counts (org_id, risk, n) VALUES ($3, $12, 1)
+     ON CONFLICT (org_id, risk) DO UPDATE SET n = audit_risk_counts.n + 1`,
+  ),
+  startSealing: stmt('audit:startSealing', 'UPDATE audit_chains SET seal_key = $1, seal_from = $2 WHERE org_id = $3'),
+  riskAll: stmt('audit:riskAll', 'SELECT COALESCE(SUM(n), 0) FROM audit_risk_counts WHERE risk = $1'),
+  riskOrg: stmt('audit:riskOrg', 'SELECT COALESCE(SUM(n), 0) FROM audit_risk_counts WHERE risk = $1 AND org_id = $2'),
+  rangeDesc: stmt(
+    'audit:rangeDesc',
+    `SELECT ${COLUMNS} FROM audit_entries WHERE org_id = $1 AND chain_seq <= $2 AND chain_seq > $3 ORDER BY chain_seq DESC LIMIT $4`,
+  ),
+  rangeAsc: stmt(
+    'audit:rangeAsc',
+    `SELECT ${COLUMNS} FROM audit_entries WHERE org_id = $1 AND chain_seq > $2 AND chain_seq <= $3 ORDER BY chain_seq ASC LIMIT $4`,
+  ),
+  firstKept: stmt('audit:firstKept', 'SELECT MIN(chain_seq) FROM audit_entries WHERE org_id = $1 AND timestamp >= $2'),
+  hashAt: stmt('audit:hashAt', 'SELECT hash FROM audit_entries WHERE org_id = $1 AND chain_seq = $2'),
+  prefixRisks: stmt('audit:prefixRisks', 'SELECT risk, COUNT(*) AS n FROM audit_entries WHERE org_id = $1 AND chain_seq <= $2 GROUP BY risk'),
+  gate: stmt('audit:gate', 'UPDATE audit_retention_gate SET open = $1 WHERE id = 1'),
+  deleteBelow: stmt('audit:deleteBelow', 'DELETE FROM audit_entries WHERE org_id = $1 AND chain_seq <= $2'),
+  uncount: stmt('audit:uncount', 'UPDATE audit_risk_counts SET n = n - $1 WHERE org_id = $2 AND risk = $3'),
+  setAnchor: stmt(
+    'audit:setAnchor',
+    'UPDATE audit_chains SET anchor_hash = $1, anchor_digest = $2, anchor_seal = $3, anchor_seq = $4 WHERE org_id = $5',
+  ),
+};
+
+const shapes = pgShapes<AuditFilter>(
+  'audit:filtered',
+  [
+    ['orgId', (p) => `org_id = ${p}`],
+    ['risk', (p) => `risk = ${p}`],
+    ['action', (p) => `action = ${p}`],
+    ['actorType', (p) => `actor_type = ${p}`],
+    ['actorId', (p) => `actor_id = ${p}`],
+    ['projectId', (p) => `project_id = ${p}`],
+    ['since', (p) => `timestamp >= ${p}`],
+    ['until', (p) => `timestamp <= ${p}`],
+  ],
+  // Within one org chain_seq is append order; across orgs the global seq is.
+  (where, next, f, variant) =>
+    variant === 'count'
+      ? `SELECT COUNT(*) FROM audit_entries ${where}`
+      : `SELECT ${COLUMNS} FROM audit_entries ${where} ORDER BY ${f.orgId ? 'chain_seq' : 'seq'} ${variant} LIMIT $${next} OFFSET $${next + 1}`,
+);
+
+export function createAuditPg(q: Queryable): AuditRepository {
+  const reads = createChainReadsPg(q);
+  return {
+    lockChain: async (orgId) => void (await q.query({ name: S.lock.name, text: S.lock.text, values: [CHAIN_LOCK_SPACE, orgId] })),
+    chain: reads.chain,
+    chains: reads.chains,
+    nextSeq: async () => (await scalar<number>(q, S.nextSeq))!,
+    async insert(e, prevSeal, genesis) {
+      await exec(q, S.insert, [
+        e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk,
+        e.projectId, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest,
+      ]);
+    },
+    startSealing: async (orgId, keyId, chainSeq) => void (await exec(q, S.startSealing, [keyId, chainSeq, orgId])),
+    riskCount: async (orgId, risk) =>
+      (orgId === null ? await scalar<number>(q, S.riskAll, [risk]) : await scalar<number>(q, S.riskOrg, [risk, orgId])) ?? 0,
+    async chainPage(orgId, c: ChainState, offset, limit, order) {
+      const r =
+        order === 'desc'
+          ? await rows<EntryRow>(q, S.rangeDesc, [orgId, c.headSeq - offset, c.anchorSeq, limit])
+          : await rows<EntryRow>(q, S.rangeAsc, [orgId, c.anchorSeq + offset, c.headSeq, limit]);
+      return r.map(toEntry);
+    },
+    async count(f) {
+      const { stmt: s, values } = shapes(f, 'count');
+      return (await scalar<number>(q, s, values)) ?? 0;
+    },
+    async page(f, offset, limit, order) {
+      const { stmt: s, values } = shapes(f, order);
+      return (await rows<EntryRow>(q, s, [...values, limit, offset])).map(toEntry);
+    },
+    firstKeptSeq: async (orgId, cutoff) => (await scalar<number | null>(q, S.firstKept, [orgId, cutoff])) ?? null,
+    linkAt: reads.linkAt,
+    hashAt: (orgId, chainSeq) => scalar<string>(q, S.hashAt, [orgId, chainSeq]),
+    async deletePrefix(orgId, chainSeq, anchor: ChainLink) {
+      const removed = await rows<{ risk: string; n: number }>(q, S.prefixRisks, [orgId, chainSeq]);
+      // The gate opens inside this transaction only: other connections still meet it closed.
+      await exec(q, S.gate, [1]);
+      const n = await exec(q, S.deleteBelow, [orgId, chainSeq]);
+      for (const r of removed) await exec(q, S.uncount, [r.n, orgId, r.risk]);
+      await exec(q, S.setAnchor, [anchor.hash, anchor.digest, anchor.seal, chainSeq, orgId]);
+      await exec(q, S.gate, [0]);
+      return n;
+    },
+  };
+}

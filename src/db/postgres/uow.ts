@@ -1,0 +1,88 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type pg from 'pg';
+import type { Repositories, UnitOfWork } from '../engine.js';
+import type { Queryable } from './sql.js';
+
+/**
+ * Units of work run one at a time across every connection and process, as on SQLite: the
+ * services' rules check, then write (no project for this repo yet, the agent not linked
+ * yet), and one unit must not slip between another's check and its write. A transaction
+ * advisory lock, released by COMMIT or ROLLBACK; reads outside units never wait for it.
+ * Finer locks can replace it where a measured write load asks for them.
+ */
+const UNIT_LOCK = 'SELECT pg_advisory_xact_lock(1129268293)';
+
+interface Frame {
+  repos: Repositories;
+  client: pg.PoolClient;
+  /** False once the unit has ended: a promise left running past it no longer joins it. */
+  open: boolean;
+  savepoints: number;
+}
+
+/**
+ * The unit of work over a pool: each unit holds one connection from BEGIN to COMMIT (or
+ * ROLLBACK) and hands out repositories bound to it; units on other connections run at the
+ * same time, serialized by the database where they meet (row locks, unique keys, the
+ * chain's advisory lock). A unit that cannot roll back (its connection died) gives the
+ * connection up instead of returning it to the pool.
+ */
+export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (q: Queryable) => Repositories): UnitOfWork {
+  const frames = new AsyncLocalStorage<Frame>();
+  const open = (): Frame | undefined => {
+    const f = frames.getStore();
+    return f?.open ? f : undefined;
+  };
+
+  async function run<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+    const joined = open();
+    if (joined) return fn(joined.repos);
+    const client = await pool.connect();
+    const frame: Frame = { repos: bind(client), client, open: true, savepoints: 0 };
+    let broken = false;
+    try {
+      await client.query('BEGIN');
+      await client.query(UNIT_LOCK);
+      let result: T;
+      try {
+        result = await frames.run(frame, () => fn(frame.repos));
+      } catch (err) {
+        frame.open = false;
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw err;
+      }
+      frame.open = false;
+      try {
+        await client.query('COMMIT');
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => (broken = true));
+        throw err;
+      }
+      return result;
+    } finally {
+      frame.open = false;
+      client.release(broken);
+    }
+  }
+
+  return {
+    run,
+    async savepoint<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
+      const frame = open();
+      if (!frame) return run(fn);
+      const name = `uow_sp${++frame.savepoints}`;
+      await frame.client.query(`SAVEPOINT ${name}`);
+      try {
+        const result = await fn(frame.repos);
+        await frame.client.query(`RELEASE SAVEPOINT ${name}`);
+        return result;
+      } catch (err) {
+        await frame.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
+        await frame.client.query(`RELEASE SAVEPOINT ${name}`);
+        throw err;
+      }
+    },
+    current: () => open()?.repos ?? outside,
+    active: () => open() !== undefined,
+  };
+}

@@ -1,0 +1,101 @@
+import { exec, one, rows, stmt, type Queryable } from '../db/postgres/sql.js';
+import { pgShapes } from '../db/postgres/shaped.js';
+import { cosine, fromBlob } from './embedder.js';
+import type { DocStats, MemoryRepository, StoreScope, StoredDocument, VectorMatch, VectorSearch } from './memory.repository.js';
+
+const scopeFilters = [
+  ['orgId', (p: string) => `org_id = ${p}`],
+  ['projectId', (p: string) => `project_id = ${p}`],
+] as const;
+// Storage is what the rows hold: the text as UTF-8 plus the vector's bytes.
+const STATS = `SELECT COUNT(*) AS count, COALESCE(SUM(octet_length(text) + octet_length(embedding)), 0) AS bytes,
+  MAX(created_at) AS last FROM memory_documents`;
+const docStats = pgShapes<StoreScope>('mem:docStats', scopeFilters, (where) => `${STATS} ${where}`);
+const projectDocStats = pgShapes<StoreScope>(
+  'mem:projectDocStats',
+  scopeFilters,
+  (where) => `${STATS} ${where ? `${where} AND` : 'WHERE'} project_id IS NOT NULL`,
+);
+const orgOnly = [['orgId', (p: string) => `org_id = ${p}`]] as const;
+// A user is one sender on one channel: merging identities later does not change history.
+const totals = pgShapes<{ orgId: string | null }>(
+  'mem:totals',
+  orgOnly,
+  (where) => `SELECT COUNT(*) AS total, COUNT(DISTINCT channel || ':' || user_id) AS users FROM conversations ${where}`,
+);
+const perChannel = pgShapes<{ orgId: string | null }>(
+  'mem:perChannel',
+  orgOnly,
+  (where) => `SELECT channel, COUNT(*) AS n FROM conversations ${where} GROUP BY channel ORDER BY channel`,
+);
+
+const S = {
+  insertDoc: stmt(
+    'mem:insertDoc',
+    `INSERT INTO memory_documents (id, org_id, project_id, source, text, embedding, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+  ),
+  bySeq: stmt(
+    'mem:bySeq',
+    'SELECT id, project_id AS "projectId", source, text, created_at AS "createdAt" FROM memory_documents WHERE seq = $1',
+  ),
+  insertConversation: stmt(
+    'mem:insertConversation',
+    `INSERT INTO conversations (id, org_id, project_id, channel, user_id, username, text, received_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+  ),
+  purge: stmt('mem:purge', 'DELETE FROM conversations WHERE received_at < $1'),
+};
+
+export function createMemoryPg(q: Queryable): MemoryRepository {
+  const stats = async (shape: ReturnType<typeof docStats>): Promise<DocStats> => (await one<DocStats>(q, shape.stmt, shape.values))!;
+  return {
+    insertDocument: async (d) => void (await exec(q, S.insertDoc, [d.id, d.orgId, d.projectId, d.source, d.text, d.embedding, d.createdAt])),
+    docStats: (s) => stats(docStats(s)),
+    projectDocStats: (s) => stats(projectDocStats(s)),
+    document: (seq) => one<StoredDocument>(q, S.bySeq, [seq]),
+    insertConversation: async (c) =>
+      void (await exec(q, S.insertConversation, [c.id, c.orgId, c.projectId, c.channel, c.userId, c.username, c.text, c.receivedAt])),
+    async conversationTotals(orgId) {
+      const { stmt: s, values } = totals({ orgId });
+      return (await one<{ total: number; users: number }>(q, s, values))!;
+    },
+    perChannel(orgId) {
+      const { stmt: s, values } = perChannel({ orgId });
+      return rows<{ channel: string; n: number }>(q, s, values);
+    },
+    purgeConversationsBefore: (cutoff) => exec(q, S.purge, [cutoff]),
+  };
+}
+
+const BATCH = 2_000;
+const vectorBatch = pgShapes<StoreScope>(
+  'mem:vectors',
+  scopeFilters,
+  (where, next) => `SELECT seq, embedding FROM memory_documents ${where ? `${where} AND` : 'WHERE'} seq > $${next} ORDER BY seq LIMIT ${BATCH}`,
+);
+
+const byScore = (a: VectorMatch, b: VectorMatch) => b.score - a.score || b.seq - a.seq;
+
+/**
+ * The same search as SQLite's: cosine similarity computed here over the stored vectors,
+ * read in batches by position so a large store never sits in memory at once.
+ */
+export function createPgVectorSearch(q: Queryable): VectorSearch {
+  return {
+    async nearest(scope, query, limit) {
+      const best: VectorMatch[] = [];
+      const { stmt: s, values } = vectorBatch(scope);
+      for (let after = 0; ; ) {
+        const batch = await rows<{ seq: number; embedding: Buffer }>(q, s, [...values, after]);
+        for (const { seq, embedding } of batch) {
+          const score = cosine(query, fromBlob(embedding));
+          if (score <= 1e-9) continue;
+          best.push({ seq, score });
+          if (best.length > limit * 4) best.sort(byScore).splice(limit);
+        }
+        if (batch.length < BATCH) break;
+        after = batch[batch.length - 1]!.seq;
+      }
+      return best.sort(byScore).slice(0, limit);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { startEmbeddedPostgres, type EmbeddedServer } from '../helpers/embedded-pg.js';
+import { createPostgresEngine } from '../../src/db/postgres/engine.js';
+
+let server: EmbeddedServer | undefined;
+let t: TestApp | undefined;
+afterEach(async () => {
+  await t?.close().catch(() => undefined);
+  await server?.stop();
+  t = server = undefined;
+});
+
+const UNAVAILABLE = { error: 'The database is unavailable; retry shortly', code: 'DATABASE_UNAVAILABLE', status: 503 };
+
+describe('PostgreSQL lost while the server runs', () => {
+  it('answers 503 DATABASE_UNAVAILABLE while it is gone, and serves again once it is back, without a restart', async () => {
+    server = await startEmbeddedPostgres();
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE outage');
+    await admin.end();
+    const url = server.url.replace(/\/postgres$/, '/outage');
+    t = await makeTestApp({ engine: await createPostgresEngine({ url, poolMax: 2 }) });
+    await t.api().post('/api/agents').send({ name: 'Before', type: 'task' }).expect(201);
+
+    await server.pause();
+    expect((await t.api().get('/api/agents').expect(503)).body).toEqual(UNAVAILABLE);
+    expect((await t.api().post('/api/agents').send({ name: 'During', type: 'task' }).expect(503)).body).toEqual(UNAVAILABLE);
+
+    await server.resume();
+    await t.api().post('/api/agents').send({ name: 'After', type: 'task' }).expect(201);
+    const names = (await t.api().get('/api/agents').expect(200)).body.map((a: { name: string }) => a.name);
+    expect(names).toEqual(['Before', 'After']);
+  }, 60_000);
+});
