@@ -26,6 +26,8 @@ export default defineConfig({
             'test/audit/audit-tamper.test.ts',
             'test/audit/audit-chain.test.ts',
             'test/audit/audit-process.test.ts',
+            'test/audit/audit-verify-quick.test.ts',
+            'test/audit/audit-verify-snapshot.test.ts',
             'test/platform/database.test.ts',
             'test/platform/process.test.ts',
             'test/reliability/crash.test.ts',

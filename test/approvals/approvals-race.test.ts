@@ -1,9 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
-import { openTestDb } from '../helpers/deps.js';
 import { auditOf } from '../webhooks/fixtures.js';
-import { createApprovalsSqlite } from '../../src/approvals/approvals.sqlite.js';
 import type { VoteValue } from '../../src/approvals/approvals.schemas.js';
 
 let t: TestApp;
@@ -71,35 +69,35 @@ describe('two voters at once', () => {
 describe('castVote against a model (property)', () => {
   const Vote = fc.record({ voter: fc.constantFrom('a', 'b', 'c', 'd'), vote: fc.constantFrom<VoteValue>('approve', 'reject'), minute: fc.integer({ min: 0, max: 20 }) });
 
+  // The engine under test's repository; each vote in a unit of work, as the service casts it.
   it('decides as the rules say for any quorum, expiry and sequence of votes', async () => {
+    t = await makeTestApp();
+    const { uow } = t.deps.engine;
+    let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 15 }), fc.array(Vote, { maxLength: 8 }), async (quorum, expiresIn, votes) => {
-        const db = openTestDb();
-        try {
-          const repo = createApprovalsSqlite(db);
-          const base = Date.parse('2026-01-01T00:00:00.000Z');
-          const at = (m: number) => new Date(base + m * 60_000).toISOString();
-          await repo.insert({ id: 'apr-p', orgId: 'default', action: 'x', description: 'x', projectId: null, agentId: null, requestedBy: 'r', quorum, status: 'pending', createdAt: at(0), expiresAt: at(expiresIn), decidedAt: null });
-          let status: 'pending' | 'approved' | 'rejected' = 'pending';
-          const voted = new Set<string>();
-          let approvals = 0;
-          for (const v of [...votes].sort((x, y) => x.minute - y.minute)) {
-            const out = await repo.castVote({ approvalId: 'apr-p', voter: v.voter, vote: v.vote, comment: null, at: at(v.minute) });
-            const expected = voted.has(v.voter) ? 'already_voted' : status !== 'pending' || v.minute >= expiresIn ? 'closed' : 'recorded';
-            expect(out.kind).toBe(expected);
-            if (expected !== 'recorded') continue;
-            voted.add(v.voter);
-            if (v.vote === 'reject') status = 'rejected';
-            else if (++approvals >= quorum) status = 'approved';
-            expect(out.kind === 'recorded' && out.approval.status).toBe(status);
-          }
-          const row = (await repo.get('apr-p'))!;
-          expect(row.status).toBe(status);
-          expect(row.votes.map((v) => v.voter)).toEqual([...voted]);
-          expect(row.decidedAt !== null).toBe(status !== 'pending');
-        } finally {
-          db.close();
+        const id = `apr-p${++run}`;
+        const repo = t.deps.engine.repos.approvals;
+        const base = Date.parse('2026-01-01T00:00:00.000Z');
+        const at = (m: number) => new Date(base + m * 60_000).toISOString();
+        await repo.insert({ id, orgId: 'default', action: 'x', description: 'x', projectId: null, agentId: null, requestedBy: 'r', quorum, status: 'pending', createdAt: at(0), expiresAt: at(expiresIn), decidedAt: null });
+        let status: 'pending' | 'approved' | 'rejected' = 'pending';
+        const voted = new Set<string>();
+        let approvals = 0;
+        for (const v of [...votes].sort((x, y) => x.minute - y.minute)) {
+          const out = await uow.run((tx) => tx.approvals.castVote({ approvalId: id, voter: v.voter, vote: v.vote, comment: null, at: at(v.minute) }));
+          const expected = voted.has(v.voter) ? 'already_voted' : status !== 'pending' || v.minute >= expiresIn ? 'closed' : 'recorded';
+          expect(out.kind).toBe(expected);
+          if (expected !== 'recorded') continue;
+          voted.add(v.voter);
+          if (v.vote === 'reject') status = 'rejected';
+          else if (++approvals >= quorum) status = 'approved';
+          expect(out.kind === 'recorded' && out.approval.status).toBe(status);
         }
+        const row = (await repo.get(id))!;
+        expect(row.status).toBe(status);
+        expect(row.votes.map((v) => v.voter)).toEqual([...voted]);
+        expect(row.decidedAt !== null).toBe(status !== 'pending');
       }),
       { numRuns: 150 },
     );
