@@ -93,7 +93,8 @@ describe('the Idempotency-Key rule itself (unit)', () => {
     };
     const req = { method: 'POST', headers: { 'idempotency-key': key }, originalUrl: '/api/agents' } as unknown as Request;
     const res = { locals: {}, json: () => res, on: () => res } as unknown as Response;
-    mw(req, res, next);
+    // The middleware reads storage before it lets a request through: wait for it.
+    await mw(req, res, next);
     return passed;
   }
 
