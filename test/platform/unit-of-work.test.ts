@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openTestDb } from '../helpers/deps.js';
+import { openTestDb, TEST_ENGINE } from '../helpers/deps.js';
 import { makeTestApp } from '../helpers/app.js';
 import { sqliteEngineOver, type SqliteEngine } from '../../src/db/sqlite/engine.js';
 import type { OrgRow } from '../../src/orgs/orgs.repository.js';
@@ -86,8 +86,8 @@ describe('the SQLite unit of work', () => {
   it('is named on /health (checks.database.engine) and /api/memory (vectorStore.backend)', async () => {
     const t = await makeTestApp();
     try {
-      expect((await t.api().get('/health').expect(200)).body.checks.database).toMatchObject({ status: 'ok', engine: 'sqlite' });
-      expect((await t.api().get('/api/memory').expect(200)).body.vectorStore.backend).toBe('sqlite');
+      expect((await t.api().get('/health').expect(200)).body.checks.database).toMatchObject({ status: 'ok', engine: TEST_ENGINE });
+      expect((await t.api().get('/api/memory').expect(200)).body.vectorStore.backend).toBe(TEST_ENGINE);
     } finally {
       await t.close();
     }
