@@ -9,7 +9,7 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 export const AGENT_ACTIONS = ['suspend', 'resume', 'restart', 'set_autonomy'] as const;
 export type AgentAction = (typeof AGENT_ACTIONS)[number];
 
-/** §4's table, in its order. */
+/** The agent-types table, in its documented order. */
 export const AGENT_TYPE_TABLE = [
   { type: 'project', lifecycle: 'persistent', description: 'Monitors repo, CI/CD, channels' },
   { type: 'task', lifecycle: 'ephemeral', description: 'Executes coding tasks' },

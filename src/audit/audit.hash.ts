@@ -16,13 +16,13 @@ export interface HashedFields {
 /** What an entry contributes to its hash: timestamp + actorType + actorId + action + result + metadata. */
 export const hashedBody = (f: HashedFields): string => f.timestamp + f.actorType + f.actorId + f.action + f.result + f.metadataJson;
 
-/** §5: sha256_hex(previousHashHex + hashedBody). */
+/** The documented formula: sha256_hex(previousHashHex + hashedBody). */
 export function chainHashOfBody(previousHex: string, body: string): string {
   // One-shot crypto.hash is about twice as fast as createHash().update().digest().
   return hash('sha256', previousHex + body, 'hex');
 }
 
-/** §5: sha256_hex(previousHashHex + timestamp + actorType + actorId + action + result + metadata). */
+/** The documented formula: sha256_hex(previousHashHex + timestamp + actorType + actorId + action + result + metadata). */
 export const chainHash = (previousHex: string, f: HashedFields): string => chainHashOfBody(previousHex, hashedBody(f));
 
 export const stripPrefix = (hash: string): string => (hash.startsWith(HASH_PREFIX) ? hash.slice(HASH_PREFIX.length) : hash);

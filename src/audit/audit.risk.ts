@@ -33,7 +33,7 @@ const RISK_OF: Record<string, Risk> = {
 };
 
 /**
- * Fixed when the entry is written (§5, §13); unknown actions are low. Own keys only:
+ * Fixed when the entry is written; unknown actions are low. Own keys only:
  * `constructor` or `toString` must not resolve through the prototype.
  */
 export const riskOf = (action: string): Risk => (Object.hasOwn(RISK_OF, action) ? RISK_OF[action]! : 'low');

@@ -1,6 +1,6 @@
 import type { Config } from '../config.js';
 
-/** Listing order of §13; `web` last. */
+/** Documented listing order; `web` last. */
 export const CHANNEL_NAMES = ['whatsapp', 'slack', 'discord', 'telegram', 'web'] as const;
 export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
@@ -31,7 +31,7 @@ const caps = (
   mentionFormat: Capabilities['mentionFormat'],
 ): Capabilities => ({ threads, codeBlocks, syntaxHighlighting, fileAttachments, reactions, maxMessageLength, mentionFormat });
 
-/** The reference's capabilities table (§7), verbatim. */
+/** The reference's capabilities table, verbatim. */
 export const CAPABILITIES: Readonly<Record<ChannelName, Capabilities>> = {
   whatsapp: caps(false, false, false, true, false, 4096, 'text'),
   slack: caps(true, true, true, true, true, 40000, 'user_id'),

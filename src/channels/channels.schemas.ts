@@ -53,7 +53,7 @@ function configSchema(name: PlatformChannel) {
   return z.strictObject({ channel: z.literal(name), config: z.strictObject(shape) });
 }
 
-/** `{channel, config}` with the config fields of that channel (§7); web is not configurable. */
+/** `{channel, config}` with the config fields of that channel; web is not configurable. */
 export const ConfigureBody = z.discriminatedUnion(
   'channel',
   PLATFORM_CHANNELS.map(configSchema) as unknown as [ReturnType<typeof configSchema>, ...ReturnType<typeof configSchema>[]],

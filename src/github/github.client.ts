@@ -30,7 +30,7 @@ export interface GitHubClient {
 export interface GitHubClientOptions {
   baseUrl: string;
   token?: string;
-  /** Per request; 10 s by default (§6). */
+  /** Per request; 10 s by default. */
   timeoutMs?: number;
   logger?: Logger;
 }

@@ -7,7 +7,7 @@ import { credentialOfDigest, withCredential } from './credential-context.js';
 const digest = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 /**
- * Optional bearer tokens bound to orgs (§12). Tokens are compared as SHA-256 digests with
+ * Optional bearer tokens bound to orgs. Tokens are compared as SHA-256 digests with
  * timingSafeEqual, every configured token each time, so neither the length nor the
  * position of a match shows in the timing. An org-bound token records its org for
  * orgScope, which confines the request to it.

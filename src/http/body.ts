@@ -39,13 +39,13 @@ export function jsonBody(limit: string): RequestHandler {
     },
   });
   return (req: Request, res: Response, next: NextFunction) => {
-    // Only the methods §2 gives a body to: a body on DELETE (or GET) means nothing here and is
+    // Only the methods that carry a body: a body on DELETE (or GET) means nothing here and is
     // left unread rather than refused with codes those operations do not document.
     if (!BODY_METHODS.has(req.method) || !hasBody(req)) return next();
     if (!isJsonRequest(req)) {
       return next(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     }
-    // §2: "a charset parameter is fine". JSON is UTF-8 by definition (RFC 8259), so the body
+    // A charset parameter is fine. JSON is UTF-8 by definition (RFC 8259), so the body
     // is read as UTF-8 whatever the parameter says, rather than refused by the parser for
     // spellings such as `utf8` or `iso-8859-1`.
     req.headers['content-type'] = 'application/json';

@@ -24,7 +24,7 @@ function fingerprint(req: Request, res: Response): string {
 }
 
 /**
- * Stripe-style idempotency keys on POST and DELETE (§12). The first request claims the key
+ * Stripe-style idempotency keys on POST and DELETE. The first request claims the key
  * and runs; its answer is kept for 24 h per org scope and key. A repeat gets the kept
  * answer with `Idempotent-Replayed: true`; a different request under the key is 422; a
  * repeat while the first still runs is 409.
@@ -72,7 +72,7 @@ export function idempotency({ store, clock, box }: { store: () => IdempotencyRep
       void store()
         .complete(scope, key, status, res.locals[SENSITIVE_ANSWER] === true ? box.seal(body, sealContext) : body)
         .catch(() => undefined);
-      // §12: the first request's status and body are kept, whatever they are (a 5xx too, as
+      // The first request's status and body are kept, whatever they are (a 5xx too, as
       // Stripe does); a client that wants another attempt uses a new key. 429s never get
       // here: the limiter answers before a key is claimed.
     };

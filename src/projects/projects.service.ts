@@ -146,7 +146,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     return { ...p, agentId: agent.id };
   });
 
-  /** The project a link reuses, or the reason it cannot (§13's rules). */
+  /** The project a link reuses, or the reason it cannot (the documented rules). */
   async function reusable(orgId: string, key: string, agentType: string): Promise<ProjectRow | undefined> {
     const existing = await store().byRepo(orgId, key);
     if (!existing) return undefined;

@@ -22,7 +22,7 @@ export interface BuiltinTaskDeps {
   purgeConversations?: () => Promise<number>;
 }
 
-/** The three tasks of §10, in the order GET /api/scheduler lists them. */
+/** The three built-in tasks, in the order GET /api/scheduler lists them. */
 export function builtinTasks({ config, engine, clock, logger, audit, health, ports, purgeConversations }: BuiltinTaskDeps): TaskDefinition[] {
   return [
     healthCheckTask({

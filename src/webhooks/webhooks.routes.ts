@@ -18,7 +18,7 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-/** §13 puts the event header first, so it is checked before a (possibly 25 MB) body is read. */
+/** The event header is checked before a (possibly 25 MB) body is read. */
 const requireEventHeader: RequestHandler = (req, _res, next) => {
   next(header(req, 'x-github-event') ? undefined : new AppError(400, 'MISSING_EVENT_HEADER', 'Missing X-GitHub-Event header'));
 };

@@ -166,7 +166,7 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
   }
 
   return {
-    /** Handles one verified delivery; INVALID_PAYLOAD is decided before de-duplication (§13). */
+    /** Handles one verified delivery; INVALID_PAYLOAD is decided before de-duplication. */
     process(d: Delivery): Promise<DeliveryResult> {
       if (!isObject(d.payload)) throw badRequest('INVALID_PAYLOAD', 'Webhook payload must be a JSON object');
       const mapped = isHandled(d.event) ? toCIEvent(d.event, d.payload) : undefined;

@@ -16,7 +16,7 @@ const createAgent = async (body: Record<string, unknown>, headers: Record<string
   (await t.api().post('/api/agents').set(headers).send(body).expect(201)).body as { id: string };
 
 describe('GET /api/agent-types', () => {
-  it('answers the exact table of §4, in its order', async () => {
+  it('answers the exact agent-types table, in its order', async () => {
     const res = await t.api().get('/api/agent-types').expect(200);
     expect(res.body).toEqual([
       { type: 'project', lifecycle: 'persistent', description: 'Monitors repo, CI/CD, channels' },

@@ -7,7 +7,7 @@ import { makeTestApp, inOrg, type TestApp, sqliteOf } from '../helpers/app.js';
 import { openTestDb } from '../helpers/deps.js';
 import { allEntries, appendMany, type AuditEntryBody as Entry } from '../helpers/audit.js';
 
-/** §5's formula and nothing else: what a client would write against the documented API. */
+/** The documented hash formula and nothing else: what a client would write against the documented API. */
 function verifyChain(entries: Entry[]): { valid: boolean; checked: number; brokenAt: string | null } {
   let previous = '0'.repeat(64);
   for (const e of entries) {

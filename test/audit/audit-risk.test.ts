@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { riskOf } from '../../src/audit/audit.risk.js';
 
-/** §5's table and §13's additions, action by action. */
+/** The documented risk table, action by action. */
 const TABLE: Record<string, string[]> = {
   critical: ['deploy', 'rollback', 'kill', 'project_delete'],
   high: ['autonomy_change', 'suspend', 'restart', 'agent_terminate', 'link', 'unlink', 'channel_configure', 'webhook_secret_rotate'],

@@ -44,6 +44,12 @@ describe('the documentation', () => {
     const outside = files.filter((f) => read(f).includes('../shared'));
     expect(outside.map(rel)).toEqual([]);
   });
+
+  it('cites docs pages or operation ids, never numbered sections of a document outside it', () => {
+    const files = [...DOCS, ...filesUnder(path.join(ROOT, 'src'), ['.ts']), ...filesUnder(path.join(ROOT, 'test'), ['.ts']), ...filesUnder(path.join(ROOT, 'bench'), ['.mjs'])];
+    const citing = files.filter((f) => read(f).includes('\u00a7'));
+    expect(citing.map(rel)).toEqual([]);
+  });
 });
 
 describe('the documentation check itself (unit)', () => {

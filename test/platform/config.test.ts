@@ -12,7 +12,7 @@ const errorOf = (env: Record<string, string>): string => {
 };
 
 describe('loadConfig', () => {
-  it('has the defaults of §1 with no variables at all', () => {
+  it('has the documented defaults with no variables at all', () => {
     expect(loadConfig({})).toMatchObject({
       PORT: 3000,
       HOST: '0.0.0.0',

@@ -29,7 +29,7 @@ async function slowGitHub() {
   return held;
 }
 
-describe('Idempotency-Key on POST and DELETE (§12)', () => {
+describe('Idempotency-Key on POST and DELETE', () => {
   it('runs the first request, keeps its answer and replays it without running again', async () => {
     t = await makeTestApp();
     const org = await createOrg(t, 'Acme');

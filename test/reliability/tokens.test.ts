@@ -23,7 +23,7 @@ async function withTokens(opts: { captureLogs?: boolean } = {}) {
   return { alpha: alpha.body as { id: string; agentId: string }, beta: beta.body as { id: string; agentId: string } };
 }
 
-describe('API_TOKENS: bearer tokens on /api (§12)', () => {
+describe('API_TOKENS: bearer tokens on /api', () => {
   it.each([
     ['no Authorization header', {}],
     ['an unknown token', bearer('tok-nobody')],

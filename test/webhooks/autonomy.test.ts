@@ -110,7 +110,7 @@ const incident: Expected = { outcome: 'agent_spawned', spawn: 'incident' };
 const review: Expected = { outcome: 'agent_spawned', spawn: 'review' };
 const contextUpdated: Expected = { outcome: 'context_updated', notify: true };
 
-/** §9.7 with §13's additions; a SUSPENDED agent is the L3 one, suspended. */
+/** The documented autonomy table; a SUSPENDED agent is the L3 one, suspended. */
 const TABLE: Record<EventName, Record<Agent, Expected>> = {
   'failed workflow run': { L0: ignored, L1: notified, L2: { outcome: 'suggested', notify: true, suggest: true }, L3: incident, L5: incident, SUSPENDED: suspended },
   'successful workflow run': { L0: recorded, L1: recorded, L2: recorded, L3: recorded, L5: recorded, SUSPENDED: suspended },
@@ -128,7 +128,7 @@ const CASES = (Object.keys(TABLE) as EventName[]).flatMap((name) =>
   (Object.keys(TABLE[name]) as Agent[]).map((agent) => [name, agent, TABLE[name][agent]] as const),
 );
 
-describe('the autonomy table (§9.7, §13), through POST /webhooks/github', () => {
+describe('the autonomy table, through POST /webhooks/github', () => {
   it.each(CASES)('%s, project agent %s → %o', async (name, agent, want) => {
     const ev: EventCase = EVENTS[name];
     const { projectId, agentId } = await setupAgent(agent);

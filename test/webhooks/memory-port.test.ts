@@ -30,7 +30,7 @@ afterEach(() => t.close());
 const run = (event: string, payload: unknown) =>
   service.process({ event, deliveryId: null, payload, orgId: null, bodySha256: createHash('sha256').update(JSON.stringify(payload)).digest('hex') });
 
-describe('memory documents from webhook events (§8, §9.7)', () => {
+describe('memory documents from webhook events', () => {
   it('keeps the title of an opened PR at L3+', async () => {
     for (const level of [3, 5]) {
       docs = [];

@@ -33,7 +33,7 @@ const ignored: Expect = { outcome: 'ignored', notify: false, suggest: false };
 const recorded: Expect = { outcome: 'recorded', notify: false, suggest: false };
 const notified: Expect = { outcome: 'notified', notify: true, suggest: false };
 
-/** §9.7 and §13 written out for levels 0–5, independently of RULES. */
+/** The documented autonomy table written out for levels 0–5, independently of RULES. */
 const TABLE: Record<EventKind, Expect[]> = {
   workflow_failed: [
     ignored,

@@ -10,7 +10,7 @@ afterEach(() => t.close());
 
 const err = (status: number, code: string, error: string) => ({ error, code, status });
 
-describe('POST /webhooks/github: refused deliveries (§9, in the order of §13)', () => {
+describe('POST /webhooks/github: refused deliveries (in the documented order of checks)', () => {
   beforeEach(async () => {
     t = await makeTestApp();
     await linkRepo(t);
@@ -131,7 +131,7 @@ describe('POST /webhooks/github: accepted deliveries', () => {
     expect(await auditOf(t)).toHaveLength(before);
   });
 
-  it('answers a processed delivery with the full shape of §9.6', async () => {
+  it('answers a processed delivery with the full documented shape', async () => {
     const { projectId, agentId } = await linkRepo(t);
     const res = await deliver(t, 'workflow_run', workflowRun()).expect(200);
     expect(res.body).toEqual({

@@ -1,6 +1,6 @@
 import type { Migration } from '../migration.js';
 
-/** Idempotency keys (§12): the kept answer of a POST/DELETE, per org scope and key, for 24 h. */
+/** Idempotency keys: the kept answer of a POST/DELETE, per org scope and key, for 24 h. */
 export const m005: Migration = {
   version: 5,
   name: 'idempotency',

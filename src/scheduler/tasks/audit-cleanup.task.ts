@@ -12,7 +12,7 @@ export interface AuditCleanupDeps {
 }
 
 /**
- * `audit-cleanup`: retention (§5). The purge and its `audit_cleanup` record commit
+ * `audit-cleanup`: retention. The purge and its `audit_cleanup` record commit
  * together; nothing removed, nothing recorded.
  */
 export function auditCleanupTask({ uow, audit, retentionDays, purgeConversations }: AuditCleanupDeps): TaskDefinition {
