@@ -49,3 +49,12 @@ export interface AgentsRepository {
   inStatus(status: AgentStatus): Promise<AgentRow[]>;
   addStat(id: string, stat: StatName, n: number, at: string): Promise<void>;
 }
+
+/** The column each agent counter is stored in, the same on every engine. */
+export const STAT_COLUMN: Record<StatName, string> = {
+  messagesProcessed: 'messages_processed',
+  tasksCompleted: 'tasks_completed',
+  reviewsPerformed: 'reviews_performed',
+  deploysTriggered: 'deploys_triggered',
+  incidentsHandled: 'incidents_handled',
+};

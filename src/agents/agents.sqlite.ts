@@ -2,7 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AgentStatus, AgentType, StatName } from './agents.schemas.js';
-import type { AgentFilter, AgentRow, AgentsRepository } from './agents.repository.js';
+import { STAT_COLUMN, type AgentFilter, type AgentRow, type AgentsRepository } from './agents.repository.js';
 
 // Rows come back as arrays (raw mode) in this column order: better-sqlite3 builds arrays
 // much faster than objects, and the agent list is read by every dashboard poll.
@@ -48,13 +48,6 @@ const toAgent = (r: Row): AgentRow => ({
   incidentsHandled: r[15],
 });
 
-const STAT_COLUMN: Record<StatName, string> = {
-  messagesProcessed: 'messages_processed',
-  tasksCompleted: 'tasks_completed',
-  reviewsPerformed: 'reviews_performed',
-  deploysTriggered: 'deploys_triggered',
-  incidentsHandled: 'incidents_handled',
-};
 
 export function createAgentsSqlite(db: Db): AgentsRepository {
   const select = <P extends unknown[] | Record<string, unknown>>(sql: string) =>
