@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseCron } from './scheduler/scheduler.cron.js';
 
 /** Raised by loadConfig; server.ts prints `message` on one line and exits 1. */
 export class ConfigError extends Error {
@@ -83,6 +84,36 @@ const apiTokens = z.preprocess(
     }),
 );
 
+const BUILTIN_TASKS = ['health-check', 'build-status-report', 'audit-cleanup'];
+
+/** `task=cron;task=cron`: an operator's own schedule for built-in tasks (a 6th, leading field counts seconds). */
+const schedulerSchedules = z.preprocess(
+  emptyToUndefined,
+  z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      const out: Record<string, string> = {};
+      for (const raw of (v ?? '').split(';').map((x) => x.trim()).filter(Boolean)) {
+        const i = raw.indexOf('=');
+        const name = raw.slice(0, i).trim();
+        const expression = raw.slice(i + 1).trim();
+        if (i <= 0 || !BUILTIN_TASKS.includes(name) || name in out) {
+          ctx.addIssue({ code: 'custom', message: `each entry must be task=cron, once per task, with task one of ${BUILTIN_TASKS.join(', ')}` });
+          return z.NEVER;
+        }
+        try {
+          parseCron(expression);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: `has a bad schedule for ${name}: ${(err as Error).message}` });
+          return z.NEVER;
+        }
+        out[name] = expression;
+      }
+      return Object.freeze(out);
+    }),
+);
+
 export interface ApiToken {
   token: string;
   orgId: string;
@@ -94,6 +125,7 @@ const ConfigSchema = z.object({
   DATABASE_PATH: z.preprocess((v) => emptyToUndefined(v) ?? './data/codespar.db', z.string()),
   DATABASE_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional()),
   DATABASE_POOL_MAX: int(10, 1, 1000),
+  REDIS_URL: z.preprocess(emptyToUndefined, z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL' }).optional()),
   LOG_LEVEL: z.preprocess((v) => emptyToUndefined(v) ?? 'info', z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })),
   TRUST_PROXY: trustProxy,
   CORS_ORIGINS: z.preprocess(
@@ -113,6 +145,7 @@ const ConfigSchema = z.object({
   AUDIT_RETENTION_DAYS: int(365, 1, 36_500),
   AUDIT_HMAC_KEY: optionalSecret(32),
   SCHEDULER_ENABLED: flag(true),
+  SCHEDULER_SCHEDULES: schedulerSchedules,
   ENABLE_WHATSAPP: flag(false),
   ENABLE_SLACK: flag(false),
   ENABLE_DISCORD: flag(false),
@@ -144,7 +177,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     const issue = result.error.issues[0]!;
     const name = String(issue.path[0] ?? 'environment');
     const value = env[name];
-    const shown = value === undefined || /TOKEN|SECRET|KEY|DATABASE_URL/.test(name) ? '' : ` (got ${JSON.stringify(value.slice(0, 60))})`;
+    const shown = value === undefined || /TOKEN|SECRET|KEY|DATABASE_URL|REDIS_URL/.test(name) ? '' : ` (got ${JSON.stringify(value.slice(0, 60))})`;
     throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${shown}`);
   }
   const c = result.data;

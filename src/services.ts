@@ -13,6 +13,7 @@ import { createSecretBox, type ResealReport } from './secrets/secret-box.js';
 import { createSchedulerService } from './scheduler/scheduler.service.js';
 import { nodeCronDriver } from './scheduler/scheduler.driver.js';
 import { builtinTasks } from './scheduler/scheduler.builtins.js';
+import { taskLocksFor } from './scheduler/scheduler.locks.js';
 import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
 import { createChannelSettingsStore } from './channels/channels.settings-store.js';
 import { createChannelsService } from './channels/channels.service.js';
@@ -182,6 +183,8 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     enabled: config.SCHEDULER_ENABLED,
     driver: nodeCronDriver(logger),
     metrics,
+    locks: taskLocksFor(engine, logger),
+    schedules: config.SCHEDULER_SCHEDULES,
   });
   const tasks = builtinTasks({ config, engine, clock, logger, audit, health, ports: schedulerPorts, purgeConversations: () => memory.purgeConversations() });
   for (const task of tasks) await scheduler.register(task);

@@ -6,8 +6,11 @@ export interface CronHandle {
   disarm(): Promise<void>;
 }
 
-/** Arms a schedule that calls `onTick` whenever it fires; the seam between tasks and timers. */
-export type CronDriver = (name: string, expression: string, onTick: () => void) => CronHandle;
+/**
+ * Arms a schedule that calls `onTick` whenever it fires, with the instant it was scheduled for
+ * (the same on every replica: the tick's identity); the seam between tasks and timers.
+ */
+export type CronDriver = (name: string, expression: string, onTick: (at: Date) => void) => CronHandle;
 
 /** node-cron 4: `createTask` starts stopped; times are read in UTC; errors go to our logger. */
 export function nodeCronDriver(logger: Logger): CronDriver {
@@ -20,7 +23,7 @@ export function nodeCronDriver(logger: Logger): CronDriver {
   };
   return (name, expression, onTick) => {
     // The callback returns nothing: overlap and errors are the scheduler's job, not node-cron's.
-    const task = cron.createTask(expression, () => void onTick(), { name, timezone: 'UTC', logger: cronLogger });
+    const task = cron.createTask(expression, (ctx) => void onTick(ctx.date), { name, timezone: 'UTC', logger: cronLogger });
     void Promise.resolve(task.start()).catch((err: unknown) => log.error({ err, task: name }, 'cron task did not start'));
     return {
       disarm: async () => {

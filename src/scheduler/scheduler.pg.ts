@@ -15,6 +15,10 @@ const S = {
        last_duration_ms = $4 WHERE name = $5`,
   ),
   remove: stmt('sched:remove', 'DELETE FROM scheduler_tasks WHERE name = $1'),
+  claimTick: stmt(
+    'sched:claimTick',
+    'UPDATE scheduler_tasks SET last_tick = $2 WHERE name = $1 AND enabled = 1 AND (last_tick IS NULL OR last_tick < $2)',
+  ),
 };
 
 export function createSchedulerPg(q: Queryable): SchedulerRepository {
@@ -27,5 +31,6 @@ export function createSchedulerPg(q: Queryable): SchedulerRepository {
     setEnabled: async (name, enabled) => void (await exec(q, S.setEnabled, [enabled ? 1 : 0, name])),
     recordRun: async (name, run) => void (await exec(q, S.recordRun, [run.error === null ? 0 : 1, run.at, run.error, run.durationMs, name])),
     remove: async (name) => void (await exec(q, S.remove, [name])),
+    claimTick: async (name, tick) => (await exec(q, S.claimTick, [name, tick])) === 1,
   };
 }

@@ -23,4 +23,10 @@ export interface SchedulerRepository {
   /** Counts a finished run (and an error when `run.error` is set) in one statement. */
   recordRun(name: string, run: RunRecord): Promise<void>;
   remove(name: string): Promise<void>;
+  /**
+   * Takes the scheduled tick `tick` (an ISO instant) for the task: true when this call moved
+   * the task's last tick forward, false when the task is paused, gone, or the tick (or a later
+   * one) was already taken, by this process or another.
+   */
+  claimTick(name: string, tick: string): Promise<boolean>;
 }

@@ -56,11 +56,11 @@ export function schedulerRoutes(scheduler: SchedulerService): RouteDef[] {
       path: '/scheduler/:name/run',
       tag,
       scope: 'instance',
-      summary: 'Run a task now (paused or not) and report the outcome',
+      summary: 'Run a task now (paused or not) and report the outcome; 409 while it runs on any replica',
       access: 'operator',
       params: TaskNameParams,
       response: TaskRunResult,
-      errors: ['TASK_NOT_FOUND'],
+      errors: ['TASK_NOT_FOUND', 'TASK_RUNNING'],
       handler: ({ params, actor }) => scheduler.run(actor, params.name),
     }),
     defineRoute({

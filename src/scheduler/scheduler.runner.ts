@@ -4,11 +4,13 @@ import type { Logger } from '../logger.js';
 import type { SchedulerRepository } from './scheduler.repository.js';
 import type { TaskRunResult } from './scheduler.schemas.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { localTaskLocks, type TaskLocks } from './scheduler.locks.js';
 
 /** One task as the runner sees it: its handler and the run in flight, if any. */
 export interface RunSlot {
   def: { name: string; handler: () => unknown };
-  inFlight?: Promise<TaskRunResult>;
+  /** Resolves undefined when the task turned out to be running on another replica. */
+  inFlight?: Promise<TaskRunResult | undefined>;
 }
 
 // Stored and shown as is: keep a runaway message from bloating the row and the API.
@@ -17,7 +19,19 @@ const MAX_ERROR_LENGTH = 1000;
 const messageOf = (err: unknown): string =>
   ((err instanceof Error ? err.message : String(err)) || 'Task failed').slice(0, MAX_ERROR_LENGTH);
 
-export function createRunner({ store, clock, log, metrics }: { store: () => SchedulerRepository; clock: Clock; log: Logger; metrics?: Pick<Metrics, 'schedulerRun'> }) {
+export function createRunner({
+  store,
+  clock,
+  log,
+  metrics,
+  locks = localTaskLocks,
+}: {
+  store: () => SchedulerRepository;
+  clock: Clock;
+  log: Logger;
+  metrics?: Pick<Metrics, 'schedulerRun'>;
+  locks?: TaskLocks;
+}) {
   /** Runs the handler, times it, records the outcome. Never throws: one task cannot hurt another. */
   async function execute(slot: RunSlot): Promise<TaskRunResult> {
     const { name } = slot.def;
@@ -41,11 +55,25 @@ export function createRunner({ store, clock, log, metrics }: { store: () => Sche
     return { name, ok: error === null, durationMs, error };
   }
 
+  /** The run under the task's shared lock; undefined when another replica holds it. */
+  async function locked(slot: RunSlot): Promise<TaskRunResult | undefined> {
+    const release = await locks.acquire(slot.def.name);
+    if (!release) return undefined;
+    try {
+      return await execute(slot);
+    } finally {
+      await release();
+    }
+  }
+
   return {
-    /** Starts a run unless one is in flight (then undefined): never two runs of a task at once. */
-    begin(slot: RunSlot): Promise<TaskRunResult> | undefined {
+    /**
+     * Starts a run unless one is in flight in this process (then undefined): never two runs of
+     * a task at once. The promise resolves undefined when the task is running on another replica.
+     */
+    begin(slot: RunSlot): Promise<TaskRunResult | undefined> | undefined {
       if (slot.inFlight) return undefined;
-      const run = execute(slot).finally(() => {
+      const run = locked(slot).finally(() => {
         slot.inFlight = undefined;
       });
       slot.inFlight = run;

@@ -3,18 +3,19 @@ import type { UnitOfWork } from '../db/engine.js';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { HealthService } from '../health/health.service.js';
-import { notFound } from '../http/errors.js';
+import { AppError, notFound } from '../http/errors.js';
 import { DEFAULT_ORG } from '../http/org-scope.js';
-import { nextRunAfter, parseCron, type CronFields } from './scheduler.cron.js';
+import { nextRunAfter, nominalInterval, parseCron, type CronFields } from './scheduler.cron.js';
 import type { CronDriver, CronHandle } from './scheduler.driver.js';
 import type { SchedulerRepository, TaskState } from './scheduler.repository.js';
 import { createRunner, type RunSlot } from './scheduler.runner.js';
+import type { TaskLocks } from './scheduler.locks.js';
 import type { Task, TaskCancelled, TaskRunResult, TaskToggled } from './scheduler.schemas.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export interface TaskDefinition {
   name: string;
-  /** 5-field cron expression, read in UTC. */
+  /** Cron expression (5 fields, or 6 with seconds first), read in UTC. */
   schedule: string;
   intervalMs: number;
   builtin: boolean;
@@ -22,7 +23,7 @@ export interface TaskDefinition {
 }
 
 /** Why a scheduled firing did not run the task. */
-export type SkipReason = 'disabled' | 'paused' | 'running' | 'stopped';
+export type SkipReason = 'disabled' | 'paused' | 'running' | 'stopped' | 'taken' | 'cancelled';
 export type FireOutcome = TaskRunResult | { name: string; skipped: SkipReason };
 
 export interface SchedulerServiceDeps {
@@ -37,6 +38,10 @@ export interface SchedulerServiceDeps {
   /** How long stop() waits for runs in flight before the database closes. */
   drainMs?: number;
   metrics?: Pick<Metrics, 'schedulerRun'>;
+  /** Who may run a task now, across replicas (the runner's slot alone when absent). */
+  locks?: TaskLocks;
+  /** Operator overrides of tasks' schedules, by task name (SCHEDULER_SCHEDULES). */
+  schedules?: Readonly<Record<string, string>>;
 }
 
 interface Entry extends RunSlot {
@@ -48,6 +53,11 @@ interface Entry extends RunSlot {
 }
 
 export const ALREADY_RUNNING = 'Task is already running';
+
+const taskRunning = () => new AppError(409, 'TASK_RUNNING', ALREADY_RUNNING);
+
+/** A tick's identity, the same on every replica: the scheduled instant to the second. */
+const tickOf = (at: Date): string => new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString();
 
 /** Waits for every promise to settle, or `ms`, whichever comes first. */
 async function settleWithin(promises: Array<Promise<unknown>>, ms: number): Promise<void> {
@@ -86,8 +96,26 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
 
   const stateOf = async (name: string): Promise<TaskState> => (await store().get(name)) ?? { name, enabled: true, runCount: 0, errors: 0, lastRun: null, lastError: null, lastDurationMs: null };
 
+  /** A task whose row is gone was cancelled (here or on another replica): it stops here too. */
+  const forget = async (e: Entry) => {
+    if (entries.get(e.def.name) === e) entries.delete(e.def.name);
+    await disarm(e);
+    reportHealth();
+  };
+
+  /** The stored state, shared by every replica; it refreshes this process's mirror of the switch. */
+  const sharedState = async (e: Entry): Promise<TaskState> => {
+    const s = await store().get(e.def.name);
+    if (!s) {
+      await forget(e);
+      throw notFound('Task');
+    }
+    e.enabled = s.enabled;
+    return s;
+  };
+
   const toTask = async (e: Entry): Promise<Task> => {
-    const s = await stateOf(e.def.name);
+    const s = await sharedState(e);
     const next = enabled && e.enabled ? nextRunAfter(e.fields, clock.now()) : null;
     return {
       name: e.def.name,
@@ -107,8 +135,8 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
   const arm = (e: Entry) => {
     if (!started || e.handle) return;
     const name = e.def.name;
-    e.handle = driver(name, e.def.schedule, () => {
-      fire(name).catch((err: unknown) => log.error({ err, task: name }, 'scheduled firing failed'));
+    e.handle = driver(name, e.def.schedule, (at) => {
+      fire(name, at).catch((err: unknown) => log.error({ err, task: name }, 'scheduled firing failed'));
     });
   };
 
@@ -118,10 +146,33 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     if (h) await h.disarm().catch((err: unknown) => log.error({ err, task: e.def.name }, 'could not stop cron task'));
   };
 
-  const { begin } = createRunner({ store, clock, log, metrics: deps.metrics });
+  const { begin } = createRunner({ store, clock, log, metrics: deps.metrics, locks: deps.locks });
 
-  /** The scheduled path: what a cron tick does. Skips paused, busy and disabled tasks. */
-  async function fire(name: string): Promise<FireOutcome> {
+  /**
+   * Whether this replica takes the tick: the stored switch and the tick claim in one statement,
+   * so one tick runs on one replica and a pause or cancel anywhere holds everywhere. Without
+   * a tick (this process's own start-up check) only the switch is read. When the database
+   * cannot answer, the mirror of the switch decides: the health check must run to report it.
+   */
+  async function admit(e: Entry, tick: Date | undefined): Promise<SkipReason | undefined> {
+    try {
+      if (tick && (await store().claimTick(e.def.name, tickOf(tick)))) return undefined;
+      const s = await store().get(e.def.name);
+      if (!s) {
+        await forget(e);
+        return 'cancelled';
+      }
+      e.enabled = s.enabled;
+      if (!s.enabled) return 'paused';
+      return tick ? 'taken' : undefined;
+    } catch (err) {
+      log.warn({ err, task: e.def.name }, 'tick claim unavailable: the local switch decides');
+      return e.enabled ? undefined : 'paused';
+    }
+  }
+
+  /** The scheduled path: what a cron tick does. Skips paused, busy, disabled and taken ticks. */
+  async function fire(name: string, tick?: Date): Promise<FireOutcome> {
     const e = entryOf(name);
     const skip = (skipped: SkipReason) => {
       log.debug({ task: name, skipped }, 'scheduled run skipped');
@@ -129,10 +180,12 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     };
     if (!enabled) return skip('disabled');
     if (stopping) return skip('stopped');
-    if (!e.enabled) return skip('paused');
+    if (e.inFlight) return skip('running');
+    const refused = await admit(e, tick);
+    if (refused) return skip(refused);
     const run = begin(e);
-    if (!run) return skip('running');
-    return run;
+    const result = run && (await run);
+    return result ?? skip('running');
   }
 
   const toggleTx = (actor: string, e: Entry, on: boolean) =>
@@ -159,40 +212,48 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
 
   return {
     /** Adds a task (its stored state, if a previous start left one, is kept). */
-    async register(def: TaskDefinition): Promise<void> {
-      if (entries.has(def.name)) throw new Error(`Task '${def.name}' is already registered`);
+    async register(task: TaskDefinition): Promise<void> {
+      if (entries.has(task.name)) throw new Error(`Task '${task.name}' is already registered`);
+      const override = deps.schedules?.[task.name];
+      const def = override ? { ...task, schedule: override, intervalMs: nominalInterval(parseCron(override), clock.now()) ?? task.intervalMs } : task;
       const fields = parseCron(def.schedule);
       await store().ensure(def.name);
       const entry: Entry = { def, fields, enabled: (await stateOf(def.name)).enabled };
       entries.set(def.name, entry);
-      if (entry.enabled) arm(entry);
+      arm(entry);
       reportHealth();
     },
 
-    list: (): Promise<Task[]> => Promise.all([...entries.values()].map(toTask)),
+    /** Tasks cancelled on another replica drop out as they are found gone. */
+    async list(): Promise<Task[]> {
+      const tasks = await Promise.all([...entries.values()].map((e) => toTask(e).catch((err: unknown) => (err instanceof AppError && err.code === 'TASK_NOT_FOUND' ? undefined : Promise.reject(err)))));
+      return tasks.filter((t): t is Task => t !== undefined);
+    },
     get: (name: string): Promise<Task> => toTask(entryOf(name)),
     fire,
 
     async pause(actor: string, name: string): Promise<TaskToggled> {
       const e = entryOf(name);
+      await sharedState(e);
       await toggle(actor, e, false);
-      await disarm(e);
       reportHealth();
       return { name, enabled: false, message: 'Task paused' };
     },
 
     async resume(actor: string, name: string): Promise<TaskToggled> {
       const e = entryOf(name);
+      await sharedState(e);
       await toggle(actor, e, true);
-      arm(e);
       reportHealth();
       return { name, enabled: true, message: 'Task resumed' };
     },
 
-    /** Runs now, paused or not; a run already in flight is not doubled. */
+    /** Runs now, here, paused or not; a run in flight on any replica is not doubled (409). */
     async run(actor: string, name: string): Promise<TaskRunResult> {
       const e = entryOf(name);
-      const result = (await begin(e)) ?? { name, ok: false, durationMs: 0, error: ALREADY_RUNNING };
+      await sharedState(e);
+      const result = await begin(e);
+      if (!result) throw taskRunning();
       await audit.append({
         orgId: DEFAULT_ORG,
         actorType: 'user',
@@ -206,6 +267,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
 
     async cancel(actor: string, name: string): Promise<TaskCancelled> {
       const e = entryOf(name);
+      await sharedState(e);
       await removeWithAudit(actor, name, e.def.builtin);
       entries.delete(name);
       await disarm(e);
@@ -221,7 +283,8 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
       }
       started = true;
       stopping = false;
-      for (const e of entries.values()) if (e.enabled) arm(e);
+      // Paused tasks stay armed: the switch is shared, and a resume on another replica must reach this one.
+      for (const e of entries.values()) arm(e);
       reportHealth();
       log.info({ tasks: [...entries.keys()] }, 'scheduler started');
     },

@@ -32,6 +32,9 @@ export function createSchedulerSqlite(db: Db): SchedulerRepository {
        last_duration_ms = ? WHERE name = ?`,
   );
   const remove = db.prepare('DELETE FROM scheduler_tasks WHERE name = ?');
+  const claimTick = db.prepare(
+    'UPDATE scheduler_tasks SET last_tick = ? WHERE name = ? AND enabled = 1 AND (last_tick IS NULL OR last_tick < ?)',
+  );
   return {
     ensure: async (name) => void ensure.run(name),
     async get(name) {
@@ -41,5 +44,6 @@ export function createSchedulerSqlite(db: Db): SchedulerRepository {
     setEnabled: async (name, enabled) => void setEnabled.run(enabled ? 1 : 0, name),
     recordRun: async (name, run) => void recordRun.run(run.error === null ? 0 : 1, run.at, run.error, run.durationMs, name),
     remove: async (name) => void remove.run(name),
+    claimTick: async (name, tick) => claimTick.run(tick, name, tick).changes === 1,
   };
 }

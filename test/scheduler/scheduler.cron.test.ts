@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import cron from 'node-cron';
-import { nextRunAfter, parseCron } from '../../src/scheduler/scheduler.cron.js';
+import { nextRunAfter, nominalInterval, parseCron } from '../../src/scheduler/scheduler.cron.js';
 
 const next = (expression: string, after: string): string | null => nextRunAfter(parseCron(expression), new Date(after))?.toISOString() ?? null;
 
@@ -113,9 +113,27 @@ describe('nextRunAfter', () => {
 describe('parseCron', () => {
   it('rejects anything that is not a valid 5-field expression', () => {
     expect(() => parseCron('* * * *')).toThrow(/5 fields/);
-    expect(() => parseCron('0 * * * * *')).toThrow(/5 fields/);
+    expect(() => parseCron('0 0 * * * * *')).toThrow(/5 fields/);
     expect(() => parseCron('61 * * * *')).toThrow(/Invalid cron expression/);
     expect(() => parseCron('0 0 30 2 *')).toThrow(/Invalid cron expression/);
     expect(() => parseCron('0 0 L * *')).toThrow(/not supported/);
+  });
+});
+
+describe('6-field expressions (seconds first, for operators who want fast ticks)', () => {
+  it('steps through seconds within a minute and into the next one', () => {
+    expect(series('*/20 * * * * *', '2026-06-01T12:00:00.000Z', 4)).toEqual([
+      '2026-06-01T12:00:20.000Z',
+      '2026-06-01T12:00:40.000Z',
+      '2026-06-01T12:01:00.000Z',
+      '2026-06-01T12:01:20.000Z',
+    ]);
+    expect(next('30 */5 * * * *', '2026-06-01T12:05:31.000Z')).toBe('2026-06-01T12:10:30.000Z');
+    expect(next('30 */5 * * * *', '2026-06-01T12:04:59.999Z')).toBe('2026-06-01T12:05:30.000Z');
+  });
+
+  it('gives the gap between firings as the nominal interval', () => {
+    expect(nominalInterval(parseCron('*/2 * * * * *'), new Date('2026-06-01T12:00:00.500Z'))).toBe(2000);
+    expect(nominalInterval(parseCron('*/5 * * * *'), new Date('2026-06-01T12:00:00Z'))).toBe(300_000);
   });
 });

@@ -143,7 +143,7 @@ describe('a task that fails', () => {
 });
 
 describe('overlap', () => {
-  it('never runs a slow task twice at once: firings and /run during a run are skipped', async () => {
+  it('never runs a slow task twice at once: firings during a run are skipped, /run answers 409 TASK_RUNNING', async () => {
     const t = await app();
     const slow = gate();
     let active = 0;
@@ -159,8 +159,10 @@ describe('overlap', () => {
 
     const first = t.services.scheduler.fire('slow');
     expect(await t.services.scheduler.fire('slow')).toEqual({ name: 'slow', skipped: 'running' });
-    const during = await t.api().post('/api/scheduler/slow/run').expect(200);
-    expect(during.body).toEqual({ name: 'slow', ok: false, durationMs: 0, error: 'Task is already running' });
+    const auditBefore = (await t.api().get('/api/audit?action=scheduler_run').expect(200)).body.total;
+    const during = await t.api().post('/api/scheduler/slow/run').expect(409);
+    expect(during.body).toEqual({ error: 'Task is already running', code: 'TASK_RUNNING', status: 409 });
+    expect((await t.api().get('/api/audit?action=scheduler_run').expect(200)).body.total).toBe(auditBefore);
 
     slow.open();
     expect(await first).toMatchObject({ ok: true });
@@ -197,8 +199,10 @@ describe('persistence across restarts', () => {
     expect(res.body).toMatchObject({ enabled: false, nextRun: null });
     expect((await second.api().get('/api/scheduler/audit-cleanup').expect(200)).body.nextRun).toBe('2026-06-02T03:00:00.000Z');
     expect(await second.services.scheduler.fire('health-check')).toEqual({ name: 'health-check', skipped: 'paused' });
+    // Still armed (a resume on another replica must reach it), but its firings are skipped.
     second.services.scheduler.start();
-    expect([...cron.getTasks().values()].map((x) => x.name).sort()).toEqual(['audit-cleanup', 'build-status-report']);
+    expect(await second.services.scheduler.fire('health-check', new Date('2026-06-01T12:05:00Z'))).toEqual({ name: 'health-check', skipped: 'paused' });
+    expect((await second.api().get('/api/scheduler/health-check').expect(200)).body.runCount).toBe(0);
   });
 
   it('keeps counters, lastRun and lastError', async () => {
@@ -229,12 +233,12 @@ describe('persistence across restarts', () => {
 describe('start and stop (node-cron)', () => {
   const armed = () => [...cron.getTasks().values()].map((x) => x.name).sort();
 
-  it('arms one cron task per enabled task, follows pause, resume and cancel, and stop disarms all', async () => {
+  it('arms one cron task per task, paused or not, disarms a cancelled one, and stop disarms all', async () => {
     const t = await app();
     t.services.scheduler.start();
     expect(armed()).toEqual(['audit-cleanup', 'build-status-report', 'health-check']);
     await t.api().post('/api/scheduler/health-check/pause').expect(200);
-    expect(armed()).toEqual(['audit-cleanup', 'build-status-report']);
+    expect(armed()).toEqual(['audit-cleanup', 'build-status-report', 'health-check']);
     await t.api().post('/api/scheduler/health-check/resume').expect(200);
     expect(armed()).toEqual(['audit-cleanup', 'build-status-report', 'health-check']);
     await t.api().delete('/api/scheduler/audit-cleanup').expect(200);
