@@ -157,7 +157,7 @@ export async function createApp(deps: AppDeps): Promise<BuiltApp> {
   );
 
   // One webhook budget per client IP and one in-flight body cap, shared by GitHub deliveries and deploy reports.
-  const webhookLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.WEBHOOK_RATE_LIMIT_MAX, () => metrics.port.rateLimited('webhooks'));
+  const webhookLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.WEBHOOK_RATE_LIMIT_MAX, () => metrics.port.rateLimited('webhooks'), deps.rateLimitStore?.('webhooks'));
   const webhookBudget = createInflightBudget(config.WEBHOOK_INFLIGHT_MB * 1024 * 1024);
   const webhookBodyLimit = parseByteSize(config.WEBHOOK_BODY_LIMIT);
   app.use(
@@ -191,7 +191,7 @@ export async function createApp(deps: AppDeps): Promise<BuiltApp> {
   // bearer token (401), operator-only route (403 FORBIDDEN), x-org-id and x-actor-id (400,
   // 403, 404), body (415, 400, 413), idempotency key, then the route's own validation and
   // lookups. Every refusal before the idempotency step leaves no trace, not even a kept key.
-  const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX, () => metrics.port.rateLimited('api'));
+  const apiLimiter = createRateLimiter(config.RATE_LIMIT_WINDOW_MS, config.RATE_LIMIT_MAX, () => metrics.port.rateLimited('api'), deps.rateLimitStore?.('api'));
   const api = express.Router();
   if (apiLimiter) api.use(apiLimiter);
   const origins = originCheck(config.CORS_ORIGINS);

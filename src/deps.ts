@@ -5,6 +5,7 @@ import type { Logger } from './logger.js';
 import type { GitHubClient } from './github/github.client.js';
 import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
 import type { HostResolver } from './outbound/outbound-guard.js';
+import type { RateLimitStoreFactory } from './ratelimit/rate-limit-stores.js';
 
 /** Everything createApp needs from the outside world; tests build their own. */
 export interface AppDeps {
@@ -25,4 +26,6 @@ export interface AppDeps {
   ports?: Partial<SchedulerPorts>;
   /** Resolves host names of URLs given through the API (the system resolver when absent). */
   resolve?: HostResolver;
+  /** Where rate-limit counters are shared between replicas (server.ts); absent, each app counts in memory. */
+  rateLimitStore?: RateLimitStoreFactory;
 }

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from './logger.js';
 import { systemClock } from './clock.js';
 import { createHttpServer } from './http/http-server.js';
 import type { ResealReport } from './secrets/secret-box.js';
+import { openRateLimitStores, RedisUnreachableError, type RateLimitStores } from './ratelimit/rate-limit-stores.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -39,6 +40,18 @@ async function engineOrExit(config: Config): Promise<Engine> {
   }
 }
 
+/** REDIS_URL set but Redis unreachable at start-up: one line, exit 1, as for the database. */
+async function rateLimitsOrExit(config: Config, engine: Engine, logger: Logger): Promise<RateLimitStores> {
+  try {
+    return await openRateLimitStores(config, engine, logger);
+  } catch (err) {
+    if (!(err instanceof RedisUnreachableError)) throw err;
+    process.stderr.write(`Invalid configuration: REDIS_URL cannot be used (${err.message})\n`);
+    await engine.close().catch(() => undefined);
+    process.exit(1);
+  }
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const config = configOrExit();
@@ -58,12 +71,13 @@ async function main(): Promise<void> {
   if (!config.SECRETS_KEY) {
     logger.warn('SECRETS_KEY is not set: channel settings and org webhook secrets are stored in plain text');
   }
-  const { app, services } = await createApp({ config, engine, clock: systemClock, logger, version: readVersion(), startedAt });
+  const rateLimits = await rateLimitsOrExit(config, engine, logger);
+  const { app, services } = await createApp({ config, engine, clock: systemClock, logger, version: readVersion(), startedAt, rateLimitStore: rateLimits.factory });
   secretsOrExit(await services.secretsAtRest.reseal(), config, logger);
   await services.idempotency().abandonInProgress();
   const server = createHttpServer(app, logger);
   server.listen(config.PORT, config.HOST, () => {
-    logger.info({ port: config.PORT, host: config.HOST, engine: engine.kind, ...(engine.kind === 'sqlite' ? { database: config.DATABASE_PATH } : {}) }, 'CodeSpar API listening');
+    logger.info({ port: config.PORT, host: config.HOST, engine: engine.kind, rateLimits: rateLimits.kind, ...(engine.kind === 'sqlite' ? { database: config.DATABASE_PATH } : {}) }, 'CodeSpar API listening');
     // Only once the server is up, so a failed listen never leaves timers running.
     services.scheduler.start();
     // Not awaited: channel checks run in the background (status `connecting` meanwhile);
@@ -81,6 +95,7 @@ async function main(): Promise<void> {
   installShutdown(server, logger, async () => {
     // Before the database closes: no new runs, and runs in flight get to record themselves.
     await services.scheduler.stop();
+    await rateLimits.close();
     await engine.close();
   });
 }

@@ -56,8 +56,9 @@ const notFoundError = (name: string) =>
 
 /**
  * Channel state. Stored settings are read when the service is built (createChannelsService
- * resolves once they are) and again before every connection check, so settings another
- * process stored are picked up by the next check; between checks they are served from memory.
+ * resolves once they are), before every connection check, and whenever the channels are
+ * listed or checked (`refresh`): settings another replica stored are picked up there, and
+ * this replica then checks its own connection with them. Connection state is per process.
  */
 export async function createChannelsService({ uow, store, audit, clock, config, logger, adapters = ADAPTERS, outbound = createOutboundGuard() }: ChannelsServiceDeps) {
   const storedSettings = new Map<PlatformChannel, ChannelSettings | 'unreadable' | undefined>();
@@ -114,6 +115,22 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
 
   const isEnabled = (name: PlatformChannel) => resolve(name).kind !== 'disabled';
 
+  /**
+   * Re-reads the stored settings; a channel whose settings changed elsewhere gets this
+   * replica's own check (in the background: its state reads `connecting` meanwhile).
+   */
+  async function refresh(): Promise<void> {
+    for (const name of PLATFORM_CHANNELS) {
+      const before = JSON.stringify(storedSettings.get(name) ?? null);
+      await load(name);
+      if (JSON.stringify(storedSettings.get(name) ?? null) === before) continue;
+      if (isEnabled(name)) {
+        stateOf(name).status = 'connecting';
+        void runCheck(name).catch((err: unknown) => logger.error({ err, channel: name }, 'channel connection check failed'));
+      } else Object.assign(stateOf(name), initialState(resolve(name)));
+    }
+  }
+
   const saveWithAudit = (channel: PlatformChannel, settings: Record<string, string>, actor: string) =>
     uow.run(async () => {
       await store.save(channel, settings, clock.now().toISOString());
@@ -122,7 +139,10 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
     });
 
   return {
-    list: (): { channels: ChannelView[] } => ({ channels: CHANNEL_NAMES.map(view) }),
+    async list(): Promise<{ channels: ChannelView[] }> {
+      await refresh();
+      return { channels: CHANNEL_NAMES.map(view) };
+    },
 
     /**
      * Kicks off the first check of every enabled channel. server.ts does not await it (the
@@ -136,6 +156,7 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
     async reconnect(name: string): Promise<{ success: true; channel: string; connected: boolean }> {
       if (name === 'web') return { success: true, channel: name, connected: true };
       if (!isPlatformChannel(name)) throw notFoundError(name);
+      await load(name);
       if (!isEnabled(name)) {
         throw new AppError(400, 'CHANNEL_DISABLED', `Channel '${name}' is not enabled. Set ${enableVar(name)}=true to enable.`);
       }
@@ -159,6 +180,7 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
 
     /** For the scheduler's health-check: re-checks enabled channels that are down. */
     async reconnectDisconnected(): Promise<Array<{ channel: PlatformChannel; connected: boolean }>> {
+      await refresh();
       const down = PLATFORM_CHANNELS.filter((n) => isEnabled(n) && stateOf(n).status === 'disconnected');
       return Promise.all(down.map(async (channel) => ({ channel, connected: await runCheck(channel) })));
     },

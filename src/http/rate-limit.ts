@@ -1,14 +1,16 @@
-import { rateLimit, ipKeyGenerator } from 'express-rate-limit';
+import { rateLimit, ipKeyGenerator, type Store } from 'express-rate-limit';
 import type { Request, RequestHandler } from 'express';
 import { AppError } from './errors.js';
 
 /**
  * One budget per client IP. A fresh limiter (and store) per createApp call, so test
  * apps never share counts. `max` 0 lifts the limit; `onLimited` counts each refusal (metrics).
+ * `store` is where replicas share their counts (Redis or PostgreSQL); absent, this process's memory.
  */
-export function createRateLimiter(windowMs: number, max: number, onLimited?: () => void): RequestHandler | undefined {
+export function createRateLimiter(windowMs: number, max: number, onLimited?: () => void, store?: Store): RequestHandler | undefined {
   if (max === 0) return undefined;
   return rateLimit({
+    ...(store ? { store } : {}),
     windowMs,
     limit: max,
     standardHeaders: 'draft-8',

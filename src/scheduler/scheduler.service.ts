@@ -20,6 +20,11 @@ export interface TaskDefinition {
   intervalMs: number;
   builtin: boolean;
   handler: () => unknown;
+  /**
+   * What a replica does on a tick another replica took (not counted as a run): for a task whose
+   * work is partly per process, such as checking this process's own connections.
+   */
+  local?: () => Promise<void>;
 }
 
 /** Why a scheduled firing did not run the task. */
@@ -182,6 +187,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     if (stopping) return skip('stopped');
     if (e.inFlight) return skip('running');
     const refused = await admit(e, tick);
+    if (refused === 'taken' && e.def.local) await e.def.local().catch((err: unknown) => log.error({ err, task: name }, 'local part of the task failed'));
     if (refused) return skip(refused);
     const run = begin(e);
     const result = run && (await run);

@@ -56,17 +56,24 @@ async function checkAgents({ agents, logger }: HealthCheckDeps, checkedAt: strin
  */
 export function healthCheckTask(deps: HealthCheckDeps): TaskDefinition {
   let degraded = false;
+  /** This process's own view: its database connection, its channel connections, its /health. */
+  const check = async () => {
+    const checkedAt = deps.clock.now().toISOString();
+    const database = await checkDatabase(deps, checkedAt);
+    const channels = await checkChannels(deps, checkedAt);
+    const agents = await checkAgents(deps, checkedAt);
+    deps.health.update({ database, channels, agents });
+    return { database, channels, agents };
+  };
   return {
     name: 'health-check',
     schedule: '*/5 * * * *',
     intervalMs: 300_000,
     builtin: true,
+    // Replicas that do not take a tick still check their own connections and keep their /health current.
+    local: async () => void (await check()),
     handler: async () => {
-      const checkedAt = deps.clock.now().toISOString();
-      const database = await checkDatabase(deps, checkedAt);
-      const channels = await checkChannels(deps, checkedAt);
-      const agents = await checkAgents(deps, checkedAt);
-      deps.health.update({ database, channels, agents });
+      const { database, channels, agents } = await check();
       const bad = [database, channels, agents].some((c) => c.status === 'degraded');
       if (bad && !degraded) {
         deps.logger.warn({ database, channels, agents }, 'health degraded');

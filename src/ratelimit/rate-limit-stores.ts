@@ -1,0 +1,102 @@
+import type pg from 'pg';
+import type { Store } from 'express-rate-limit';
+import { RedisStore } from 'rate-limit-redis';
+import { createClient } from 'redis';
+import type { Config } from '../config.js';
+import type { Engine } from '../db/engine.js';
+import type { Logger } from '../logger.js';
+import { FallbackStore } from './fallback-store.js';
+import { PgRateLimitStore } from './rate-limit.pg.js';
+
+/** Builds one budget's store (`prefix` keeps budgets apart); absent: each process counts in memory. */
+export type RateLimitStoreFactory = (prefix: string) => Store;
+
+export interface RateLimitStores {
+  /** Where counters live: `redis`, `postgres` or `memory` (per process). */
+  readonly kind: 'redis' | 'postgres' | 'memory';
+  readonly factory?: RateLimitStoreFactory;
+  close(): Promise<void>;
+}
+
+/** Raised when REDIS_URL is set but Redis cannot be reached at start-up (one line, no secret). */
+export class RedisUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RedisUnreachableError';
+  }
+}
+
+const START_ATTEMPTS = 10;
+
+const where = (url: string): string => {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || '6379'}`;
+};
+
+/** One line per change of side, so an outage is one warning and its end one info line. */
+const switchLogger = (logger: Logger, kind: string) => (down: boolean, err?: unknown) => {
+  if (down) logger.warn({ err, store: kind }, `rate-limit counters unreachable (${kind}): each replica counts on its own until it answers again`);
+  else logger.info({ store: kind }, `rate-limit counters shared again (${kind})`);
+};
+
+/**
+ * Connects to Redis, retrying for a few seconds at start-up (a plugin that comes up with the
+ * service), then gives up: an operator who set REDIS_URL asked for shared limits, and a process
+ * that quietly counted on its own would hide a wrong URL until the day it mattered. Once up, the
+ * client reconnects on its own; commands fail at once while it is disconnected (no offline queue),
+ * so requests fall back to this process's counters instead of waiting.
+ */
+async function connectRedis(url: string, logger: Logger) {
+  let ready = false;
+  const client = createClient({
+    url,
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: 2_000,
+      reconnectStrategy: (retries, cause) =>
+        !ready && retries >= START_ATTEMPTS - 1 ? new RedisUnreachableError(`Redis at ${where(url)} is unreachable after ${START_ATTEMPTS} attempts: ${cause.message.split('\n')[0]}`) : Math.min(100 * 2 ** retries, 2_000),
+    },
+  });
+  let lastError = '';
+  client.on('error', (err: Error) => {
+    // The client emits one error per failed reconnect: log each distinct one once.
+    if (ready && err.message !== lastError) logger.warn({ err }, 'redis connection error');
+    lastError = err.message;
+  });
+  client.on('ready', () => {
+    ready = true;
+    lastError = '';
+  });
+  try {
+    await client.connect();
+  } catch (err) {
+    client.destroy();
+    if (err instanceof RedisUnreachableError) throw err;
+    throw new RedisUnreachableError(`Redis at ${where(url)} cannot be used: ${(err as Error).message.split('\n')[0]}`);
+  }
+  return client;
+}
+
+/**
+ * Where this process keeps rate-limit counters: Redis with REDIS_URL; else PostgreSQL's own
+ * table when the engine is PostgreSQL (every replica shares it); else memory (SQLite is one process).
+ */
+export async function openRateLimitStores(config: Config, engine: Engine, logger: Logger): Promise<RateLimitStores> {
+  if (config.REDIS_URL) {
+    const client = await connectRedis(config.REDIS_URL, logger);
+    const onSwitch = switchLogger(logger, 'redis');
+    return {
+      kind: 'redis',
+      factory: (prefix) => new FallbackStore(new RedisStore({ prefix: `codespar:rl:${prefix}:`, sendCommand: (...args: string[]) => client.sendCommand(args) }), prefix, onSwitch),
+      close: async () => {
+        if (client.isOpen) await client.close().catch(() => client.destroy());
+      },
+    };
+  }
+  const pool = (engine as Engine & { pool?: pg.Pool }).pool;
+  if (engine.kind === 'postgres' && pool) {
+    const onSwitch = switchLogger(logger, 'postgres');
+    return { kind: 'postgres', factory: (prefix) => new FallbackStore(new PgRateLimitStore(pool, `${prefix}:`), prefix, onSwitch), close: async () => {} };
+  }
+  return { kind: 'memory', close: async () => {} };
+}
