@@ -15,6 +15,8 @@ export interface RateLimitStores {
   /** Where counters live: `redis`, `postgres` or `memory` (per process). */
   readonly kind: 'redis' | 'postgres' | 'memory';
   readonly factory?: RateLimitStoreFactory;
+  /** Whether the shared store is connected right now (Redis; always true otherwise). */
+  connected(): boolean;
   close(): Promise<void>;
 }
 
@@ -46,15 +48,19 @@ const switchLogger = (logger: Logger, kind: string) => (down: boolean, err?: unk
  * client reconnects on its own; commands fail at once while it is disconnected (no offline queue),
  * so requests fall back to this process's counters instead of waiting.
  */
-async function connectRedis(url: string, logger: Logger) {
+async function connectRedis(url: string, logger: Logger, attempts: number) {
   let ready = false;
+  let gaveUp: RedisUnreachableError | undefined;
   const client = createClient({
     url,
     disableOfflineQueue: true,
     socket: {
       connectTimeout: 2_000,
-      reconnectStrategy: (retries, cause) =>
-        !ready && retries >= START_ATTEMPTS - 1 ? new RedisUnreachableError(`Redis at ${where(url)} is unreachable after ${START_ATTEMPTS} attempts: ${cause.message.split('\n')[0]}`) : Math.min(100 * 2 ** retries, 2_000),
+      reconnectStrategy: (retries, cause) => {
+        if (ready || retries < attempts - 1) return Math.min(100 * 2 ** retries, 2_000);
+        gaveUp = new RedisUnreachableError(`Redis at ${where(url)} is unreachable after ${attempts} attempts: ${cause.message.split('\n')[0]}`);
+        return gaveUp;
+      },
     },
   });
   let lastError = '';
@@ -70,8 +76,8 @@ async function connectRedis(url: string, logger: Logger) {
   try {
     await client.connect();
   } catch (err) {
-    client.destroy();
-    if (err instanceof RedisUnreachableError) throw err;
+    if (client.isOpen) client.destroy();
+    if (gaveUp) throw gaveUp;
     throw new RedisUnreachableError(`Redis at ${where(url)} cannot be used: ${(err as Error).message.split('\n')[0]}`);
   }
   return client;
@@ -81,12 +87,18 @@ async function connectRedis(url: string, logger: Logger) {
  * Where this process keeps rate-limit counters: Redis with REDIS_URL; else PostgreSQL's own
  * table when the engine is PostgreSQL (every replica shares it); else memory (SQLite is one process).
  */
-export async function openRateLimitStores(config: Config, engine: Engine, logger: Logger): Promise<RateLimitStores> {
+export async function openRateLimitStores(
+  config: Pick<Config, 'REDIS_URL'>,
+  engine: Engine,
+  logger: Logger,
+  { startAttempts = START_ATTEMPTS }: { startAttempts?: number } = {},
+): Promise<RateLimitStores> {
   if (config.REDIS_URL) {
-    const client = await connectRedis(config.REDIS_URL, logger);
+    const client = await connectRedis(config.REDIS_URL, logger, startAttempts);
     const onSwitch = switchLogger(logger, 'redis');
     return {
       kind: 'redis',
+      connected: () => client.isReady,
       factory: (prefix) => new FallbackStore(new RedisStore({ prefix: `codespar:rl:${prefix}:`, sendCommand: (...args: string[]) => client.sendCommand(args) }), prefix, onSwitch),
       close: async () => {
         if (client.isOpen) await client.close().catch(() => client.destroy());
@@ -96,7 +108,7 @@ export async function openRateLimitStores(config: Config, engine: Engine, logger
   const pool = (engine as Engine & { pool?: pg.Pool }).pool;
   if (engine.kind === 'postgres' && pool) {
     const onSwitch = switchLogger(logger, 'postgres');
-    return { kind: 'postgres', factory: (prefix) => new FallbackStore(new PgRateLimitStore(pool, `${prefix}:`), prefix, onSwitch), close: async () => {} };
+    return { kind: 'postgres', connected: () => true, factory: (prefix) => new FallbackStore(new PgRateLimitStore(pool, `${prefix}:`), prefix, onSwitch), close: async () => {} };
   }
-  return { kind: 'memory', close: async () => {} };
+  return { kind: 'memory', connected: () => true, close: async () => {} };
 }
