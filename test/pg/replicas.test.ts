@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, deliver, failedRun, json } from '../reliability/server-process.js';
 import { freshMigratedDatabase, type TestDatabase } from '../helpers/pg.js';
+import { startStub, type Stub } from '../helpers/stub-server.js';
+import { telegram } from '../channels/platform-stubs.js';
+import { redisMissing, startRedis, type RedisServer } from '../helpers/redis-server.js';
 import { call, freshIp, metric, startCluster, startHeldGitHub, until, type Cluster } from './replicas-support.js';
 
 // Three real server processes over one PostgreSQL database, started once for the whole file
@@ -12,39 +15,44 @@ let db: TestDatabase;
 let cluster: Cluster;
 let github: Awaited<ReturnType<typeof startHeldGitHub>>;
 let urls: string[];
-
-beforeAll(async () => {
-  buildServer();
-  db = await freshMigratedDatabase();
-  github = await startHeldGitHub();
-  cluster = await startCluster(3, {
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: db.url,
-    DATABASE_POOL_MAX: '4',
-    TRUST_PROXY: '1',
-    RATE_LIMIT_MAX: String(MAX),
-    WEBHOOK_RATE_LIMIT_MAX: '0',
-    GITHUB_WEBHOOK_SECRET: SECRET,
-    GITHUB_TOKEN: 'test-token',
-    GITHUB_API_URL: github.url,
-    SCHEDULER_ENABLED: 'true',
-    SCHEDULER_SCHEDULES: 'audit-cleanup=*/2 * * * * *',
-  });
-  urls = cluster.replicas.map((r) => r.url);
-}, 120_000);
-
-afterAll(async () => {
-  await cluster?.stop();
-  await github?.close();
-  await db?.drop();
-}, 60_000);
+let chat: Stub;
 
 const post = (url: string, path: string, body: unknown, headers: Record<string, string> = {}) => call(`${url}${path}`, { method: 'POST', body: JSON.stringify(body), headers });
 // fetch() marks a conditional request `Cache-Control: no-cache` (which forbids a 304) unless told otherwise.
 const conditional = (etag: string) => ({ 'if-none-match': etag, 'cache-control': 'max-age=0' });
 const task = async (url: string, name: string) => (await call(`${url}/api/scheduler/${name}`)).body;
 
+beforeAll(() => buildServer(), 120_000);
+
 describe('replicas over one PostgreSQL', () => {
+  beforeAll(async () => {
+    db = await freshMigratedDatabase();
+    github = await startHeldGitHub();
+    chat = await startStub(telegram.handler('good-token'));
+    cluster = await startCluster(3, {
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '4',
+      TRUST_PROXY: '1',
+      RATE_LIMIT_MAX: String(MAX),
+      WEBHOOK_RATE_LIMIT_MAX: '0',
+      GITHUB_WEBHOOK_SECRET: SECRET,
+      GITHUB_TOKEN: 'test-token',
+      GITHUB_API_URL: github.url,
+      TELEGRAM_API_URL: chat.url,
+      SCHEDULER_ENABLED: 'true',
+      SCHEDULER_SCHEDULES: 'audit-cleanup=*/2 * * * * *',
+    });
+    urls = cluster.replicas.map((r) => r.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    await github?.close();
+    await chat?.close();
+    await db?.drop();
+  }, 60_000);
+
   it('shows a write acknowledged by one replica in the next read on every other, never a stale ETag', async () => {
     for (let i = 0; i < 3; i++) {
       const [writer, reader] = [urls[i]!, urls[(i + 1) % 3]!];
@@ -62,7 +70,7 @@ describe('replicas over one PostgreSQL', () => {
   });
 
   it('keeps one valid chain per org under 90 concurrent writes spread over the three', async () => {
-    const orgs = [];
+    const orgs: string[] = [];
     for (const name of ['Chain One', 'Chain Two', 'Chain Three']) orgs.push((await post(urls[0]!, '/api/orgs', { name })).body.id as string);
     const writes = await Promise.all(
       Array.from({ length: 90 }, (_, i) => post(urls[i % 3]!, '/api/agents', { name: `w-${i}`, type: 'task' }, { 'x-org-id': orgs[Math.floor(i / 3) % 3]! })),
@@ -152,6 +160,20 @@ describe('replicas over one PostgreSQL', () => {
     expect((await post(urls[1]!, '/api/scheduler/build-status-report/run', undefined)).body.ok).toBe(true);
   });
 
+  it('shares channel settings: configured on one replica, each other replica checks its own connection with them', async () => {
+    const configured = await post(urls[0]!, '/api/channels/configure', { channel: 'telegram', config: { botToken: 'good-token' } });
+    expect(configured.body).toMatchObject({ success: true, channel: 'telegram', connected: true });
+    expect(chat.requests).toHaveLength(1);
+    for (const u of urls.slice(1)) {
+      await until(async () => {
+        const { body } = await call(`${u}/api/channels`);
+        return body.channels.find((c: { name: string }) => c.name === 'telegram').status === 'connected';
+      }, 'the replica to check telegram');
+    }
+    // One check per replica, each from its own process.
+    expect(chat.requests.map((r) => r.path)).toEqual(Array(3).fill('/botgood-token/getMe'));
+  });
+
   it('loses no acknowledged write when one replica is killed (-9) in a stream of writes; the others answer and take the ticks', async () => {
     const victim = cluster.replicas[2]!;
     const acknowledged: string[] = [];
@@ -176,5 +198,60 @@ describe('replicas over one PostgreSQL', () => {
     expect((await call(`${urls[0]}/api/audit/verify`)).body.valid).toBe(true);
     const runs = (await task(urls[0]!, 'audit-cleanup')).runCount as number;
     await until(async () => (await task(urls[1]!, 'audit-cleanup')).runCount >= runs + 2, 'the survivors to take the ticks');
+  });
+});
+
+// Rate limits shared through a real redis-server by three more processes.
+const REDIS_MAX = 8;
+const missing = redisMissing();
+if (missing) console.warn(`Redis replica cases skipped: ${missing}`);
+
+describe.skipIf(missing !== undefined)(`replicas with REDIS_URL${missing ? ` - skipped: ${missing}` : ''}`, () => {
+  let rdb: TestDatabase;
+  let redis: RedisServer;
+  let rcluster: Cluster;
+  let rurls: string[];
+
+  beforeAll(async () => {
+    [rdb, redis] = await Promise.all([freshMigratedDatabase(), startRedis()]);
+    rcluster = await startCluster(3, {
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: rdb.url,
+      DATABASE_POOL_MAX: '3',
+      REDIS_URL: redis.url,
+      TRUST_PROXY: '1',
+      RATE_LIMIT_MAX: String(REDIS_MAX),
+      SCHEDULER_ENABLED: 'false',
+    });
+    rurls = rcluster.replicas.map((r) => r.url);
+  }, 120_000);
+
+  afterAll(async () => {
+    await rcluster?.stop();
+    await redis?.stop();
+    await rdb?.drop();
+  }, 60_000);
+
+  const spread = async (from: string) =>
+    Promise.all(Array.from({ length: 2 * REDIS_MAX }, (_, i) => call(`${rurls[i % 3]}/api/agent-types`, { from }).then((r) => r.status)));
+
+  it('shares one budget: 2 x RATE_LIMIT_MAX spread over the three -> RATE_LIMIT_MAX successes', async () => {
+    const statuses = await spread(freshIp());
+    expect(statuses.filter((s) => s === 200)).toHaveLength(REDIS_MAX);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(REDIS_MAX);
+  });
+
+  it('keeps answering when Redis dies, limiting per replica meanwhile', async () => {
+    await redis.kill();
+    const statuses = await spread(freshIp());
+    // Each replica counts on its own: 16 requests over three replicas of 8 each all pass, none fail otherwise.
+    expect(statuses.every((s) => s === 200 || s === 429)).toBe(true);
+    expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(REDIS_MAX);
+    const one = freshIp();
+    const single = [];
+    for (let i = 0; i < REDIS_MAX + 1; i++) single.push((await call(`${rurls[0]}/api/agent-types`, { from: one })).status);
+    expect(single.filter((s) => s === 200)).toHaveLength(REDIS_MAX);
+    expect(single.at(-1)).toBe(429);
+    await redis.restart();
   });
 });
