@@ -3,7 +3,8 @@
 // server.ts uses), loads them with autocannon, prints a table and writes bench/results.json.
 // Flags: --duration S (default 10), --warmup S (2), --connections N (50), --entries N (1000000),
 // --only audit (just the audit cases: appends while seeding, and verify without and with
-// AUDIT_HMAC_KEY; writes bench/results-audit.json).
+// AUDIT_HMAC_KEY; writes bench/results-audit.json); --engine postgres --replicas N (one and N
+// replicas over one PostgreSQL: bench/replicas.mjs, writes bench/results-replicas.json).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -24,8 +25,16 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '50' },
     entries: { type: 'string', default: '1000000' },
     only: { type: 'string' },
+    engine: { type: 'string' },
+    replicas: { type: 'string' },
   },
 });
+// Replicas over PostgreSQL live in their own module (bench/replicas.mjs).
+if (flags.engine === 'postgres' || flags.replicas !== undefined) {
+  if (flags.engine !== 'postgres') throw new Error('--replicas needs --engine postgres');
+  await (await import('./replicas.mjs')).runReplicas(flags);
+  process.exit(0);
+}
 if (flags.only !== undefined && flags.only !== 'audit') throw new Error('--only takes: audit');
 const AUDIT_ONLY = flags.only === 'audit';
 const DURATION = Number(flags.duration);
