@@ -176,8 +176,19 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     }
   }
 
+  /** Firings past their start (claiming or running): stop() waits for them, as for runs. */
+  const firing = new Set<Promise<FireOutcome>>();
+
   /** The scheduled path: what a cron tick does. Skips paused, busy, disabled and taken ticks. */
-  async function fire(name: string, tick?: Date): Promise<FireOutcome> {
+  function fire(name: string, tick?: Date): Promise<FireOutcome> {
+    const attempt = fireNow(name, tick);
+    firing.add(attempt);
+    const done = () => void firing.delete(attempt);
+    attempt.then(done, done);
+    return attempt;
+  }
+
+  async function fireNow(name: string, tick?: Date): Promise<FireOutcome> {
     const e = entryOf(name);
     const skip = (skipped: SkipReason) => {
       log.debug({ task: name, skipped }, 'scheduled run skipped');
@@ -300,7 +311,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
       stopping = true;
       started = false;
       await Promise.all([...entries.values()].map(disarm));
-      await settleWithin([...entries.values()].flatMap((e) => (e.inFlight ? [e.inFlight] : [])), drainMs);
+      await settleWithin([...firing, ...[...entries.values()].flatMap((e) => (e.inFlight ? [e.inFlight] : []))], drainMs);
       reportHealth();
     },
 
