@@ -22,6 +22,7 @@ export class FallbackStore implements Store {
   readonly localKeys = false;
   private readonly local = new MemoryStore();
   private down = false;
+  private options?: Options;
 
   constructor(
     private readonly shared: Store,
@@ -30,9 +31,19 @@ export class FallbackStore implements Store {
   ) {}
 
   init(options: Options): void {
+    this.options = options;
     this.local.init(options);
-    // Not awaited by express-rate-limit either; a failure shows up on the first increment.
-    void Promise.resolve(this.shared.init?.(options)).catch(() => undefined);
+    this.initShared();
+  }
+
+  /**
+   * Initialises the shared store (again): called once its connection is back, so whatever it
+   * prepares on init (Redis's scripts) is prepared on a live connection. Not awaited
+   * (express-rate-limit does not await init either); a failure shows up on the next increment.
+   */
+  initShared(): void {
+    if (!this.options || !this.shared.init) return;
+    void Promise.resolve(this.shared.init(this.options)).catch(() => undefined);
   }
 
   private async either<T>(shared: () => Promise<T> | T, local: () => Promise<T> | T): Promise<T> {

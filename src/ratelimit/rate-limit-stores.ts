@@ -48,7 +48,7 @@ const switchLogger = (logger: Logger, kind: string) => (down: boolean, err?: unk
  * client reconnects on its own; commands fail at once while it is disconnected (no offline queue),
  * so requests fall back to this process's counters instead of waiting.
  */
-async function connectRedis(url: string, logger: Logger, attempts: number) {
+async function connectRedis(url: string, logger: Logger, attempts: number, onReconnect: () => void) {
   let ready = false;
   let gaveUp: RedisUnreachableError | undefined;
   const client = createClient({
@@ -70,6 +70,7 @@ async function connectRedis(url: string, logger: Logger, attempts: number) {
     lastError = err.message;
   });
   client.on('ready', () => {
+    if (ready) onReconnect();
     ready = true;
     lastError = '';
   });
@@ -94,12 +95,18 @@ export async function openRateLimitStores(
   { startAttempts = START_ATTEMPTS }: { startAttempts?: number } = {},
 ): Promise<RateLimitStores> {
   if (config.REDIS_URL) {
-    const client = await connectRedis(config.REDIS_URL, logger, startAttempts);
+    const stores: FallbackStore[] = [];
+    // Scripts loaded before an outage may be gone after it (a restarted Redis): load them again.
+    const client = await connectRedis(config.REDIS_URL, logger, startAttempts, () => stores.forEach((s) => s.initShared()));
     const onSwitch = switchLogger(logger, 'redis');
     return {
       kind: 'redis',
       connected: () => client.isReady,
-      factory: (prefix) => new FallbackStore(new RedisStore({ prefix: `codespar:rl:${prefix}:`, sendCommand: (...args: string[]) => client.sendCommand(args) }), prefix, onSwitch),
+      factory: (prefix) => {
+        const store = new FallbackStore(new RedisStore({ prefix: `codespar:rl:${prefix}:`, sendCommand: (...args: string[]) => client.sendCommand(args) }), prefix, onSwitch);
+        stores.push(store);
+        return store;
+      },
       close: async () => {
         if (client.isOpen) await client.close().catch(() => client.destroy());
       },
