@@ -25,11 +25,11 @@ export default defineConfig({
             'test/identity/identity-migration.test.ts',
             // edits the SQLite file behind the server (twin: test/pg/audit-tamper.test.ts)
             'test/audit/audit-tamper.test.ts',
-            // server processes over DATABASE_PATH (twins: test/pg/process.test.ts, audit-tamper's seals)
+            // server processes over DATABASE_PATH (twins: test/pg/process.test.ts and secrets-startup.test.ts,
+            // audit-tamper's seals)
             'test/audit/audit-process.test.ts',
             'test/platform/process.test.ts',
             'test/reliability/secrets-startup.test.ts',
-            'test/reliability/webhook-flood.test.ts',
             // SIGKILL of a server over a SQLite file, restarted on it
             'test/reliability/crash.test.ts',
             // SQLite's synchronous chain reads and its WAL read snapshot on a second connection
