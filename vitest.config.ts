@@ -30,8 +30,6 @@ export default defineConfig({
             'test/audit/audit-process.test.ts',
             'test/platform/process.test.ts',
             'test/reliability/secrets-startup.test.ts',
-            // SIGKILL of a server over a SQLite file, restarted on it
-            'test/reliability/crash.test.ts',
             // SQLite's synchronous chain reads and its WAL read snapshot on a second connection
             'test/audit/audit-verify-quick.test.ts',
             'test/audit/audit-verify-snapshot.test.ts',
