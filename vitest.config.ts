@@ -17,30 +17,26 @@ export default defineConfig({
         test: {
           name: 'postgres',
           include: ['test/**/*.test.ts'],
-          // SQLite's own: they edit or restart over the database file, close its connection, start
-          // processes on DATABASE_PATH or upgrade old SQLite schemas. test/pg has the PostgreSQL
-          // twins of those that matter on both engines (tampering, processes, outages).
-          // The last group is not yet on PostgreSQL (see docs/postgres.md).
+          // SQLite's own by nature; test/pg has the PostgreSQL twins where the behaviour matters
+          // on both engines (tampering, server processes and restarts, crash, outages).
           exclude: [
+            // upgrades SQLite databases from old schema versions (PostgreSQL starts at its baseline)
             'test/audit/audit-migration.test.ts',
+            'test/identity/identity-migration.test.ts',
+            // edits the SQLite file behind the server (twin: test/pg/audit-tamper.test.ts)
             'test/audit/audit-tamper.test.ts',
-            'test/audit/audit-chain.test.ts',
+            // server processes over DATABASE_PATH (twins: test/pg/process.test.ts and secrets-startup.test.ts,
+            // audit-tamper's seals)
             'test/audit/audit-process.test.ts',
+            'test/platform/process.test.ts',
+            'test/reliability/secrets-startup.test.ts',
+            // SQLite's synchronous chain reads and its WAL read snapshot on a second connection
             'test/audit/audit-verify-quick.test.ts',
             'test/audit/audit-verify-snapshot.test.ts',
+            'test/audit/audit-verify-file.test.ts',
+            // the database file itself: pragmas, WAL, a file closed and reopened
             'test/platform/database.test.ts',
-            'test/platform/process.test.ts',
-            'test/reliability/crash.test.ts',
-            'test/reliability/secrets-startup.test.ts',
-            'test/reliability/webhook-flood.test.ts',
-            'test/agents/agents.tenancy.test.ts',
-            'test/identity/identity-tenancy.test.ts',
-            'test/channels/channels.test.ts',
-            'test/channels/configure-url.test.ts',
-            'test/platform/secrets-at-rest.test.ts',
-            'test/scheduler/health-check.test.ts',
-            'test/webhooks/responses.test.ts',
-            'test/reliability/raw-http.test.ts',
+            'test/webhooks/responses-restart.test.ts',
           ],
           globalSetup: ['test/pg/global-setup.ts'],
           env: { TEST_ENGINE: 'postgres' },

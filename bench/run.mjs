@@ -3,8 +3,12 @@
 // server.ts uses), loads them with autocannon, prints a table and writes bench/results.json.
 // Flags: --duration S (default 10), --warmup S (2), --connections N (50), --entries N (1000000),
 // --only audit (just the audit cases: appends while seeding, and verify without and with
-// AUDIT_HMAC_KEY; writes bench/results-audit.json); --engine postgres --replicas N (one and N
-// replicas over one PostgreSQL: bench/replicas.mjs, writes bench/results-replicas.json).
+// AUDIT_HMAC_KEY; writes bench/results-audit.json), --engine sqlite|postgres|both (default
+// sqlite; postgres starts an embedded PostgreSQL for the run and stops it at the end; both
+// runs every case on each engine, one after the other, each with its own reference rows;
+// writes bench/results.json, or bench/results-<engine>.json for postgres and both);
+// --engine postgres --replicas N (one and N replicas over one PostgreSQL: bench/replicas.mjs,
+// writes bench/results-replicas.json).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +19,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createHmac } from 'node:crypto';
 import { seed, BENCH_ORG, BENCH_REPO } from './seed.mjs';
+import { startBenchPostgres } from './pg.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -25,16 +30,18 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '50' },
     entries: { type: 'string', default: '1000000' },
     only: { type: 'string' },
-    engine: { type: 'string' },
+    engine: { type: 'string', default: 'sqlite' },
     replicas: { type: 'string' },
   },
 });
 // Replicas over PostgreSQL live in their own module (bench/replicas.mjs).
-if (flags.engine === 'postgres' || flags.replicas !== undefined) {
+if (flags.replicas !== undefined) {
   if (flags.engine !== 'postgres') throw new Error('--replicas needs --engine postgres');
   await (await import('./replicas.mjs')).runReplicas(flags);
   process.exit(0);
 }
+if (!['sqlite', 'postgres', 'both'].includes(flags.engine)) throw new Error('--engine takes: sqlite, postgres, both');
+const ENGINES = flags.engine === 'both' ? ['sqlite', 'postgres'] : [flags.engine];
 if (flags.only !== undefined && flags.only !== 'audit') throw new Error('--only takes: audit');
 const AUDIT_ONLY = flags.only === 'audit';
 const DURATION = Number(flags.duration);
@@ -149,17 +156,65 @@ async function timeVerify(base, headers, label, pid) {
  * The same trail appended with AUDIT_HMAC_KEY set (every entry sealed), then verified by a
  * server holding the key: the cost of the seals on appends and on verify.
  */
-async function keyedAudit(dir, port) {
-  const dbFile = path.join(dir, 'bench-keyed.db');
+async function keyedAudit(port, store) {
   console.error(`seeding ${ENTRIES} audit entries with AUDIT_HMAC_KEY …`);
-  const seeded = await seed(dbFile, { auditEntries: ENTRIES, agents: 1, env: { AUDIT_HMAC_KEY: HMAC_KEY } });
-  console.error(`  seeded in ${(seeded.auditSeedMs / 1000).toFixed(1)} s`);
-  const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbFile, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0', AUDIT_HMAC_KEY: HMAC_KEY };
+  const { seeded, dbEnv } = await store.seeded('bench_keyed', { auditEntries: ENTRIES, agents: 1, env: { AUDIT_HMAC_KEY: HMAC_KEY } });
+  const env = { PORT: String(port), HOST: '127.0.0.1', ...dbEnv, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0', AUDIT_HMAC_KEY: HMAC_KEY };
   const api = startProcess(SERVER_ARGS, env);
   await waitFor200(`http://127.0.0.1:${port}/health`);
   const verify = await timeVerify(`http://127.0.0.1:${port}`, { 'x-org-id': BENCH_ORG }, ' (keyed)', api.pid);
   await stop(api);
-  return { auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10, auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10, verify };
+  return { ...seedFigures(seeded), verify };
+}
+
+const tenths = (ms) => Math.round(ms / 100) / 10;
+const seedFigures = (seeded) => ({
+  auditSeedSeconds: tenths(seeded.auditSeedMs),
+  auditSeedCpuSeconds: tenths(seeded.auditSeedCpuMs),
+  ...(seeded.copyMs === undefined ? {} : { sqliteSeedSeconds: tenths(seeded.sqliteSeedMs), copySeconds: tenths(seeded.copyMs) }),
+});
+
+/**
+ * Where an engine's databases come from. SQLite: a file seeded through the real append path.
+ * PostgreSQL: the same file, then copied with `db:copy` (PostgreSQL's way in for a trail of
+ * this size; its seeding time is the two together, the copy shown apart).
+ */
+function sqliteStore(dir) {
+  return {
+    async seeded(name, opts) {
+      const file = path.join(dir, `${name}.db`);
+      const seeded = await seed(file, opts);
+      console.error(`  seeded in ${(seeded.auditSeedMs / 1000).toFixed(1)} s`);
+      return { seeded, dbEnv: { DATABASE_PATH: file } };
+    },
+    stop: async () => undefined,
+  };
+}
+
+async function postgresStore(dir) {
+  const server = await startBenchPostgres();
+  const files = sqliteStore(dir);
+  return {
+    async seeded(name, opts) {
+      const { seeded, dbEnv } = await files.seeded(name, opts);
+      const url = await server.database(name);
+      const t0 = performance.now();
+      await new Promise((resolve, reject) => {
+        const copy = spawn(process.execPath, ['dist/tools/db-copy.js', '--from', dbEnv.DATABASE_PATH, '--to', url], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+        let err = '';
+        copy.stderr.on('data', (c) => (err = (err + c).slice(-2000)));
+        copy.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`db:copy failed (${code}): ${err}`))));
+      });
+      const copyMs = performance.now() - t0;
+      console.error(`  copied into PostgreSQL in ${(copyMs / 1000).toFixed(1)} s`);
+      fs.rmSync(dbEnv.DATABASE_PATH, { force: true });
+      return {
+        seeded: { ...seeded, sqliteSeedMs: seeded.auditSeedMs, copyMs, auditSeedMs: seeded.auditSeedMs + copyMs },
+        dbEnv: { DATABASE_URL: url, DATABASE_POOL_MAX: '10' },
+      };
+    },
+    stop: () => server.stop(),
+  };
 }
 
 /** Push `n`: every delivery a different body, as GitHub's are (the same bytes again would be a replay). */
@@ -179,13 +234,24 @@ function pushPayload(n) {
 const signature = (body) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
 
 async function main() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-bench-'));
-  const dbFile = path.join(dir, 'bench.db');
-  console.error(`seeding ${ENTRIES} audit entries into ${dbFile} …`);
-  const seeded = await seed(dbFile, { auditEntries: ENTRIES, agents: 100 });
-  console.error(`  seeded in ${(seeded.auditSeedMs / 1000).toFixed(1)} s`);
+  for (const engine of ENGINES) {
+    console.error(`\n=== engine: ${engine}`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-bench-'));
+    const store = engine === 'postgres' ? await postgresStore(dir) : sqliteStore(dir);
+    try {
+      await runEngine(engine, store);
+    } finally {
+      await store.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }
+}
 
-  if (AUDIT_ONLY) return auditOnly(dir, dbFile, seeded);
+async function runEngine(engine, store) {
+  console.error(`seeding ${ENTRIES} audit entries …`);
+  const { seeded, dbEnv } = await store.seeded('bench', { auditEntries: ENTRIES, agents: 100 });
+
+  if (AUDIT_ONLY) return auditOnly(engine, store, dbEnv, seeded);
 
   const refPort = await freePort();
   const ref = startProcess([path.join(here, 'reference-server.mjs')], { PORT: String(refPort) });
@@ -199,7 +265,7 @@ async function main() {
   const env = {
     PORT: String(apiPort),
     HOST: '127.0.0.1',
-    DATABASE_PATH: dbFile,
+    ...dbEnv,
     LOG_LEVEL: 'info',
     RATE_LIMIT_MAX: '0',
     WEBHOOK_RATE_LIMIT_MAX: '0',
@@ -269,7 +335,7 @@ async function main() {
   const startPeak = peakRssMb(api.pid);
   await stop(api);
   await stop(ref);
-  const keyed = await keyedAudit(dir, apiPort);
+  const keyed = await keyedAudit(apiPort, store);
 
   const refRps = rows[0].reqPerSec;
   const round2 = (x) => Math.round(x * 100) / 100;
@@ -279,14 +345,15 @@ async function main() {
   }
   sameClassesRow.ratio = round2(sameClassesRow.reqPerSec / refRps);
   const results = {
+    engine,
     at: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
+    loadAverage: os.loadavg(),
     durationS: DURATION,
     connections: CONNECTIONS,
     auditEntries: ENTRIES,
-    auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10,
-    auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10,
+    ...seedFigures(seeded),
     cases: rows,
     // Not a target: the bare app served like ours, to show what our own code costs.
     sameClassesReference: sameClassesRow,
@@ -297,22 +364,23 @@ async function main() {
     startToFirstHealthMs: { first: firstStartMs, afterLoad: coldStartMs },
   };
   fs.mkdirSync(here, { recursive: true });
-  fs.writeFileSync(path.join(here, 'results.json'), JSON.stringify(results, null, 2));
+  fs.writeFileSync(path.join(here, flags.engine === 'sqlite' ? 'results.json' : `results-${engine}.json`), JSON.stringify(results, null, 2));
   printTable(results);
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 function printTable(r) {
   const pad = (s, n) => String(s).padEnd(n);
   const lpad = (s, n) => String(s).padStart(n);
-  console.log(`\n${pad('case', 48)}${lpad('req/s', 9)}${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('errors', 8)}${lpad('non2xx', 8)}${lpad('× ref', 7)}${lpad('× info', 8)}`);
+  console.log(`\nengine: ${r.engine} (load average at the end ${r.loadAverage.map((x) => x.toFixed(1)).join(' ')})`);
+  console.log(`${pad('case', 48)}${lpad('req/s', 9)}${lpad('p50 ms', 8)}${lpad('p99 ms', 8)}${lpad('errors', 8)}${lpad('non2xx', 8)}${lpad('× ref', 7)}${lpad('× info', 8)}`);
   const row = (c) =>
     console.log(`${pad(c.name, 48)}${lpad(c.reqPerSec, 9)}${lpad(c.p50, 8)}${lpad(c.p99, 8)}${lpad(c.errors, 8)}${lpad(c.non2xx, 8)}${lpad(c.ratio.toFixed(2), 7)}${lpad(c.ratioToSameClasses?.toFixed(2) ?? '', 8)}`);
   row(r.cases[0]);
   row(r.sameClassesReference);
   for (const c of r.cases.slice(1)) row(c);
   console.log('× ref: to the bare Express reference (the targets); × info: to the same bare app on our request classes');
-  console.log(`\naudit seed: ${r.auditEntries} entries in ${r.auditSeedSeconds} s (cpu ${r.auditSeedCpuSeconds} s)`);
+  const copied = r.copySeconds === undefined ? '' : ` (SQLite file ${r.sqliteSeedSeconds} s, then db:copy ${r.copySeconds} s)`;
+  console.log(`\naudit seed: ${r.auditEntries} entries in ${r.auditSeedSeconds} s${copied} (cpu of the appends ${r.auditSeedCpuSeconds} s)`);
   console.log(`verify: ${r.verify.ms.join(' / ')} ms (cpu ${r.verify.cpuMs.join(' / ')} ms) over ${r.verify.checked} entries (valid: ${r.verify.valid})`);
   console.log(
     `with AUDIT_HMAC_KEY: seed ${r.keyed.auditSeedSeconds} s (cpu ${r.keyed.auditSeedCpuSeconds} s); verify ${r.keyed.verify.ms.join(' / ')} ms (cpu ${r.keyed.verify.cpuMs.join(' / ')} ms) over ${r.keyed.verify.checked} entries (valid: ${r.keyed.verify.valid}, keyed: ${r.keyed.verify.keyed})`,
@@ -322,29 +390,29 @@ function printTable(r) {
 }
 
 /** --only audit: appends (the seeds) and verify, without and with the key; no HTTP load. */
-async function auditOnly(dir, dbFile, seeded) {
+async function auditOnly(engine, store, dbEnv, seeded) {
   const port = await freePort();
-  const env = { PORT: String(port), HOST: '127.0.0.1', DATABASE_PATH: dbFile, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0' };
+  const env = { PORT: String(port), HOST: '127.0.0.1', ...dbEnv, LOG_LEVEL: 'info', RATE_LIMIT_MAX: '0' };
   const api = startProcess(SERVER_ARGS, env);
   await waitFor200(`http://127.0.0.1:${port}/health`);
   const verify = await timeVerify(`http://127.0.0.1:${port}`, { 'x-org-id': BENCH_ORG }, '', api.pid);
   await stop(api);
-  const keyed = await keyedAudit(dir, port);
+  const keyed = await keyedAudit(port, store);
   const results = {
+    engine,
     at: new Date().toISOString(),
     node: process.version,
     cpus: os.cpus().length,
     auditEntries: ENTRIES,
-    unkeyed: { auditSeedSeconds: Math.round(seeded.auditSeedMs / 100) / 10, auditSeedCpuSeconds: Math.round(seeded.auditSeedCpuMs / 100) / 10, verify },
+    unkeyed: { ...seedFigures(seeded), verify },
     keyed,
   };
-  fs.writeFileSync(path.join(here, 'results-audit.json'), JSON.stringify(results, null, 2));
-  console.log(`\naudit, ${ENTRIES} entries in one org`);
+  fs.writeFileSync(path.join(here, flags.engine === 'sqlite' ? 'results-audit.json' : `results-audit-${engine}.json`), JSON.stringify(results, null, 2));
+  console.log(`\naudit on ${engine}, ${ENTRIES} entries in one org`);
   const line = (name, r) =>
     `${name} seed ${r.auditSeedSeconds} s (cpu ${r.auditSeedCpuSeconds} s); verify ${r.verify.ms.join(' / ')} ms (cpu ${r.verify.cpuMs.join(' / ')} ms; valid: ${r.verify.valid}, keyed: ${r.verify.keyed}, unkeyed: ${r.verify.unkeyed})`;
   console.log(line('without AUDIT_HMAC_KEY:', results.unkeyed));
   console.log(line('with AUDIT_HMAC_KEY:   ', keyed));
-  fs.rmSync(dir, { recursive: true, force: true });
 }
 
 main().catch((err) => {

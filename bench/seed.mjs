@@ -1,7 +1,8 @@
-// Seeds a fresh SQLite file for the benchmark through the real services (compiled in dist/):
+// Seeds a fresh database (a SQLite file, or a PostgreSQL URL) for the benchmark through the real services (compiled in dist/):
 // the audit entries go through the same append path the API uses (hash chain), batched in
 // transactions of BATCH appends.
 import { openSqliteEngine } from '../dist/db/sqlite/engine.js';
+import { createPostgresEngine } from '../dist/db/postgres/engine.js';
 import { loadConfig } from '../dist/config.js';
 import { createLogger } from '../dist/logger.js';
 import { createServices } from '../dist/services.js';
@@ -18,10 +19,10 @@ export const BENCH_ORG = 'org-bench';
 export const BENCH_REPO = 'bench-co/bench-repo';
 
 /** Returns ids the cases need, and how long the audit seeding took. */
-export async function seed(file, { auditEntries, agents: agentCount, env = {} }) {
-  const engine = openSqliteEngine(file);
-  const { db } = engine;
-  const config = loadConfig({ DATABASE_PATH: file, LOG_LEVEL: 'silent', SCHEDULER_ENABLED: 'false', ...env });
+export async function seed(target, { auditEntries, agents: agentCount, env = {} }) {
+  const isUrl = /^postgres(ql)?:\/\//.test(target);
+  const engine = isUrl ? await createPostgresEngine({ url: target, poolMax: 4 }) : openSqliteEngine(target);
+  const config = loadConfig({ ...(isUrl ? { DATABASE_URL: target } : { DATABASE_PATH: target }), LOG_LEVEL: 'silent', SCHEDULER_ENABLED: 'false', ...env });
   const services = await createServices({ config, engine, clock: systemClock, logger: createLogger('silent'), version: 'bench', startedAt: new Date() });
   const scope = { orgId: BENCH_ORG };
 
@@ -53,8 +54,13 @@ export async function seed(file, { auditEntries, agents: agentCount, env = {} })
     const auditSeedMs = Number(process.hrtime.bigint() - started) / 1e6;
     const cpu = process.cpuUsage(cpuStarted);
     const auditSeedCpuMs = (cpu.user + cpu.system) / 1000;
-    db.pragma('wal_checkpoint(TRUNCATE)');
-    db.close();
+    if (isUrl) {
+      await engine.pool.query('VACUUM ANALYZE');
+      await engine.close();
+    } else {
+      engine.db.pragma('wal_checkpoint(TRUNCATE)');
+      engine.db.close();
+    }
     return { projectId: p.id, projectAgentId: p.agentId, agentId: agentIds[1], agentCount: agentIds.length, auditSeedMs, auditSeedCpuMs };
   }
 }

@@ -2,9 +2,11 @@ import type { AppDeps } from './deps.js';
 import { createAuditService } from './audit/audit.service.js';
 import { createSealer } from './audit/audit.seal.js';
 import { createOrgsService, type OrgRelations } from './orgs/orgs.service.js';
+import { createOrgDirectory } from './orgs/orgs.directory.js';
 import { createHealthService } from './health/health.service.js';
 import { createAgentsService, type AgentPorts } from './agents/agents.service.js';
 import { createProjectsService } from './projects/projects.service.js';
+import { createProjectDirectory } from './projects/projects.directory.js';
 import { createGitHubClient } from './github/github.client.js';
 import { createWebhooksService, type MemoryPort } from './webhooks/webhooks.service.js';
 import { createOrgSecretsStore } from './webhooks/org-secrets.store.js';
@@ -36,9 +38,8 @@ import { AGENT_STATUSES } from './agents/agents.schemas.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order: each domain gets
- * the engine's unit of work (its repositories come from there) and the services it calls.
- * Two ports close a loop and resolve lazily: agents ask projects and memory about a project
- * (projects are built on agents), orgs ask projects and members for their counts.
+ * the engine's unit of work (its repositories come from there) and the services or ports it
+ * calls, all built before it: nothing refers to a service declared further down.
  */
 export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics) {
   const { engine, clock, config, logger } = deps;
@@ -64,17 +65,9 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
   const orgWebhooks = createOrgWebhooksService({ uow, store: orgSecrets, audit, clock, logger, baseUrl: config.WEBHOOK_BASE_URL });
   const identity = createIdentityService({ uow, audit, clock });
 
-  const agentPorts: AgentPorts = {
-    project: async (orgId, projectId) => {
-      const p = await projects.inOrg(orgId, projectId);
-      return p && { id: p.id, name: p.name, repo: p.repo, defaultBranch: p.defaultBranch };
-    },
-    memorySummary: (orgId, projectId) => memory.summaryForProject(orgId, projectId),
-    connectedChannels: () => channels.connectedNames(),
-    adoptProjectAgent: (orgId, projectId, agentId) => projects.adoptAgent(orgId, projectId, agentId),
-  };
-  const agents = createAgentsService({ uow, audit, clock, ports: () => agentPorts });
-  const projects = createProjectsService({ uow, audit, agents, github, clock, config, logger, orgHook: (orgId) => orgWebhooks.hookFor(orgId) });
+  // Agents and memory read projects (and agents link themselves to one) through the
+  // projects repository: the projects service is built on agents, so it comes after them.
+  const projectDirectory = createProjectDirectory(uow);
   const memory = createMemoryService({
     uow,
     vectors: engine.vectors,
@@ -84,11 +77,35 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     channelNames: CHANNEL_NAMES,
     retentionDays: config.AUDIT_RETENTION_DAYS,
     projectRepo: async (orgId, projectId) => {
-      const p = orgId === null ? await projects.byId(projectId) : await projects.inOrg(orgId, projectId);
+      const p = orgId === null ? await projectDirectory.byId(projectId) : await projectDirectory.inOrg(orgId, projectId);
       return p?.repo ?? null;
     },
   });
+  const agentPorts: AgentPorts = {
+    project: async (orgId, projectId) => {
+      const p = await projectDirectory.inOrg(orgId, projectId);
+      return p && { id: p.id, name: p.name, repo: p.repo, defaultBranch: p.defaultBranch };
+    },
+    memorySummary: (orgId, projectId) => memory.summaryForProject(orgId, projectId),
+    connectedChannels: () => channels.connectedNames(),
+    adoptProjectAgent: (orgId, projectId, agentId) => projectDirectory.adoptAgent(orgId, projectId, agentId),
+  };
+  const agents = createAgentsService({ uow, audit, clock, ports: agentPorts });
+  const projects = createProjectsService({
+    uow,
+    audit,
+    agents,
+    directory: projectDirectory,
+    github,
+    clock,
+    config,
+    logger,
+    orgHook: (orgId) => orgWebhooks.hookFor(orgId),
+  });
 
+  // Members check the org through the directory; orgs count members and projects.
+  const orgDirectory = createOrgDirectory(uow);
+  const members = createMembersService({ uow, audit, clock, assertOrgVisible: (scope, orgId) => orgDirectory.assertVisible(scope, orgId) });
   const relations: OrgRelations = {
     projects: async (orgId) =>
       Promise.all(
@@ -101,8 +118,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     members: (orgId) => members.list(orgId),
     memberCount: (orgId) => members.count(orgId),
   };
-  const orgs = createOrgsService({ uow, audit, clock, relations: () => relations });
-  const members = createMembersService({ uow, audit, clock, assertOrgVisible: (scope, orgId) => orgs.assertVisible(scope, orgId) });
+  const orgs = createOrgsService({ uow, audit, clock, directory: orgDirectory, relations });
 
   const webMessages = createWebMessagesService({
     uow,
@@ -124,7 +140,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     audit,
     agents,
     projects,
-    memory: () => memoryPort,
+    memory: memoryPort,
     clock,
     restrictInstanceUrl: config.API_TOKENS.length > 0,
   });
@@ -132,7 +148,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
   // services above, whose own units join it.
   const deploys = createDeploysService({
     uow,
-    glue: createDeployGlue({ projects, agents, audit, carryOut: createReactor({ audit, agents, memory: () => memoryPort }) }),
+    glue: createDeployGlue({ projects, agents, audit, carryOut: createReactor({ audit, agents, memory: memoryPort }) }),
     clock,
     restrictInstanceUrl: config.API_TOKENS.length > 0 && config.DEPLOY_WEBHOOK_SECRET === undefined,
   });

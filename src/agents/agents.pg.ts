@@ -1,13 +1,9 @@
 import { exec, one, rows, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
 import type { StatName } from './agents.schemas.js';
-import { STAT_COLUMN, type AgentFilter, type AgentRow, type AgentsRepository } from './agents.repository.js';
+import { AGENT_ROW, STAT_COLUMN, type AgentFilter, type AgentRow, type AgentsRepository } from './agents.repository.js';
 
-const COLUMNS = `id, org_id AS "orgId", project_id AS "projectId", name, type, status, autonomy_level AS "autonomyLevel", task,
-  started_at AS "startedAt", last_activity AS "lastActivity", created_at AS "createdAt",
-  messages_processed AS "messagesProcessed", tasks_completed AS "tasksCompleted", reviews_performed AS "reviewsPerformed",
-  deploys_triggered AS "deploysTriggered", incidents_handled AS "incidentsHandled"`;
-
+const COLUMNS = AGENT_ROW.select();
 
 // row_seq breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
 const S = {

@@ -1,3 +1,4 @@
+import { rowShape } from '../db/row-shape.js';
 import type { AgentStatus, AgentType, StatName } from './agents.schemas.js';
 
 export interface AgentRow {
@@ -18,6 +19,27 @@ export interface AgentRow {
   deploysTriggered: number;
   incidentsHandled: number;
 }
+
+/** `orgId` null lists every org (the operator's view); other fields narrow when present. */
+/** How an `agents` row reads as an AgentRow, on either engine. */
+export const AGENT_ROW = rowShape<AgentRow>({
+  id: 'id',
+  orgId: 'org_id',
+  projectId: 'project_id',
+  name: 'name',
+  type: 'type',
+  status: 'status',
+  autonomyLevel: 'autonomy_level',
+  task: 'task',
+  startedAt: 'started_at',
+  lastActivity: 'last_activity',
+  createdAt: 'created_at',
+  messagesProcessed: 'messages_processed',
+  tasksCompleted: 'tasks_completed',
+  reviewsPerformed: 'reviews_performed',
+  deploysTriggered: 'deploys_triggered',
+  incidentsHandled: 'incidents_handled',
+});
 
 /** `orgId` null lists every org (the operator's view); other fields narrow when present. */
 export interface AgentFilter {

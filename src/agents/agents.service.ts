@@ -51,7 +51,7 @@ export interface AgentsServiceDeps {
   uow: UnitOfWork;
   audit: AuditService;
   clock: Clock;
-  ports: () => AgentPorts;
+  ports: AgentPorts;
 }
 
 export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceDeps) {
@@ -71,7 +71,7 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
       uptime,
       lastActivity: a.lastActivity,
       createdAt: a.createdAt,
-      ...(a.type === 'project' ? { channels: ports().connectedChannels() } : {}),
+      ...(a.type === 'project' ? { channels: ports.connectedChannels() } : {}),
       ...(isTaskLike(a.type) ? { task: a.task } : {}),
     };
   }
@@ -106,14 +106,14 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
     uow.run(async () => {
     if (body.type === 'project' && !body.projectId) throw badRequest('MISSING_FIELD', 'projectId is required for a project agent');
     if (body.projectId) {
-      if (!await ports().project(orgId, body.projectId)) throw notFound('Project');
+      if (!await ports.project(orgId, body.projectId)) throw notFound('Project');
       if (body.type === 'project' && await store().projectAgent(body.projectId)) {
         throw new AppError(409, 'AGENT_ALREADY_EXISTS', 'Project already has a project agent');
       }
     }
     const row = await insertAgent({ orgId, projectId: body.projectId ?? null, name: body.name, type: body.type, autonomyLevel: body.autonomyLevel ?? 1, task: null });
     // A project left without an agent (its project agent was deleted or unlinked) gets this one.
-    if (row.type === 'project') await ports().adoptProjectAgent(orgId, row.projectId!, row.id);
+    if (row.type === 'project') await ports.adoptProjectAgent(orgId, row.projectId!, row.id);
     await audit.append({
       orgId,
       actorType: 'user',
@@ -186,7 +186,7 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
 
     async details(scope: OrgScope, id: string) {
       const a = await find(scope, id);
-      const project = a.projectId ? ((await ports().project(a.orgId, a.projectId)) ?? null) : null;
+      const project = a.projectId ? ((await ports.project(a.orgId, a.projectId)) ?? null) : null;
       return {
         ...view(a),
         project,
@@ -197,7 +197,7 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
           deploysTriggered: a.deploysTriggered,
           incidentsHandled: a.incidentsHandled,
         },
-        memory: a.projectId ? await ports().memorySummary(a.orgId, a.projectId) : { embeddings: 0, storageMB: 0 },
+        memory: a.projectId ? await ports.memorySummary(a.orgId, a.projectId) : { embeddings: 0, storageMB: 0 },
       };
     },
 

@@ -1,53 +1,14 @@
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
-import type { AgentStatus, AgentType, StatName } from './agents.schemas.js';
-import { STAT_COLUMN, type AgentFilter, type AgentRow, type AgentsRepository } from './agents.repository.js';
+import type { StatName } from './agents.schemas.js';
+import { AGENT_ROW, STAT_COLUMN, type AgentFilter, type AgentRow, type AgentsRepository } from './agents.repository.js';
 
-// Rows come back as arrays (raw mode) in this column order: better-sqlite3 builds arrays
-// much faster than objects, and the agent list is read by every dashboard poll.
-const COLUMNS =
-  'id, org_id, project_id, name, type, status, autonomy_level, task, started_at, last_activity, created_at, ' +
-  'messages_processed, tasks_completed, reviews_performed, deploys_triggered, incidents_handled';
-
-type Row = [
-  id: string,
-  orgId: string,
-  projectId: string | null,
-  name: string,
-  type: AgentType,
-  status: AgentStatus,
-  autonomyLevel: number,
-  task: string | null,
-  startedAt: string,
-  lastActivity: string,
-  createdAt: string,
-  messagesProcessed: number,
-  tasksCompleted: number,
-  reviewsPerformed: number,
-  deploysTriggered: number,
-  incidentsHandled: number,
-];
-
-const toAgent = (r: Row): AgentRow => ({
-  id: r[0],
-  orgId: r[1],
-  projectId: r[2],
-  name: r[3],
-  type: r[4],
-  status: r[5],
-  autonomyLevel: r[6],
-  task: r[7],
-  startedAt: r[8],
-  lastActivity: r[9],
-  createdAt: r[10],
-  messagesProcessed: r[11],
-  tasksCompleted: r[12],
-  reviewsPerformed: r[13],
-  deploysTriggered: r[14],
-  incidentsHandled: r[15],
-});
-
+// Rows come back as arrays (raw mode): better-sqlite3 builds arrays much faster than
+// objects, and the agent list is read by every dashboard poll.
+type Row = unknown[];
+const COLUMNS = AGENT_ROW.select();
+const toAgent = (r: Row): AgentRow => AGENT_ROW.readArray(r);
 
 export function createAgentsSqlite(db: Db): AgentsRepository {
   const select = <P extends unknown[] | Record<string, unknown>>(sql: string) =>

@@ -1,9 +1,8 @@
 import { exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
-import type { ApprovalFilter, ApprovalRow, ApprovalsRepository, CastVote, VoteOutcome } from './approvals.repository.js';
+import { APPROVAL_ROW, VOTE_ROW, type ApprovalFilter, type ApprovalRow, type ApprovalsRepository, type CastVote, type VoteOutcome } from './approvals.repository.js';
 import type { Vote } from './approvals.schemas.js';
 
-const COLUMNS = `id, org_id AS "orgId", action, description, project_id AS "projectId", agent_id AS "agentId",
-  requested_by AS "requestedBy", quorum, status, created_at AS "createdAt", expires_at AS "expiresAt", decided_at AS "decidedAt"`;
+const COLUMNS = APPROVAL_ROW.select();
 
 type Row = Omit<ApprovalRow, 'votes'>;
 type VoteRow = Vote & { approvalId: string };
@@ -13,7 +12,7 @@ const S = {
   // The vote's unit reads the approval under a row lock: a second vote on it waits here until
   // the first has committed, then sees its vote and decision.
   lockById: stmt('apr:lockById', `SELECT ${COLUMNS} FROM approvals WHERE id = $1 FOR UPDATE`),
-  votesOf: stmt('apr:votesOf', 'SELECT approval_id AS "approvalId", voter, vote, comment, at FROM approval_votes WHERE approval_id = ANY($1::text[]) ORDER BY seq'),
+  votesOf: stmt('apr:votesOf', `SELECT approval_id AS "approvalId", ${VOTE_ROW.select()} FROM approval_votes WHERE approval_id = ANY($1::text[]) ORDER BY seq`),
   insert: stmt(
     'apr:insert',
     `INSERT INTO approvals (id, org_id, action, description, project_id, agent_id, requested_by, quorum, status, created_at, expires_at, decided_at)

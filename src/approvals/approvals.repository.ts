@@ -1,3 +1,4 @@
+import { rowShape } from '../db/row-shape.js';
 import type { ApprovalStatus, StoredStatus, Vote, VoteValue } from './approvals.schemas.js';
 
 export interface ApprovalRow {
@@ -16,6 +17,25 @@ export interface ApprovalRow {
   /** In the order they were cast. */
   votes: Vote[];
 }
+
+/** How an `approvals` row reads as an ApprovalRow without its votes, on either engine. */
+export const APPROVAL_ROW = rowShape<Omit<ApprovalRow, 'votes'>>({
+  id: 'id',
+  orgId: 'org_id',
+  action: 'action',
+  description: 'description',
+  projectId: 'project_id',
+  agentId: 'agent_id',
+  requestedBy: 'requested_by',
+  quorum: 'quorum',
+  status: 'status',
+  createdAt: 'created_at',
+  expiresAt: 'expires_at',
+  decidedAt: 'decided_at',
+});
+
+/** How an `approval_votes` row reads as a Vote, on either engine. */
+export const VOTE_ROW = rowShape<Vote>({ voter: 'voter', vote: 'vote', comment: 'comment', at: 'at' });
 
 /** `orgId` null lists every org. `status` is read at `now` (`expired`: still pending at expiresAt). */
 export interface ApprovalFilter {

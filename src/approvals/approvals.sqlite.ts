@@ -1,43 +1,20 @@
 import type { Db } from '../db/open.js';
-import type { ApprovalFilter, ApprovalRow, ApprovalsRepository, CastVote, VoteOutcome } from './approvals.repository.js';
-import type { StoredStatus, Vote, VoteValue } from './approvals.schemas.js';
+import { APPROVAL_ROW, VOTE_ROW, type ApprovalFilter, type ApprovalRow, type ApprovalsRepository, type CastVote, type VoteOutcome } from './approvals.repository.js';
+import type { Vote } from './approvals.schemas.js';
 
-interface Row {
-  id: string;
-  org_id: string;
-  action: string;
-  description: string;
-  project_id: string | null;
-  agent_id: string | null;
-  requested_by: string;
-  quorum: number;
-  status: StoredStatus;
-  created_at: string;
-  expires_at: string;
-  decided_at: string | null;
-}
-
-interface VoteRow {
-  approval_id: string;
-  voter: string;
-  vote: VoteValue;
-  comment: string | null;
-  at: string;
-}
-
-const toVote = (v: VoteRow): Vote => ({ voter: v.voter, vote: v.vote, comment: v.comment, at: v.at });
+type Row = Omit<ApprovalRow, 'votes'>;
 
 /** SQLite statements behind ApprovalsRepository; each resolves as soon as its statements have run. */
 export function createApprovalsSqlite(db: Db): ApprovalsRepository {
-  const byId = db.prepare<[string], Row>('SELECT * FROM approvals WHERE id = ?');
-  const votesOf = db.prepare<[string], VoteRow>('SELECT * FROM approval_votes WHERE approval_id = ? ORDER BY seq');
+  const byId = db.prepare<[string], Row>(`SELECT ${APPROVAL_ROW.select()} FROM approvals WHERE id = ?`);
+  const votesOf = db.prepare<[string], Vote>(`SELECT ${VOTE_ROW.select()} FROM approval_votes WHERE approval_id = ? ORDER BY seq`);
   const insert = db.prepare(
     `INSERT INTO approvals (id, org_id, action, description, project_id, agent_id, requested_by, quorum, status, created_at, expires_at, decided_at)
      VALUES (@id, @orgId, @action, @description, @projectId, @agentId, @requestedBy, @quorum, @status, @createdAt, @expiresAt, @decidedAt)`,
   );
   // `expired` and `pending` are both stored as pending, told apart by expires_at at @now.
   const list = db.prepare<Record<string, unknown>, Row>(
-    `SELECT * FROM approvals
+    `SELECT ${APPROVAL_ROW.select()} FROM approvals
      WHERE (@orgId IS NULL OR org_id = @orgId) AND (@projectId IS NULL OR project_id = @projectId)
        AND (@status IS NULL
          OR (@status = 'pending' AND status = 'pending' AND expires_at > @now)
@@ -53,21 +30,7 @@ export function createApprovalsSqlite(db: Db): ApprovalsRepository {
     "SELECT COUNT(*) FROM approvals WHERE (@orgId IS NULL OR org_id = @orgId) AND status = 'pending' AND expires_at > @now",
   ).pluck();
 
-  const withVotes = (r: Row): ApprovalRow => ({
-    id: r.id,
-    orgId: r.org_id,
-    action: r.action,
-    description: r.description,
-    projectId: r.project_id,
-    agentId: r.agent_id,
-    requestedBy: r.requested_by,
-    quorum: r.quorum,
-    status: r.status,
-    createdAt: r.created_at,
-    expiresAt: r.expires_at,
-    decidedAt: r.decided_at,
-    votes: votesOf.all(r.id).map(toVote),
-  });
+  const withVotes = (r: Row): ApprovalRow => ({ ...r, votes: votesOf.all(r.id) });
 
   // IMMEDIATE: the write lock is taken before the approval is read, so another process's
   // vote cannot slip in between the checks and the decision.
@@ -75,7 +38,7 @@ export function createApprovalsSqlite(db: Db): ApprovalsRepository {
     const row = byId.get(v.approvalId);
     if (!row) return { kind: 'missing' };
     if (voted.get(v.approvalId, v.voter) !== undefined) return { kind: 'already_voted' };
-    if (row.status !== 'pending' || row.expires_at <= v.at) return { kind: 'closed' };
+    if (row.status !== 'pending' || row.expiresAt <= v.at) return { kind: 'closed' };
     addVote.run(v.approvalId, v.voter, v.vote, v.comment, v.at);
     if (v.vote === 'reject') decide.run('rejected', v.at, v.approvalId);
     else if ((approvals.get(v.approvalId) as number) >= row.quorum) decide.run('approved', v.at, v.approvalId);

@@ -1,13 +1,12 @@
 import { exec, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
-import type { AuditFilter, AuditRepository, ChainLink, ChainState } from './audit.repository.js';
+import { AUDIT_ENTRY_ROW, type AuditFilter, type AuditRepository, type ChainLink, type ChainState } from './audit.repository.js';
 import { createChainReadsPg } from './audit.chain-reads.pg.js';
 
-type EntryRow = Omit<AuditEntry, 'metadata'> & { metadata: string };
-const COLUMNS = `id, timestamp, actor_type AS "actorType", actor_id AS "actorId", action, result, metadata, hash, risk,
-  org_id AS "orgId", project_id AS "projectId"`;
-const toEntry = (r: EntryRow): AuditEntry => ({ ...r, metadata: JSON.parse(r.metadata) as Record<string, unknown> });
+type EntryRow = Record<string, unknown>;
+const COLUMNS = AUDIT_ENTRY_ROW.select();
+const toEntry = (r: EntryRow): AuditEntry => AUDIT_ENTRY_ROW.read(r);
 
 /** First key of the two-key advisory lock of a chain ("AUDT"); the second is the org id's hash. */
 const CHAIN_LOCK_SPACE = 0x41554454;

@@ -1,3 +1,4 @@
+import { rowShape } from '../db/row-shape.js';
 import type { AuditEntry } from './audit.schemas.js';
 import type { Risk } from './audit.risk.js';
 import type { EncodedFields } from './audit.digest.js';
@@ -28,6 +29,21 @@ export interface ChainLink {
   digest: string;
   seal: string | null;
 }
+
+/** How an `audit_entries` row reads as an AuditEntry (metadata is JSON text), on either engine. */
+export const AUDIT_ENTRY_ROW = rowShape<AuditEntry>({
+  id: 'id',
+  timestamp: 'timestamp',
+  actorType: 'actor_type',
+  actorId: 'actor_id',
+  action: 'action',
+  result: 'result',
+  metadata: ['metadata', (text: string) => JSON.parse(text) as Record<string, unknown>],
+  hash: 'hash',
+  risk: 'risk',
+  orgId: 'org_id',
+  projectId: 'project_id',
+});
 
 export interface NewEntryRow {
   id: string;

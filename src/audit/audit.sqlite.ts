@@ -2,41 +2,14 @@ import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
-import type { Risk } from './audit.risk.js';
 import { createChainReadsSync } from './audit.chain-reads.sqlite.js';
-import type { AuditFilter, AuditRepository } from './audit.repository.js';
+import { AUDIT_ENTRY_ROW, type AuditFilter, type AuditRepository } from './audit.repository.js';
 
-// Page reads use raw rows (arrays) mapped here: better-sqlite3 builds arrays far faster
-// than objects, and pages are the trail's hot path.
-type EntryRow = [
-  id: string,
-  orgId: string,
-  timestamp: string,
-  actorType: AuditEntry['actorType'],
-  actorId: string,
-  action: string,
-  result: string,
-  metadata: string,
-  hash: string,
-  risk: Risk,
-  projectId: string | null,
-];
-
-const COLUMNS = 'id, org_id, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id';
-
-const toEntry = (r: EntryRow): AuditEntry => ({
-  id: r[0],
-  timestamp: r[2],
-  actorType: r[3],
-  actorId: r[4],
-  action: r[5],
-  result: r[6],
-  metadata: JSON.parse(r[7]) as Record<string, unknown>,
-  hash: r[8],
-  risk: r[9],
-  orgId: r[1],
-  projectId: r[10],
-});
+// Page reads use raw rows (arrays): better-sqlite3 builds arrays far faster than objects,
+// and pages are the trail's hot path.
+type EntryRow = unknown[];
+const COLUMNS = AUDIT_ENTRY_ROW.select();
+const toEntry = (r: EntryRow): AuditEntry => AUDIT_ENTRY_ROW.readArray(r);
 
 export function createAuditSqlite(db: Db): AuditRepository {
   const chainReads = createChainReadsSync(db);

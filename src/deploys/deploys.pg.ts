@@ -1,8 +1,8 @@
 import { exec, rows, stmt, type Queryable } from '../db/postgres/sql.js';
-import type { DeployFilter, DeploysRepository } from './deploys.repository.js';
+import { DEPLOY_ROW, type DeployFilter, type DeploysRepository } from './deploys.repository.js';
 import type { Deploy } from './deploys.schemas.js';
 
-const COLUMNS = `id, project_id AS "projectId", org_id AS "orgId", environment, status, sha, url, message, source, at`;
+const COLUMNS = DEPLOY_ROW.select();
 
 const S = {
   // The primary key decides between concurrent reports with one id: the loser inserts nothing.

@@ -1,3 +1,4 @@
+import { rowShape } from '../db/row-shape.js';
 import type { Deploy, DeployStatus } from './deploys.schemas.js';
 
 /** `orgId` null lists every org (the operator's view); the other fields narrow when present. */
@@ -24,3 +25,17 @@ export interface DeploysRepository {
   insert(d: Deploy): Promise<void>;
   list(f: DeployFilter): Promise<Deploy[]>;
 }
+
+/** How a `deploys` row reads as a Deploy, on either engine. */
+export const DEPLOY_ROW = rowShape<Deploy>({
+  id: 'id',
+  projectId: 'project_id',
+  orgId: 'org_id',
+  environment: 'environment',
+  status: 'status',
+  sha: 'sha',
+  url: 'url',
+  message: 'message',
+  source: 'source',
+  at: 'at',
+});

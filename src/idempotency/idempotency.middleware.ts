@@ -62,14 +62,15 @@ export function idempotency({ store, clock, box }: { store: () => IdempotencyRep
     }
 
     // Kept when the answer is produced (not on 'finish'): a client that hung up mid-request
-    // still finds the outcome when it retries, instead of running the request twice.
+    // still finds the outcome when it retries, instead of running the request twice. The
+    // answer leaves once it is kept, so a retry sent after it arrives replays it (on
+    // PostgreSQL the write is a round trip; a retry racing it would find the key in progress).
     let settled = false;
-    const settle = (status: number, body: string) => {
+    const settle = async (status: number, body: string): Promise<void> => {
       if (settled) return;
       settled = true;
-      // Not awaited: the answer is on its way. On SQLite the write is done before this returns
-      // (unless a unit of work holds the connection); a failed write leaves the key in progress.
-      void store()
+      // A failed write leaves the key in progress; the answer goes out all the same.
+      await store()
         .complete(scope, key, status, res.locals[SENSITIVE_ANSWER] === true ? box.seal(body, sealContext) : body)
         .catch(() => undefined);
       // The first request's status and body are kept, whatever they are (a 5xx too, as
@@ -78,12 +79,17 @@ export function idempotency({ store, clock, box }: { store: () => IdempotencyRep
     };
     const json = res.json.bind(res);
     res.json = (b: unknown) => {
-      settle(res.statusCode, JSON.stringify(b) ?? '');
-      return json(b);
+      void settle(res.statusCode, JSON.stringify(b) ?? '')
+        .then(() => {
+          json(b);
+        })
+        // Nothing may reject unheard once the handler has returned: a send that fails drops the connection.
+        .catch(() => res.destroy());
+      return res;
     };
     res.on('finish', () =>
       // Stryker disable next-line StringLiteral: only 204s answer without res.json, and HTTP drops a 204's body
-      settle(res.statusCode, ''),
+      void settle(res.statusCode, ''),
     );
     next();
   };

@@ -1,10 +1,10 @@
 import { exec, one, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
-import type { IdempotencyRepository, KeptRequest } from './idempotency.repository.js';
+import { KEPT_REQUEST_ROW, type IdempotencyRepository, type KeptRequest } from './idempotency.repository.js';
 
 const S = {
   get: stmt(
     'idem:get',
-    'SELECT fingerprint, state, status, body, expires_at AS "expiresAt" FROM idempotency_keys WHERE scope = $1 AND key = $2',
+    `SELECT ${KEPT_REQUEST_ROW.select()} FROM idempotency_keys WHERE scope = $1 AND key = $2`,
   ),
   // A new claim, or the replacement of an expired one, in one statement: the unique key
   // decides between concurrent claims (the loser waits for the winner's row, then finds it live).

@@ -1,3 +1,4 @@
+import { rowShape } from '../db/row-shape.js';
 export interface KeptRequest {
   fingerprint: string;
   state: 'in_progress' | 'completed';
@@ -5,6 +6,15 @@ export interface KeptRequest {
   body: string | null;
   expiresAt: string;
 }
+
+/** How an `idempotency_keys` row reads as a KeptRequest, on either engine. */
+export const KEPT_REQUEST_ROW = rowShape<KeptRequest>({
+  fingerprint: 'fingerprint',
+  state: 'state',
+  status: 'status',
+  body: 'body',
+  expiresAt: 'expires_at',
+});
 
 export interface IdempotencyClaim {
   scope: string;

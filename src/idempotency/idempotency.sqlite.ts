@@ -1,18 +1,11 @@
 import type { Db } from '../db/open.js';
-import type { IdempotencyRepository, KeptRequest } from './idempotency.repository.js';
+import { KEPT_REQUEST_ROW, type IdempotencyRepository, type KeptRequest } from './idempotency.repository.js';
 
-interface Row {
-  fingerprint: string;
-  state: KeptRequest['state'];
-  status: number | null;
-  body: string | null;
-  expires_at: string;
-}
-
-const toKept = (r: Row): KeptRequest => ({ fingerprint: r.fingerprint, state: r.state, status: r.status, body: r.body, expiresAt: r.expires_at });
+type Row = Record<string, unknown>;
+const toKept = (r: Row): KeptRequest => KEPT_REQUEST_ROW.read(r);
 
 export function createIdempotencySqlite(db: Db): IdempotencyRepository {
-  const get = db.prepare<[string, string], Row>('SELECT fingerprint, state, status, body, expires_at FROM idempotency_keys WHERE scope = ? AND key = ?');
+  const get = db.prepare<[string, string], Row>(`SELECT ${KEPT_REQUEST_ROW.select()} FROM idempotency_keys WHERE scope = ? AND key = ?`);
   const claim = db.prepare(
     `INSERT INTO idempotency_keys (scope, key, fingerprint, state, created_at, expires_at) VALUES (?, ?, ?, 'in_progress', ?, ?)`,
   );
@@ -22,9 +15,10 @@ export function createIdempotencySqlite(db: Db): IdempotencyRepository {
   const abandon = db.prepare("DELETE FROM idempotency_keys WHERE state = 'in_progress'");
   // Synchronous on the one connection: nothing runs between the read and the claim.
   const claimTx = db.transaction((scope: string, key: string, fingerprint: string, at: string, expiresAt: string): KeptRequest | undefined => {
-    const kept = get.get(scope, key);
-    if (kept && kept.expires_at <= at) release.run(scope, key);
-    else if (kept) return toKept(kept);
+    const row = get.get(scope, key);
+    const kept = row && toKept(row);
+    if (kept && kept.expiresAt <= at) release.run(scope, key);
+    else if (kept) return kept;
     claim.run(scope, key, fingerprint, at, expiresAt);
     return undefined;
   });

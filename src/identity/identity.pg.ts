@@ -1,10 +1,9 @@
 import { exec, one, rows, stmt, type Queryable } from '../db/postgres/sql.js';
 import type { Member } from './identity.schemas.js';
-import type { IdentityRepository, IdentityRow, LinkRow, MembersRepository } from './identity.repository.js';
+import { IDENTITY_ROW, LINK_ROW, MEMBER_ROW, type IdentityRepository, type IdentityRow, type LinkRow, type MembersRepository } from './identity.repository.js';
 
-const ID_COLUMNS = `id, display_name AS "displayName", role, registered_at AS "registeredAt", last_seen AS "lastSeen",
-  created_at AS "createdAt", origin_org_id AS "originOrgId"`;
-const LINK_COLUMNS = 'channel_type AS type, user_id AS "userId", identity_id AS "identityId", username, linked_at AS "linkedAt"';
+const ID_COLUMNS = IDENTITY_ROW.select();
+const LINK_COLUMNS = LINK_ROW.select();
 
 const I = {
   byId: stmt('ident:byId', `SELECT ${ID_COLUMNS} FROM identities WHERE id = $1`),
@@ -40,7 +39,7 @@ export function createIdentityPg(q: Queryable): IdentityRepository {
   };
 }
 
-const MEMBER = `SELECT m.identity_id AS "identityId", i.display_name AS "displayName", m.role, m.joined_at AS "joinedAt"
+const MEMBER = `SELECT ${MEMBER_ROW.select()}
   FROM org_members m JOIN identities i ON i.id = m.identity_id`;
 const M = {
   one: stmt('members:one', `${MEMBER} WHERE m.org_id = $1 AND m.identity_id = $2`),

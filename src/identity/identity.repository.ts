@@ -1,3 +1,4 @@
+import { rowShape } from '../db/row-shape.js';
 import type { Member, Role } from './identity.schemas.js';
 
 export interface IdentityRow {
@@ -18,6 +19,34 @@ export interface LinkRow {
   username: string | null;
   linkedAt: string;
 }
+
+/** How an `identities` row reads as an IdentityRow, on either engine. */
+export const IDENTITY_ROW = rowShape<IdentityRow>({
+  id: 'id',
+  displayName: 'display_name',
+  role: 'role',
+  registeredAt: 'registered_at',
+  lastSeen: 'last_seen',
+  createdAt: 'created_at',
+  originOrgId: 'origin_org_id',
+});
+
+/** How an `identity_channels` row reads as a LinkRow, on either engine. */
+export const LINK_ROW = rowShape<LinkRow>({
+  type: 'channel_type',
+  userId: 'user_id',
+  identityId: 'identity_id',
+  username: 'username',
+  linkedAt: 'linked_at',
+});
+
+/** How a membership joined to its identity (`m`, `i`) reads as a Member, on either engine. */
+export const MEMBER_ROW = rowShape<Member>({
+  identityId: 'm.identity_id',
+  displayName: 'i.display_name',
+  role: 'm.role',
+  joinedAt: 'm.joined_at',
+});
 
 /** Identities are instance-wide: membership lives in the members repository. */
 export interface IdentityRepository {

@@ -1,47 +1,22 @@
 import type { Db } from '../db/open.js';
-import type { Role } from './identity.schemas.js';
-import type { IdentityRepository, IdentityRow, LinkRow } from './identity.repository.js';
+import { IDENTITY_ROW, LINK_ROW, type IdentityRepository, type IdentityRow, type LinkRow } from './identity.repository.js';
 
-interface Row {
-  id: string;
-  display_name: string | null;
-  role: Role;
-  registered_at: string | null;
-  last_seen: string | null;
-  created_at: string;
-  origin_org_id: string | null;
-}
-
-interface LRow {
-  channel_type: string;
-  user_id: string;
-  identity_id: string;
-  username: string | null;
-  linked_at: string;
-}
-
-const toIdentity = (r: Row): IdentityRow => ({
-  id: r.id,
-  displayName: r.display_name,
-  role: r.role,
-  registeredAt: r.registered_at,
-  lastSeen: r.last_seen,
-  createdAt: r.created_at,
-  originOrgId: r.origin_org_id,
-});
-const toLink = (r: LRow): LinkRow => ({ type: r.channel_type, userId: r.user_id, identityId: r.identity_id, username: r.username, linkedAt: r.linked_at });
+type Row = Record<string, unknown>;
+type LRow = Record<string, unknown>;
+const toIdentity = (r: Row): IdentityRow => IDENTITY_ROW.read(r);
+const toLink = (r: LRow): LinkRow => LINK_ROW.read(r);
 
 /** Identities are instance-wide: no org_id here (membership lives in org_members; origin_org_id only decides visibility). */
 export function createIdentitySqlite(db: Db): IdentityRepository {
-  const byId = db.prepare<[string], Row>('SELECT * FROM identities WHERE id = ?');
+  const byId = db.prepare<[string], Row>(`SELECT ${IDENTITY_ROW.select()} FROM identities WHERE id = ?`);
   const insert = db.prepare(
     `INSERT INTO identities (id, display_name, role, registered_at, last_seen, created_at, origin_org_id)
      VALUES (@id, @displayName, @role, @registeredAt, @lastSeen, @createdAt, @originOrgId)`,
   );
   const touch = db.prepare<[string, string]>('UPDATE identities SET last_seen = ? WHERE id = ?');
   const remove = db.prepare<[string]>('DELETE FROM identities WHERE id = ?');
-  const link = db.prepare<[string, string], LRow>('SELECT * FROM identity_channels WHERE channel_type = ? AND user_id = ?');
-  const linksOf = db.prepare<[string], LRow>('SELECT * FROM identity_channels WHERE identity_id = ? ORDER BY linked_at, channel_type, user_id');
+  const link = db.prepare<[string, string], LRow>(`SELECT ${LINK_ROW.select()} FROM identity_channels WHERE channel_type = ? AND user_id = ?`);
+  const linksOf = db.prepare<[string], LRow>(`SELECT ${LINK_ROW.select()} FROM identity_channels WHERE identity_id = ? ORDER BY linked_at, channel_type, user_id`);
   const insertLink = db.prepare(
     `INSERT INTO identity_channels (channel_type, user_id, identity_id, username, linked_at)
      VALUES (@type, @userId, @identityId, @username, @linkedAt)`,

@@ -1,18 +1,12 @@
 import type { Db } from '../db/open.js';
 import type { Member } from './identity.schemas.js';
-import type { MembersRepository } from './identity.repository.js';
+import { MEMBER_ROW, type MembersRepository } from './identity.repository.js';
 
-interface Row {
-  identity_id: string;
-  display_name: string | null;
-  role: string;
-  joined_at: string;
-}
-
-const toMember = (r: Row): Member => ({ identityId: r.identity_id, displayName: r.display_name, role: r.role, joinedAt: r.joined_at });
+type Row = Record<string, unknown>;
+const toMember = (r: Row): Member => MEMBER_ROW.read(r);
 
 export function createMembersSqlite(db: Db): MembersRepository {
-  const SELECT = `SELECT m.identity_id, i.display_name, m.role, m.joined_at
+  const SELECT = `SELECT ${MEMBER_ROW.select()}
     FROM org_members m JOIN identities i ON i.id = m.identity_id`;
   const one = db.prepare<[string, string], Row>(`${SELECT} WHERE m.org_id = ? AND m.identity_id = ?`);
   const list = db.prepare<[string], Row>(`${SELECT} WHERE m.org_id = ? ORDER BY m.joined_at, m.identity_id`);

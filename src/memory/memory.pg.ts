@@ -1,7 +1,7 @@
 import { exec, one, rows, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
 import { cosine, fromBlob } from './embedder.js';
-import type { DocStats, MemoryRepository, StoreScope, StoredDocument, VectorMatch, VectorSearch } from './memory.repository.js';
+import { DOCUMENT_ROW, type DocStats, type MemoryRepository, type StoreScope, type StoredDocument, type VectorMatch, type VectorSearch } from './memory.repository.js';
 
 const scopeFilters = [
   ['orgId', (p: string) => `org_id = ${p}`],
@@ -36,7 +36,7 @@ const S = {
   ),
   bySeq: stmt(
     'mem:bySeq',
-    'SELECT id, project_id AS "projectId", source, text, created_at AS "createdAt" FROM memory_documents WHERE seq = $1',
+    `SELECT ${DOCUMENT_ROW.select()} FROM memory_documents WHERE seq = $1`,
   ),
   insertConversation: stmt(
     'mem:insertConversation',

@@ -1,3 +1,4 @@
+import { rowShape } from '../db/row-shape.js';
 export interface NewDocument {
   id: string;
   orgId: string;
@@ -16,6 +17,15 @@ export interface StoredDocument {
   text: string;
   createdAt: string;
 }
+
+/** How a `memory_documents` row reads as a StoredDocument, on either engine. */
+export const DOCUMENT_ROW = rowShape<StoredDocument>({
+  id: 'id',
+  projectId: 'project_id',
+  source: 'source',
+  text: 'text',
+  createdAt: 'created_at',
+});
 
 export interface NewConversation {
   id: string;

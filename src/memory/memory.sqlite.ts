@@ -1,6 +1,6 @@
 import type { Db } from '../db/open.js';
 import { cosine, fromBlob } from './embedder.js';
-import type { DocStats, MemoryRepository, StoreScope, VectorMatch, VectorSearch } from './memory.repository.js';
+import { DOCUMENT_ROW, type DocStats, type MemoryRepository, type StoreScope, type StoredDocument, type VectorMatch, type VectorSearch } from './memory.repository.js';
 
 const SCOPE = '(@orgId IS NULL OR org_id = @orgId) AND (@projectId IS NULL OR project_id = @projectId)';
 // Storage is what the rows hold: the text as UTF-8 plus the vector's bytes.
@@ -14,8 +14,8 @@ export function createMemorySqlite(db: Db): MemoryRepository {
   );
   const docStats = db.prepare<[StoreScope], DocStats>(`${STATS} WHERE ${SCOPE}`);
   const projectDocStats = db.prepare<[StoreScope], DocStats>(`${STATS} WHERE ${SCOPE} AND project_id IS NOT NULL`);
-  const bySeq = db.prepare<[number], { id: string; project_id: string | null; source: string; text: string; created_at: string }>(
-    'SELECT id, project_id, source, text, created_at FROM memory_documents WHERE seq = ?',
+  const bySeq = db.prepare<[number], StoredDocument>(
+    `SELECT ${DOCUMENT_ROW.select()} FROM memory_documents WHERE seq = ?`,
   );
   const insertConversation = db.prepare(
     `INSERT INTO conversations (id, org_id, project_id, channel, user_id, username, text, received_at)
@@ -35,10 +35,7 @@ export function createMemorySqlite(db: Db): MemoryRepository {
     insertDocument: async (d) => void insertDoc.run(d),
     docStats: async (s) => docStats.get(s)!,
     projectDocStats: async (s) => projectDocStats.get(s)!,
-    async document(seq) {
-      const r = bySeq.get(seq);
-      return r && { id: r.id, projectId: r.project_id, source: r.source, text: r.text, createdAt: r.created_at };
-    },
+    document: async (seq) => bySeq.get(seq),
     insertConversation: async (c) => void insertConversation.run(c),
     conversationTotals: async (orgId) => conversationTotals.get({ orgId })!,
     perChannel: async (orgId) => perChannel.all({ orgId }),

@@ -1,7 +1,7 @@
 import { exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
-import type { OrgRow, OrgsRepository } from './orgs.repository.js';
+import { ORG_ROW, type OrgRow, type OrgsRepository } from './orgs.repository.js';
 
-const COLUMNS = 'id, name, slug, created_at AS "createdAt"';
+const COLUMNS = ORG_ROW.select();
 const S = {
   byId: stmt('orgs:byId', `SELECT ${COLUMNS} FROM orgs WHERE id = $1`),
   exists: stmt('orgs:exists', 'SELECT 1 FROM orgs WHERE id = $1'),

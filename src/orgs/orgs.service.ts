@@ -1,11 +1,12 @@
 import type { Clock } from '../clock.js';
-import { AppError, badRequest, notFound } from '../http/errors.js';
+import { AppError, badRequest } from '../http/errors.js';
 import { visibleIn, type OrgScope } from '../http/org-scope.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { UnitOfWork } from '../db/engine.js';
 import { deriveSlug, isValidSlug } from './orgs.slug.js';
 import type { CreateOrgBody, Org, OrgMember, OrgProject } from './orgs.schemas.js';
 import type { OrgRow, OrgsRepository } from './orgs.repository.js';
+import type { OrgDirectory } from './orgs.directory.js';
 
 /** What other domains tell orgs about themselves (projects, members), through their services. */
 export interface OrgRelations {
@@ -26,30 +27,20 @@ export interface OrgsServiceDeps {
   uow: UnitOfWork;
   audit: AuditService;
   clock: Clock;
-  relations: () => OrgRelations;
+  directory: OrgDirectory;
+  relations: OrgRelations;
 }
 
-export function createOrgsService({ uow, audit, clock, relations }: OrgsServiceDeps) {
+export function createOrgsService({ uow, audit, clock, directory, relations }: OrgsServiceDeps) {
   const store = (): OrgsRepository => uow.current().orgs;
-  // Orgs are never deleted, so one that exists always will: every request checks x-org-id,
-  // and after the first time that check is a set lookup (no await).
-  const known = new Set<string>();
-  const exists = (id: string): boolean | Promise<boolean> => {
-    if (known.has(id)) return true;
-    return store()
-      .exists(id)
-      .then((found) => {
-        if (found) known.add(id);
-        return found;
-      });
-  };
+  const { exists, assertVisible } = directory;
 
   const withCounts = async (o: OrgRow): Promise<Org> => ({
     id: o.id,
     name: o.name,
     slug: o.slug,
-    projectCount: await relations().projectCount(o.id),
-    memberCount: await relations().memberCount(o.id),
+    projectCount: await relations.projectCount(o.id),
+    memberCount: await relations.memberCount(o.id),
     createdAt: o.createdAt,
   });
 
@@ -61,8 +52,8 @@ export function createOrgsService({ uow, audit, clock, relations }: OrgsServiceD
     });
 
   return {
-    /** Synchronous once the org is known to exist (the hot path of every scoped request). */
     exists,
+    assertVisible,
     ids: (): Promise<string[]> => store().ids(),
 
     async list(scope: OrgScope): Promise<Org[]> {
@@ -73,12 +64,7 @@ export function createOrgsService({ uow, audit, clock, relations }: OrgsServiceD
     async get(scope: OrgScope, id: string) {
       const org = visibleIn(scope, id) ? await store().get(id) : undefined;
       if (!org) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
-      return { ...(await withCounts(org)), projects: await relations().projects(id), members: await relations().members(id) };
-    },
-
-    /** Throws ORG_NOT_FOUND unless the org exists and is visible in the scope. */
-    async assertVisible(scope: OrgScope, id: string): Promise<void> {
-      if (!visibleIn(scope, id) || !(await exists(id))) throw notFound('Organization', 'ORG_NOT_FOUND');
+      return { ...(await withCounts(org)), projects: await relations.projects(id), members: await relations.members(id) };
     },
 
     async create(actor: string, body: CreateOrgBody): Promise<Org> {

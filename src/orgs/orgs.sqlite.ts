@@ -1,20 +1,14 @@
 import type { Db } from '../db/open.js';
-import type { OrgRow, OrgsRepository } from './orgs.repository.js';
+import { ORG_ROW, type OrgRow, type OrgsRepository } from './orgs.repository.js';
 
-interface Row {
-  id: string;
-  name: string;
-  slug: string;
-  created_at: string;
-}
-
-const toOrg = (r: Row): OrgRow => ({ id: r.id, name: r.name, slug: r.slug, createdAt: r.created_at });
+type Row = Record<string, unknown>;
+const toOrg = (r: Row): OrgRow => ORG_ROW.read(r);
 
 export function createOrgsSqlite(db: Db): OrgsRepository {
-  const byId = db.prepare<[string], Row>('SELECT id, name, slug, created_at FROM orgs WHERE id = ?');
+  const byId = db.prepare<[string], Row>(`SELECT ${ORG_ROW.select()} FROM orgs WHERE id = ?`);
   const exists = db.prepare<[string]>('SELECT 1 FROM orgs WHERE id = ?').pluck();
   const bySlug = db.prepare<[string]>('SELECT 1 FROM orgs WHERE slug = ?').pluck();
-  const all = db.prepare<[], Row>('SELECT id, name, slug, created_at FROM orgs ORDER BY created_at, id');
+  const all = db.prepare<[], Row>(`SELECT ${ORG_ROW.select()} FROM orgs ORDER BY created_at, id`);
   const ids = db.prepare<[]>('SELECT id FROM orgs ORDER BY id').pluck();
   const insert = db.prepare('INSERT INTO orgs (id, name, slug, created_at) VALUES (?, ?, ?, ?)');
   return {

@@ -1,19 +1,9 @@
 import { exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
-import type { LastBuild, LastDeploy } from './projects.schemas.js';
-import type { ProjectRow, ProjectsRepository } from './projects.repository.js';
+import { PROJECT_ROW, type ProjectRow, type ProjectsRepository } from './projects.repository.js';
 
-type Row = Omit<ProjectRow, 'webhookConfigured' | 'lastBuild' | 'lastDeploy'> & { webhookConfigured: number; lastBuild: string | null; lastDeploy: string | null };
-
-const COLUMNS = `id, org_id AS "orgId", name, repo, default_branch AS "defaultBranch", webhook_configured AS "webhookConfigured",
-  webhook_id AS "webhookId", linked_at AS "linkedAt", linked_by AS "linkedBy", agent_id AS "agentId", last_build AS "lastBuild", last_deploy AS "lastDeploy",
-  created_at AS "createdAt"`;
-
-const toProject = (r: Row): ProjectRow => ({
-  ...r,
-  webhookConfigured: r.webhookConfigured === 1,
-  lastBuild: r.lastBuild ? (JSON.parse(r.lastBuild) as LastBuild) : null,
-  lastDeploy: r.lastDeploy ? (JSON.parse(r.lastDeploy) as LastDeploy) : null,
-});
+type Row = Record<string, unknown>;
+const COLUMNS = PROJECT_ROW.select();
+const toProject = (r: Row): ProjectRow => PROJECT_ROW.read(r);
 
 // row_seq breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
 const S = {

@@ -1,3 +1,4 @@
+import { flag, json, rowShape } from '../db/row-shape.js';
 import type { LastBuild, LastDeploy } from './projects.schemas.js';
 
 export interface ProjectRow {
@@ -17,6 +18,23 @@ export interface ProjectRow {
   lastDeploy: LastDeploy | null;
   createdAt: string;
 }
+
+/** How a `projects` row reads as a ProjectRow, on either engine. */
+export const PROJECT_ROW = rowShape<ProjectRow>({
+  id: 'id',
+  orgId: 'org_id',
+  name: 'name',
+  repo: 'repo',
+  defaultBranch: 'default_branch',
+  webhookConfigured: ['webhook_configured', flag],
+  webhookId: 'webhook_id',
+  linkedAt: 'linked_at',
+  linkedBy: 'linked_by',
+  agentId: 'agent_id',
+  lastBuild: ['last_build', json<LastBuild>()],
+  lastDeploy: ['last_deploy', json<LastDeploy>()],
+  createdAt: 'created_at',
+});
 
 /** Lists are in creation order, ties broken by insertion order. `repoKey` is the lower-cased repo. */
 export interface ProjectsRepository {

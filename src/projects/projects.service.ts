@@ -10,6 +10,7 @@ import type { AgentsService } from '../agents/agents.service.js';
 import type { GitHubClient } from '../github/github.client.js';
 import { INVALID_REPO_MESSAGE, type CreateProjectBody, type LastBuild, type LastDeploy, type LinkBody, type Project } from './projects.schemas.js';
 import type { ProjectRow, ProjectsRepository } from './projects.repository.js';
+import type { ProjectDirectory } from './projects.directory.js';
 import { parseRepo, repoKey, repoUrl, type RepoRef } from './repo-ref.js';
 
 export const WEBHOOK_EVENTS = ['push', 'pull_request', 'workflow_run', 'check_run'];
@@ -18,6 +19,8 @@ export interface ProjectsServiceDeps {
   uow: UnitOfWork;
   audit: AuditService;
   agents: AgentsService;
+  /** Built before the agents service, which reads projects through it. */
+  directory: ProjectDirectory;
   github: GitHubClient;
   clock: Clock;
   config: Config;
@@ -27,7 +30,7 @@ export interface ProjectsServiceDeps {
 }
 
 export function createProjectsService(deps: ProjectsServiceDeps) {
-  const { uow, audit, agents, github, clock, config, logger, orgHook } = deps;
+  const { uow, audit, agents, directory, github, clock, config, logger, orgHook } = deps;
   const store = (): ProjectsRepository => uow.current().projects;
   const now = () => clock.now().toISOString();
 
@@ -257,11 +260,8 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     },
 
     // --- the API other domains call ---
-    async inOrg(orgId: string, id: string): Promise<ProjectRow | undefined> {
-      const p = await store().get(id);
-      return p && p.orgId === orgId ? p : undefined;
-    },
-    byId: (id: string): Promise<ProjectRow | undefined> => store().get(id),
+    inOrg: directory.inOrg,
+    byId: directory.byId,
     /** Every project linked to a repo, in any org (webhook routing; case-insensitive). */
     linkedTo: (repo: string): Promise<ProjectRow[]> => store().linkedTo(repoKey(repo)),
     all: (): Promise<ProjectRow[]> => store().all(),
@@ -269,10 +269,6 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     count: (orgId: string): Promise<number> => store().count(orgId),
     setLastBuild: (id: string, build: LastBuild): Promise<void> => store().setLastBuild(id, build),
     setLastDeploy: (id: string, deploy: LastDeploy): Promise<void> => store().setLastDeploy(id, deploy),
-    /** Makes a project agent created through POST /api/agents the project's agent. */
-    async adoptAgent(orgId: string, projectId: string, agentId: string): Promise<void> {
-      if ((await store().get(projectId))?.orgId === orgId) await store().setAgent(projectId, agentId);
-    },
   };
 }
 

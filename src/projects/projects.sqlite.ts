@@ -1,46 +1,17 @@
 import type { Db } from '../db/open.js';
-import type { LastBuild, LastDeploy } from './projects.schemas.js';
-import type { ProjectRow, ProjectsRepository } from './projects.repository.js';
+import { PROJECT_ROW, type ProjectRow, type ProjectsRepository } from './projects.repository.js';
 
-interface Row {
-  id: string;
-  org_id: string;
-  name: string;
-  repo: string;
-  default_branch: string;
-  webhook_configured: number;
-  webhook_id: number | null;
-  linked_at: string;
-  linked_by: string;
-  agent_id: string | null;
-  last_build: string | null;
-  last_deploy: string | null;
-  created_at: string;
-}
-
-const toProject = (r: Row): ProjectRow => ({
-  id: r.id,
-  orgId: r.org_id,
-  name: r.name,
-  repo: r.repo,
-  defaultBranch: r.default_branch,
-  webhookConfigured: r.webhook_configured === 1,
-  webhookId: r.webhook_id,
-  linkedAt: r.linked_at,
-  linkedBy: r.linked_by,
-  agentId: r.agent_id,
-  lastBuild: r.last_build ? (JSON.parse(r.last_build) as LastBuild) : null,
-  lastDeploy: r.last_deploy ? (JSON.parse(r.last_deploy) as LastDeploy) : null,
-  createdAt: r.created_at,
-});
+type Row = Record<string, unknown>;
+const SELECT = `SELECT ${PROJECT_ROW.select()} FROM projects`;
+const toProject = (r: Row): ProjectRow => PROJECT_ROW.read(r);
 
 export function createProjectsSqlite(db: Db): ProjectsRepository {
-  const byId = db.prepare<[string], Row>('SELECT * FROM projects WHERE id = ?');
-  const byRepo = db.prepare<[string, string], Row>('SELECT * FROM projects WHERE org_id = ? AND repo_key = ?');
+  const byId = db.prepare<[string], Row>(`${SELECT} WHERE id = ?`);
+  const byRepo = db.prepare<[string, string], Row>(`${SELECT} WHERE org_id = ? AND repo_key = ?`);
   // rowid breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
-  const linkedTo = db.prepare<[string], Row>('SELECT * FROM projects WHERE repo_key = ? ORDER BY created_at, rowid');
-  const list = db.prepare<{ orgId: string | null }, Row>('SELECT * FROM projects WHERE (@orgId IS NULL OR org_id = @orgId) ORDER BY created_at, rowid');
-  const all = db.prepare<[], Row>('SELECT * FROM projects ORDER BY created_at, rowid');
+  const linkedTo = db.prepare<[string], Row>(`${SELECT} WHERE repo_key = ? ORDER BY created_at, rowid`);
+  const list = db.prepare<{ orgId: string | null }, Row>(`${SELECT} WHERE (@orgId IS NULL OR org_id = @orgId) ORDER BY created_at, rowid`);
+  const all = db.prepare<[], Row>(`${SELECT} ORDER BY created_at, rowid`);
   const count = db.prepare<[string]>('SELECT COUNT(*) FROM projects WHERE org_id = ?').pluck();
   const insert = db.prepare(
     `INSERT INTO projects (id, org_id, name, repo, repo_key, default_branch, webhook_configured, webhook_id, linked_at, linked_by, agent_id, last_build, created_at)

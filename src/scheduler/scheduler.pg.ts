@@ -1,12 +1,11 @@
 import { exec, one, stmt, type Queryable } from '../db/postgres/sql.js';
-import type { SchedulerRepository, TaskState } from './scheduler.repository.js';
+import { TASK_STATE_ROW, type SchedulerRepository } from './scheduler.repository.js';
 
 const S = {
   ensure: stmt('sched:ensure', 'INSERT INTO scheduler_tasks (name) VALUES ($1) ON CONFLICT (name) DO NOTHING'),
   get: stmt(
     'sched:get',
-    `SELECT name, enabled, run_count AS "runCount", errors, last_run AS "lastRun", last_error AS "lastError",
-       last_duration_ms AS "lastDurationMs" FROM scheduler_tasks WHERE name = $1`,
+    `SELECT ${TASK_STATE_ROW.select()} FROM scheduler_tasks WHERE name = $1`,
   ),
   setEnabled: stmt('sched:setEnabled', 'UPDATE scheduler_tasks SET enabled = $1 WHERE name = $2'),
   recordRun: stmt(
@@ -25,8 +24,8 @@ export function createSchedulerPg(q: Queryable): SchedulerRepository {
   return {
     ensure: async (name) => void (await exec(q, S.ensure, [name])),
     async get(name) {
-      const r = await one<Omit<TaskState, 'enabled'> & { enabled: number }>(q, S.get, [name]);
-      return r && { ...r, enabled: r.enabled === 1 };
+      const r = await one<Record<string, unknown>>(q, S.get, [name]);
+      return r && TASK_STATE_ROW.read(r);
     },
     setEnabled: async (name, enabled) => void (await exec(q, S.setEnabled, [enabled ? 1 : 0, name])),
     recordRun: async (name, run) => void (await exec(q, S.recordRun, [run.error === null ? 0 : 1, run.at, run.error, run.durationMs, name])),

@@ -1,3 +1,4 @@
+import { flag, rowShape } from '../db/row-shape.js';
 export interface TaskState {
   name: string;
   enabled: boolean;
@@ -7,6 +8,17 @@ export interface TaskState {
   lastError: string | null;
   lastDurationMs: number | null;
 }
+
+/** How a `scheduler_tasks` row reads as a TaskState, on either engine. */
+export const TASK_STATE_ROW = rowShape<TaskState>({
+  name: 'name',
+  enabled: ['enabled', flag],
+  runCount: 'run_count',
+  errors: 'errors',
+  lastRun: 'last_run',
+  lastError: 'last_error',
+  lastDurationMs: 'last_duration_ms',
+});
 
 export interface RunRecord {
   at: string;

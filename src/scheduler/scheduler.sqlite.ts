@@ -1,30 +1,13 @@
 import type { Db } from '../db/open.js';
-import type { SchedulerRepository, TaskState } from './scheduler.repository.js';
+import { TASK_STATE_ROW, type SchedulerRepository, type TaskState } from './scheduler.repository.js';
 
-interface Row {
-  name: string;
-  enabled: number;
-  run_count: number;
-  errors: number;
-  last_run: string | null;
-  last_error: string | null;
-  last_duration_ms: number | null;
-}
-
-const toState = (r: Row): TaskState => ({
-  name: r.name,
-  enabled: r.enabled === 1,
-  runCount: r.run_count,
-  errors: r.errors,
-  lastRun: r.last_run,
-  lastError: r.last_error,
-  lastDurationMs: r.last_duration_ms,
-});
+type Row = Record<string, unknown>;
+const toState = (r: Row): TaskState => TASK_STATE_ROW.read(r);
 
 export function createSchedulerSqlite(db: Db): SchedulerRepository {
   const ensure = db.prepare('INSERT INTO scheduler_tasks (name) VALUES (?) ON CONFLICT (name) DO NOTHING');
   const byName = db.prepare<[string], Row>(
-    'SELECT name, enabled, run_count, errors, last_run, last_error, last_duration_ms FROM scheduler_tasks WHERE name = ?',
+    `SELECT ${TASK_STATE_ROW.select()} FROM scheduler_tasks WHERE name = ?`,
   );
   const setEnabled = db.prepare('UPDATE scheduler_tasks SET enabled = ? WHERE name = ?');
   const recordRun = db.prepare(

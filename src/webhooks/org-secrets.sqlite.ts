@@ -1,25 +1,12 @@
 import type { Db } from '../db/open.js';
-import type { OrgSecretsRepository, StoredOrgSecret } from './webhooks.repository.js';
+import { ORG_SECRET_ROW, type OrgSecretsRepository, type StoredOrgSecret } from './webhooks.repository.js';
 
-interface Row {
-  org_id: string;
-  secret: string;
-  created_at: string;
-  previous_secret: string | null;
-  previous_expires_at: string | null;
-}
-
-const toStored = (r: Row): StoredOrgSecret => ({
-  orgId: r.org_id,
-  secret: r.secret,
-  createdAt: r.created_at,
-  previousSecret: r.previous_secret,
-  previousExpiresAt: r.previous_expires_at,
-});
+type Row = Record<string, unknown>;
+const toStored = (r: Row): StoredOrgSecret => ORG_SECRET_ROW.read(r);
 
 export function createOrgSecretsSqlite(db: Db): OrgSecretsRepository {
-  const byOrg = db.prepare<[string], Row>('SELECT * FROM org_webhook_secrets WHERE org_id = ?');
-  const all = db.prepare<[], Row>('SELECT * FROM org_webhook_secrets ORDER BY org_id');
+  const byOrg = db.prepare<[string], Row>(`SELECT ${ORG_SECRET_ROW.select()} FROM org_webhook_secrets WHERE org_id = ?`);
+  const all = db.prepare<[], Row>(`SELECT ${ORG_SECRET_ROW.select()} FROM org_webhook_secrets ORDER BY org_id`);
   const upsert = db.prepare(
     `INSERT INTO org_webhook_secrets (org_id, secret, created_at, previous_secret, previous_expires_at)
      VALUES (@orgId, @secret, @createdAt, @previousSecret, @previousExpiresAt)

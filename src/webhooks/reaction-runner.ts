@@ -23,7 +23,7 @@ export interface Occurrence {
 export interface ReactorDeps {
   audit: AuditService;
   agents: AgentsService;
-  memory: () => MemoryPort;
+  memory: MemoryPort;
 }
 
 /**
@@ -43,7 +43,7 @@ export function createReactor({ audit, agents, memory }: ReactorDeps) {
       await audit.append({ orgId: p.orgId, ...by, action: 'suggest', projectId: p.id, metadata: { event: o.event, suggestion: o.suggestion } });
     }
     if (plan.remember) {
-      for (const m of o.memories?.(plan.remember) ?? []) await memory().addDocument({ orgId: p.orgId, projectId: p.id, ...m });
+      for (const m of o.memories?.(plan.remember) ?? []) await memory.addDocument({ orgId: p.orgId, projectId: p.id, ...m });
     }
     if (plan.stat) await agents.countStat(agent.id, plan.stat);
     if (!plan.spawn) return null;

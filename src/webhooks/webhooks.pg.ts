@@ -1,5 +1,5 @@
 import { exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
-import type { OrgSecretsRepository, SeenPayload, StoredOrgSecret, WebhooksRepository } from './webhooks.repository.js';
+import { ORG_SECRET_ROW, SEEN_PAYLOAD_ROW, type OrgSecretsRepository, type SeenPayload, type StoredOrgSecret, type WebhooksRepository } from './webhooks.repository.js';
 
 const W = {
   seen: stmt('wh:seen', 'SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1'),
@@ -8,7 +8,7 @@ const W = {
   prune: stmt('wh:prune', 'DELETE FROM webhook_deliveries WHERE received_at < $1'),
   payload: stmt(
     'wh:payload',
-    'SELECT delivery_id AS "deliveryId", received_at AS "receivedAt" FROM webhook_payloads WHERE target = $1 AND body_sha256 = $2',
+    `SELECT ${SEEN_PAYLOAD_ROW.select()} FROM webhook_payloads WHERE target = $1 AND body_sha256 = $2`,
   ),
   recordPayload: stmt(
     'wh:recordPayload',
@@ -45,8 +45,7 @@ export function createWebhooksPg(q: Queryable): WebhooksRepository {
   };
 }
 
-const SECRET_COLUMNS = `org_id AS "orgId", secret, created_at AS "createdAt", previous_secret AS "previousSecret",
-  previous_expires_at AS "previousExpiresAt"`;
+const SECRET_COLUMNS = ORG_SECRET_ROW.select();
 const O = {
   get: stmt('osec:get', `SELECT ${SECRET_COLUMNS} FROM org_webhook_secrets WHERE org_id = $1`),
   all: stmt('osec:all', `SELECT ${SECRET_COLUMNS} FROM org_webhook_secrets ORDER BY org_id`),

@@ -1,7 +1,11 @@
+import { rowShape } from '../db/row-shape.js';
 export interface SeenPayload {
   deliveryId: string | null;
   receivedAt: string;
 }
+
+/** How a `webhook_payloads` row reads as a SeenPayload, on either engine. */
+export const SEEN_PAYLOAD_ROW = rowShape<SeenPayload>({ deliveryId: 'delivery_id', receivedAt: 'received_at' });
 
 /** De-duplication and per-org activity of webhook deliveries. */
 export interface WebhooksRepository {
@@ -29,6 +33,15 @@ export interface StoredOrgSecret {
   previousSecret: string | null;
   previousExpiresAt: string | null;
 }
+
+/** How an `org_webhook_secrets` row reads as a StoredOrgSecret, on either engine. */
+export const ORG_SECRET_ROW = rowShape<StoredOrgSecret>({
+  orgId: 'org_id',
+  secret: 'secret',
+  createdAt: 'created_at',
+  previousSecret: 'previous_secret',
+  previousExpiresAt: 'previous_expires_at',
+});
 
 /** Org webhook secrets; sealing and opening happen above (org-secrets.store.ts). */
 export interface OrgSecretsRepository {

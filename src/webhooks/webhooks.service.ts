@@ -43,7 +43,7 @@ export interface WebhooksServiceDeps {
   audit: AuditService;
   agents: AgentsService;
   projects: ProjectsService;
-  memory: () => MemoryPort;
+  memory: MemoryPort;
   clock: Clock;
   /**
    * Multi-tenant deployments (API_TOKENS set): the instance URL reaches only the default

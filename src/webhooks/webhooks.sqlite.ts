@@ -1,12 +1,12 @@
 import type { Db } from '../db/open.js';
-import type { WebhooksRepository } from './webhooks.repository.js';
+import { SEEN_PAYLOAD_ROW, type SeenPayload, type WebhooksRepository } from './webhooks.repository.js';
 
 export function createWebhooksSqlite(db: Db): WebhooksRepository {
   const seen = db.prepare<[string]>('SELECT 1 FROM webhook_deliveries WHERE delivery_id = ?').pluck();
   const record = db.prepare('INSERT INTO webhook_deliveries (delivery_id, event, received_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING');
   const prune = db.prepare('DELETE FROM webhook_deliveries WHERE received_at < ?');
-  const payload = db.prepare<[string, string], { delivery_id: string | null; received_at: string }>(
-    'SELECT delivery_id, received_at FROM webhook_payloads WHERE target = ? AND body_sha256 = ?',
+  const payload = db.prepare<[string, string], SeenPayload>(
+    `SELECT ${SEEN_PAYLOAD_ROW.select()} FROM webhook_payloads WHERE target = ? AND body_sha256 = ?`,
   );
   const recordPayload = db.prepare(
     `INSERT INTO webhook_payloads (target, body_sha256, delivery_id, received_at) VALUES (?, ?, ?, ?)
@@ -25,10 +25,7 @@ export function createWebhooksSqlite(db: Db): WebhooksRepository {
     seen: async (id) => seen.get(id) !== undefined,
     record: async (id, event, at) => record.run(id, event, at).changes > 0,
     pruneBefore: async (cutoff) => prune.run(cutoff).changes,
-    async payload(target, sha256) {
-      const r = payload.get(target, sha256);
-      return r && { deliveryId: r.delivery_id, receivedAt: r.received_at };
-    },
+    payload: async (target, sha256) => payload.get(target, sha256),
     recordPayload: async (target, sha256, deliveryId, at) => void recordPayload.run(target, sha256, deliveryId, at),
     prunePayloadsBefore: async (cutoff) => prunePayloads.run(cutoff).changes,
     async recordReceipt(orgId, at) {

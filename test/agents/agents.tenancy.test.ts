@@ -1,9 +1,5 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
-import { openTestDb } from '../helpers/deps.js';
 
 describe('org isolation of agents', () => {
   let t: TestApp;
@@ -68,15 +64,8 @@ describe('org isolation of agents', () => {
 });
 
 describe('persistence of agent state', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-agents-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('keeps status and autonomy across closing and reopening the database file', async () => {
-    const file = path.join(dir, 'codespar.db');
-    const first = await makeTestApp({ db: openTestDb(file) });
+  it('keeps status and autonomy for a new server over the same database', async () => {
+    const first = await makeTestApp();
     let suspended: string;
     let tuned: string;
     try {
@@ -84,11 +73,13 @@ describe('persistence of agent state', () => {
       tuned = (await first.api().post('/api/agents').send({ name: 'T', type: 'deploy' }).expect(201)).body.id;
       await first.api().post(`/api/agents/${suspended}/action`).send({ action: 'suspend' }).expect(200);
       await first.api().post(`/api/agents/${tuned}/action`).send({ action: 'set_autonomy', params: { level: 4 } }).expect(200);
-    } finally {
-      first.close();
+    } catch (err) {
+      await first.close();
+      throw err;
     }
 
-    const second = await makeTestApp({ db: openTestDb(file) });
+    // Services built afresh read everything back from the database; closing it closes both.
+    const second = await makeTestApp({ engine: first.deps.engine });
     try {
       expect((await second.api().get(`/api/agents/${suspended}`).expect(200)).body).toMatchObject({ status: 'SUSPENDED', autonomyLevel: 1 });
       expect((await second.api().get(`/api/agents/${tuned}`).expect(200)).body).toMatchObject({ status: 'ACTIVE', autonomyLevel: 4 });
@@ -96,7 +87,7 @@ describe('persistence of agent state', () => {
       expect(audit.body.entries.map((e: { action: string }) => e.action)).toEqual(['agent_create', 'agent_create', 'suspend', 'autonomy_change']);
       expect((await second.api().get('/api/audit/verify').expect(200)).body.valid).toBe(true);
     } finally {
-      second.close();
+      await second.close();
     }
   });
 });

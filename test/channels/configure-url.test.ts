@@ -1,8 +1,8 @@
 import type { LookupAddress } from 'node:dns';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inOrg, makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
+import { inOrg, makeTestApp, type TestApp } from '../helpers/app.js';
+import { column, execSql, tableSnapshot } from '../helpers/engine-db.js';
 import { startStub, type Stub } from '../helpers/stub-server.js';
-import { dbSnapshot } from '../reliability/support.js';
 import { INSTANCE, whatsapp } from './platform-stubs.js';
 
 /**
@@ -45,7 +45,7 @@ const configureAudit = async () => (await t.api().get('/api/audit').set(inOrg('d
 describe('POST /api/channels/configure with an evolutionApiUrl', () => {
   it('answers 400 INVALID_URL for a refused literal, scheme or credential, storing and sending nothing', async () => {
     t = await makeTestApp({ resolve });
-    const before = dbSnapshot(sqliteOf(t));
+    const before = await tableSnapshot(t);
     const cases: Array<[string, string]> = [
       [`http://0.0.0.0:${port}`, 'must not point at an unspecified address'],
       [`http://0:${port}/`, 'must not point at an unspecified address'],
@@ -61,7 +61,7 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
       const res = await configure(url).expect(400);
       expect(res.body, url).toMatchObject({ code: 'INVALID_URL', status: 400, error: `Invalid body.config.evolutionApiUrl: ${reason}` });
     }
-    expect(dbSnapshot(sqliteOf(t))).toEqual(before);
+    expect(await tableSnapshot(t)).toEqual(before);
     expect(await whatsappView()).toMatchObject({ status: 'disabled' });
     expect(stub.requests).toHaveLength(0);
     expect(queries).toEqual([]);
@@ -85,7 +85,8 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
     t = await makeTestApp({ resolve });
     const res = await configure(`http://0x7f.1:${port}/`).expect(200);
     expect(res.body).toEqual({ success: true, channel: 'whatsapp', configured: true, connected: true });
-    const stored = JSON.parse(sqliteOf(t).prepare("SELECT settings FROM channel_settings WHERE name = 'whatsapp'").pluck().get() as string);
+    const [settings] = await column<string>(t, "SELECT settings FROM channel_settings WHERE name = 'whatsapp'");
+    const stored = JSON.parse(settings!);
     expect(stored.evolutionApiUrl).toBe(`http://127.0.0.1:${port}`);
     expect(stub.requests.map((r) => r.path)).toEqual([`/instance/connectionState/${INSTANCE}`]);
   });
@@ -121,9 +122,9 @@ describe('POST /api/channels/configure with an evolutionApiUrl', () => {
   it('refuses a refused URL stored before the guard existed, at start-up and on every health check, without dialling it', async () => {
     t = await makeTestApp({ resolve });
     const settings = { evolutionApiUrl: `http://0.0.0.0:${port}`, evolutionApiKey: KEY, evolutionInstance: INSTANCE };
-    sqliteOf(t).prepare("INSERT INTO channel_settings (name, settings, configured_at) VALUES ('whatsapp', ?, '2026-01-01T00:00:00.000Z')").run(JSON.stringify(settings));
+    await execSql(t, "INSERT INTO channel_settings (name, settings, configured_at) VALUES ('whatsapp', ?, '2026-01-01T00:00:00.000Z')", JSON.stringify(settings));
     // A fresh app over the same database reads the stored settings, as a restart would.
-    const restarted = await makeTestApp({ db: sqliteOf(t), resolve });
+    const restarted = await makeTestApp({ engine: t.deps.engine, resolve });
     await restarted.services.channels.start();
     await restarted.api().post('/api/scheduler/health-check/run').expect(200);
     await restarted.api().post('/api/scheduler/health-check/run').expect(200);

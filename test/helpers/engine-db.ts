@@ -78,3 +78,13 @@ export async function queryRows<R>(t: WithEngine, sql: string): Promise<R[]> {
   if (t.deps.engine.kind === 'sqlite') return sqliteOf(t).prepare(sql).all() as R[];
   return (await (t.deps.engine as PostgresEngine).pool.query(sql)).rows as R[];
 }
+
+/** Every value of every row of every table, as text, on either engine: where a leaked secret would show. */
+export async function everyRowText(t: WithEngine): Promise<string> {
+  const tables =
+    t.deps.engine.kind === 'sqlite'
+      ? await column<string>(t, "SELECT name FROM sqlite_master WHERE type = 'table'")
+      : await column<string>(t, "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'");
+  const texts = await Promise.all(tables.map(async (name) => JSON.stringify(await queryRows(t, `SELECT * FROM "${name}"`))));
+  return texts.join('\n');
+}

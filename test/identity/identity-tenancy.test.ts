@@ -1,9 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { inOrg, makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
-import { openDatabase } from '../../src/db/open.js';
-import { migrate } from '../../src/db/sqlite/migrate.js';
-import { MIGRATIONS } from '../../src/db/migrations/index.js';
-import { dbSnapshot } from '../reliability/support.js';
+import { inOrg, makeTestApp, type TestApp } from '../helpers/app.js';
+import { tableSnapshot } from '../helpers/engine-db.js';
 
 let t: TestApp;
 afterEach(() => t?.close());
@@ -72,14 +69,14 @@ describe('POST /api/identity in an org scope: merges never reach another org', (
     await twoOrgs();
     const { identityId } = await message('web-ann', inOrg('org-acme'));
     await t.api().post('/api/orgs/org-acme/members').set(inOrg('org-acme')).send({ identityId, role: 'maintainer' }).expect(201);
-    const before = dbSnapshot(sqliteOf(t));
+    const before = await tableSnapshot(t);
     const res = await register({ displayName: 'Mallory', role: 'owner', channels: [{ type: 'web', userId: 'web-ann' }] }, inOrg('org-beta')).expect(409);
     expect(res.body).toEqual({
       error: "Channel identity 'web:web-ann' already belongs to an identity outside this organization",
       code: 'IDENTITY_CONFLICT',
       status: 409,
     });
-    expect(dbSnapshot(sqliteOf(t))).toEqual(before);
+    expect(await tableSnapshot(t)).toEqual(before);
     const acme = (await t.api().get('/api/orgs/org-acme').set(inOrg('org-acme')).expect(200)).body;
     expect(acme.members).toEqual([expect.objectContaining({ identityId, displayName: null, role: 'maintainer' })]);
   });
@@ -110,37 +107,5 @@ describe('POST /api/identity in an org scope: merges never reach another org', (
     const ann = (await register({ displayName: 'Ann', role: 'owner', channels: [{ type: 'web', userId: 'web-ann' }] }).expect(201)).body;
     const acme = (await t.api().get('/api/orgs/org-acme').expect(200)).body;
     expect(acme.members).toEqual([expect.objectContaining({ identityId: ann.id, displayName: 'Ann', role: 'maintainer' })]);
-  });
-});
-
-describe('migration 7: the org an existing identity was created in', () => {
-  it('is the org of its first kept message for auto-created identities, and unknown for registered ones', () => {
-    const db = openDatabase(':memory:');
-    try {
-      migrate(db, MIGRATIONS.filter((m) => m.version < 7));
-      const at = '2026-01-01T00:00:00.000Z';
-      db.prepare("INSERT INTO orgs (id, name, slug, created_at) VALUES ('org-acme', 'Acme', 'acme', ?)").run(at);
-      const ident = db.prepare('INSERT INTO identities (id, display_name, role, registered_at, last_seen, created_at) VALUES (?, ?, ?, ?, ?, ?)');
-      ident.run('ident-auto', null, 'read-only', null, at, at);
-      ident.run('ident-reg', 'Ann', 'owner', at, at, at);
-      ident.run('ident-silent', null, 'read-only', null, at, at);
-      const link = db.prepare('INSERT INTO identity_channels (channel_type, user_id, identity_id, username, linked_at) VALUES (?, ?, ?, NULL, ?)');
-      link.run('web', 'u-auto', 'ident-auto', at);
-      link.run('web', 'u-reg', 'ident-reg', at);
-      link.run('web', 'u-silent', 'ident-silent', at);
-      const conv = db.prepare("INSERT INTO conversations (id, org_id, project_id, channel, user_id, username, text, received_at) VALUES (?, ?, NULL, 'web', ?, NULL, 'x', ?)");
-      conv.run('c1', 'org-acme', 'u-auto', at);
-      conv.run('c2', 'default', 'u-auto', at);
-      conv.run('c3', 'default', 'u-reg', at);
-      expect(migrate(db)).toContain(7);
-      const origins = db.prepare('SELECT id, origin_org_id AS origin FROM identities ORDER BY id').all();
-      expect(origins).toEqual([
-        { id: 'ident-auto', origin: 'org-acme' },
-        { id: 'ident-reg', origin: null },
-        { id: 'ident-silent', origin: null },
-      ]);
-    } finally {
-      db.close();
-    }
   });
 });

@@ -15,23 +15,32 @@ afterEach(async () => {
 const UNAVAILABLE = { error: 'The database is unavailable; retry shortly', code: 'DATABASE_UNAVAILABLE', status: 503 };
 
 describe('PostgreSQL lost while the server runs', () => {
-  it('answers 503 DATABASE_UNAVAILABLE while it is gone, and serves again once it is back, without a restart', async () => {
+  it('answers 503 DATABASE_UNAVAILABLE and /health degraded while it is gone, then serves and reports ok once it is back, without a restart', async () => {
     server = await startEmbeddedPostgres();
     const admin = new pg.Client({ connectionString: server.url });
     await admin.connect();
     await admin.query('CREATE DATABASE outage');
     await admin.end();
     const url = server.url.replace(/\/postgres$/, '/outage');
-    t = await makeTestApp({ engine: await createPostgresEngine({ url, poolMax: 2 }) });
+    t = await makeTestApp({ engine: await createPostgresEngine({ url, poolMax: 2 }), env: { SCHEDULER_ENABLED: 'true' } });
     await t.api().post('/api/agents').send({ name: 'Before', type: 'task' }).expect(201);
+    await t.services.scheduler.fire('health-check');
+    expect((await t.api().get('/health').expect(200)).body).toMatchObject({ status: 'ok', checks: { database: { status: 'ok', engine: 'postgres' } } });
 
     await server.pause();
     expect((await t.api().get('/api/agents').expect(503)).body).toEqual(UNAVAILABLE);
     expect((await t.api().post('/api/agents').send({ name: 'During', type: 'task' }).expect(503)).body).toEqual(UNAVAILABLE);
+    // The scheduled check finds it gone (its own run cannot be recorded); /health still answers.
+    expect(await t.services.scheduler.fire('health-check')).toMatchObject({ name: 'health-check', ok: false });
+    const down = (await t.api().get('/health').expect(200)).body;
+    expect(down).toMatchObject({ status: 'degraded', checks: { database: { status: 'degraded', error: 'Database query failed', engine: 'postgres' } } });
+    expect(JSON.stringify(down)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|password|pool/i);
 
     await server.resume();
     await t.api().post('/api/agents').send({ name: 'After', type: 'task' }).expect(201);
     const names = (await t.api().get('/api/agents').expect(200)).body.map((a: { name: string }) => a.name);
     expect(names).toEqual(['Before', 'After']);
+    expect(await t.services.scheduler.fire('health-check')).toMatchObject({ name: 'health-check', ok: true });
+    expect((await t.api().get('/health').expect(200)).body).toMatchObject({ status: 'ok', checks: { database: { status: 'ok', engine: 'postgres' } } });
   }, 60_000);
 });

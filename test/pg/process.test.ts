@@ -54,7 +54,7 @@ describe('server processes on PostgreSQL', () => {
     const { body } = await json(`${second.url}/api/agents`);
     expect(body.map((a: { name: string }) => a.name)).toEqual(['Kept']);
     expect((await json(`${second.url}/api/audit/verify`)).body.valid).toBe(true);
-  });
+  }, 60_000);
 
   it('stops with one line naming the host when PostgreSQL cannot be reached, after its retries', async () => {
     const port = await freePort();

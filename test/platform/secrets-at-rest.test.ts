@@ -1,46 +1,38 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
-import { openTestDb, type TestDepsOptions } from '../helpers/deps.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { makeTestEngine, type TestDepsOptions } from '../helpers/deps.js';
+import { column, everyRowText, execSql } from '../helpers/engine-db.js';
 import { startStub, type Stub } from '../helpers/stub-server.js';
 import { telegram } from '../channels/platform-stubs.js';
 import { deliver } from '../webhooks/fixtures.js';
 import { loadConfig } from '../../src/config.js';
-import type { Db } from '../../src/db/open.js';
+import type { Engine } from '../../src/db/engine.js';
 
 const KEY_A = 'a'.repeat(16) + '-secrets-key-one';
 const KEY_B = 'b'.repeat(16) + '-secrets-key-two';
 const BOT_TOKEN = '123456:telegram-bot-token-very-secret';
 
-let dir: string | undefined;
+let engine: Engine | undefined;
 let stub: Stub | undefined;
-const apps: TestApp[] = [];
 afterEach(async () => {
-  for (const a of apps.splice(0)) a.close();
+  await engine?.close();
   await stub?.close();
-  if (dir) fs.rmSync(dir, { recursive: true, force: true });
   stub = undefined;
-  dir = undefined;
+  engine = undefined;
 });
 
-async function fileApp(env: Record<string, string>, opts: TestDepsOptions = {}): Promise<TestApp> {
+/**
+ * An app over the test's one database: a second call is the server started again over what
+ * the first one stored (its services are built afresh; the start-up pass is run by the test).
+ */
+async function dbApp(env: Record<string, string>, opts: TestDepsOptions = {}): Promise<TestApp> {
   stub ??= await startStub(telegram.handler(BOT_TOKEN));
-  dir ??= fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-secrets-'));
-  const db = openTestDb(path.join(dir, 'secrets.db'));
-  const t = await makeTestApp({ ...opts, db, env: { TELEGRAM_API_URL: stub.url, ...env } });
-  apps.push(t);
-  return t;
+  engine ??= await makeTestEngine({ DATABASE_PATH: ':memory:' });
+  return makeTestApp({ ...opts, engine, env: { TELEGRAM_API_URL: stub.url, ...env } });
 }
 
-/** Every value of every row of every table, as text: where a leaked secret would show. */
-function everyRow(db: Db): string {
-  const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
-  return tables.map((name) => JSON.stringify(db.prepare(`SELECT * FROM "${name}"`).all())).join('\n');
-}
-
-const raw = (db: Db, sql: string) => db.prepare(sql).all() as Array<Record<string, string | null>>;
+/** The first column of the first row. */
+const first = async (t: TestApp, sql: string): Promise<string | null> => (await column<string | null>(t, sql))[0]!;
 
 async function store(t: TestApp) {
   await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
@@ -57,37 +49,36 @@ const signedPing = (t: TestApp, secret: string, n: number) => deliver(t, 'ping',
 
 describe('secrets at rest with SECRETS_KEY', () => {
   it('stores webhook secrets, channel settings and the kept rotation answer sealed: no plain text anywhere in the database', async () => {
-    const t = await fileApp({ SECRETS_KEY: KEY_A });
-    const { first, second } = await store(t);
-    const text = everyRow(sqliteOf(t));
-    for (const secret of [first, second, BOT_TOKEN]) expect(text).not.toContain(secret);
-    const [row] = raw(sqliteOf(t), 'SELECT secret, previous_secret FROM org_webhook_secrets');
-    expect(row!.secret).toMatch(/^enc:v1:[A-Za-z0-9_-]+$/);
-    expect(row!.previous_secret).toMatch(/^enc:v1:/);
-    expect(raw(sqliteOf(t), 'SELECT settings FROM channel_settings')[0]!.settings).toMatch(/^enc:v1:/);
+    const t = await dbApp({ SECRETS_KEY: KEY_A });
+    const { first: older, second } = await store(t);
+    const text = await everyRowText(t);
+    for (const secret of [older, second, BOT_TOKEN]) expect(text).not.toContain(secret);
+    expect(await first(t, 'SELECT secret FROM org_webhook_secrets')).toMatch(/^enc:v1:[A-Za-z0-9_-]+$/);
+    expect(await first(t, 'SELECT previous_secret FROM org_webhook_secrets')).toMatch(/^enc:v1:/);
+    expect(await first(t, 'SELECT settings FROM channel_settings')).toMatch(/^enc:v1:/);
     // ...and they still work: signatures verify, the channel connects, the keyed answer replays.
     await signedPing(t, second, 1).expect(200);
-    await signedPing(t, first, 2).expect(200);
+    await signedPing(t, older, 2).expect(200);
     expect(await telegramView(t)).toMatchObject({ connected: true });
     const replay = await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').set('Idempotency-Key', 'k1').expect(201);
     expect(replay.body.secret).toBe(second);
   });
 
   it('seals each value with a fresh nonce: the same secret never looks the same twice', async () => {
-    const t = await fileApp({ SECRETS_KEY: KEY_A });
+    const t = await dbApp({ SECRETS_KEY: KEY_A });
     await t.api().post('/api/channels/configure').send({ channel: 'telegram', config: { botToken: BOT_TOKEN } }).expect(200);
-    const a = raw(sqliteOf(t), 'SELECT settings FROM channel_settings')[0]!.settings;
+    const a = await first(t, 'SELECT settings FROM channel_settings');
     await t.api().post('/api/channels/configure').send({ channel: 'telegram', config: { botToken: BOT_TOKEN } }).expect(200);
-    expect(raw(sqliteOf(t), 'SELECT settings FROM channel_settings')[0]!.settings).not.toBe(a);
+    expect(await first(t, 'SELECT settings FROM channel_settings')).not.toBe(a);
   });
 
   it('does not open a sealed secret moved onto another org', async () => {
-    const t = await fileApp({ SECRETS_KEY: KEY_A });
+    const t = await dbApp({ SECRETS_KEY: KEY_A });
     await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
     await t.api().post('/api/orgs').send({ name: 'Globex' }).expect(201);
     const acme = (await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-acme').expect(201)).body.secret as string;
     await t.api().post('/api/webhooks/secret').set('x-org-id', 'org-globex').expect(201);
-    sqliteOf(t).prepare("UPDATE org_webhook_secrets SET secret = (SELECT secret FROM org_webhook_secrets WHERE org_id = 'org-acme') WHERE org_id = 'org-globex'").run();
+    await execSql(t, "UPDATE org_webhook_secrets SET secret = (SELECT secret FROM org_webhook_secrets WHERE org_id = 'org-acme') WHERE org_id = 'org-globex'");
     await deliver(t, 'ping', { zen: 'moved' }, { secret: acme, path: '/webhooks/github/org-globex' }).expect(401);
     expect((await t.services.secretsAtRest.reseal()).unreadable).toEqual(['webhook secret of org-globex']);
   });
@@ -95,17 +86,16 @@ describe('secrets at rest with SECRETS_KEY', () => {
 
 describe('secrets at rest without SECRETS_KEY, then with it', () => {
   it('stores plain text without a key; with a key the plain values keep working and the start-up pass seals them', async () => {
-    const plain = await fileApp({});
+    const plain = await dbApp({});
     const { second } = await store(plain);
-    expect(raw(sqliteOf(plain), 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toBe(second);
-    expect(raw(sqliteOf(plain), 'SELECT settings FROM channel_settings')[0]!.settings).toContain(BOT_TOKEN);
-    plain.close();
+    expect(await first(plain, 'SELECT secret FROM org_webhook_secrets')).toBe(second);
+    expect(await first(plain, 'SELECT settings FROM channel_settings')).toContain(BOT_TOKEN);
 
-    const keyed = await fileApp({ SECRETS_KEY: KEY_A });
+    const keyed = await dbApp({ SECRETS_KEY: KEY_A });
     await signedPing(keyed, second, 1).expect(200);
     expect((await keyed.services.secretsAtRest.reseal())).toEqual({ sealed: 2, unreadable: [] });
-    expect(everyRow(sqliteOf(keyed))).not.toContain(BOT_TOKEN);
-    expect(raw(sqliteOf(keyed), 'SELECT secret FROM org_webhook_secrets')[0]!.secret).toMatch(/^enc:v1:/);
+    expect(await everyRowText(keyed)).not.toContain(BOT_TOKEN);
+    expect(await first(keyed, 'SELECT secret FROM org_webhook_secrets')).toMatch(/^enc:v1:/);
     await signedPing(keyed, second, 2).expect(200);
     await keyed.services.channels.start();
     expect(await telegramView(keyed)).toMatchObject({ connected: true });
@@ -118,11 +108,10 @@ describe('secrets sealed with another key, or with no key', () => {
     ['another key', { SECRETS_KEY: KEY_B }],
     ['no key', {}],
   ])('with %s: reported by the start-up pass, refused at the org URL, the channel down with a clear error', async (_label, env: Record<string, string>) => {
-    const sealed = await fileApp({ SECRETS_KEY: KEY_A });
+    const sealed = await dbApp({ SECRETS_KEY: KEY_A });
     const { second } = await store(sealed);
-    sealed.close();
 
-    const t = await fileApp(env);
+    const t = await dbApp(env);
     expect((await t.services.secretsAtRest.reseal())).toEqual({ sealed: 0, unreadable: ['channel settings of telegram', 'webhook secret of org-acme'] });
     expect((await signedPing(t, second, 1).expect(401)).body.code).toBe('INVALID_SIGNATURE');
     expect(await telegramView(t)).toMatchObject({ connected: false, status: 'disconnected', lastError: 'Stored settings cannot be decrypted with SECRETS_KEY' });
@@ -136,8 +125,8 @@ describe('secrets sealed with another key, or with no key', () => {
 
 describe('secrets never leave the server', () => {
   it('keeps webhook secrets and channel tokens out of every log line, audit entry and other answer', async () => {
-    const t = await fileApp({ SECRETS_KEY: KEY_A }, { captureLogs: true });
-    const { first, second } = await store(t);
+    const t = await dbApp({ SECRETS_KEY: KEY_A }, { captureLogs: true });
+    const { first: older, second } = await store(t);
     await signedPing(t, second, 1).expect(200);
     await deliver(t, 'ping', { zen: 'bad' }, { secret: 'wrong', path: '/webhooks/github/org-acme' }).expect(401);
     const answers = await Promise.all(
@@ -145,7 +134,7 @@ describe('secrets never leave the server', () => {
     );
     const seen = [t.deps.logs.join('\n'), ...answers.map((a) => a.text), JSON.stringify((await t.api().get('/api/audit?limit=100').expect(200)).body)].join('\n');
     expect(t.deps.logs.length).toBeGreaterThan(5);
-    for (const secret of [first, second, BOT_TOKEN]) expect(seen).not.toContain(secret);
+    for (const secret of [older, second, BOT_TOKEN]) expect(seen).not.toContain(secret);
   });
 });
 

@@ -2,12 +2,16 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allEntries, buildServer, deliver, failedRun, json, startServer, type ServerProcess } from './server-process.js';
+import { TEST_ENGINE } from '../helpers/deps.js';
+import { freshMigratedDatabase, type TestDatabase } from '../helpers/pg.js';
 
 /**
  * The compiled server, fed signed webhooks and agent actions by concurrent clients, is
- * killed with SIGKILL mid-stream and restarted on the same file. Whatever was answered
+ * killed with SIGKILL mid-stream and restarted on the same database (a SQLite file, or a
+ * PostgreSQL database of its own). Whatever was answered
  * 2xx before the kill must be there; nothing may be half there; every chain verifies.
  */
 
@@ -19,12 +23,14 @@ const ORGS = ['org-crash-a', 'org-crash-b'];
 let dir: string;
 let env: Record<string, string>;
 let server: ServerProcess | undefined;
+let pgDatabase: TestDatabase | undefined;
 
-beforeAll(() => {
+beforeAll(async () => {
   buildServer();
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-crash-'));
+  pgDatabase = TEST_ENGINE === 'postgres' ? await freshMigratedDatabase() : undefined;
   env = {
-    DATABASE_PATH: path.join(dir, 'crash.db'),
+    ...(pgDatabase ? { DATABASE_URL: pgDatabase.url, DATABASE_POOL_MAX: '4' } : { DATABASE_PATH: path.join(dir, 'crash.db') }),
     RATE_LIMIT_MAX: '0',
     WEBHOOK_RATE_LIMIT_MAX: '0',
     GITHUB_WEBHOOK_SECRET: SECRET,
@@ -38,6 +44,7 @@ afterAll(async () => {
     await server.exited;
   }
   fs.rmSync(dir, { recursive: true, force: true });
+  await pgDatabase?.drop();
 });
 
 type Op = { kind: 'webhook'; deliveryId: string; repo: string; n: number } | { kind: 'autonomy'; agentId: string; orgId: string; actor: string; level: number };
@@ -72,7 +79,7 @@ function send(url: string, op: Op) {
   });
 }
 
-describe('crash safety: SIGKILL mid-stream, restart on the same file', () => {
+describe('crash safety: SIGKILL mid-stream, restart on the same database', () => {
   it('keeps every acknowledged change, half-applies nothing, and every chain verifies', async () => {
     server = await startServer(env);
     expect(server.output().match(/API_TOKENS is not set/g)).toHaveLength(1);
@@ -107,7 +114,7 @@ describe('crash safety: SIGKILL mid-stream, restart on the same file', () => {
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    crossCheckDatabase(env.DATABASE_PATH!);
+    await crossCheckDatabase();
     console.log(
       `crash: ${acked.length} requests acknowledged by the killed server, ${inFlightAtKill} in flight at the kill (${unanswered.length} unanswered, ${retried.length} deliveries retried, ${appliedUnheard} of them applied before the kill and answered as duplicates; ${keyed.length} keyed actions replayed after restart); ${after.checked} audit entries verified after restart`,
     );
@@ -186,8 +193,22 @@ async function verifyAll(url: string, acked: Op[], taskAgents: Array<{ id: strin
 }
 
 /** The delivery log and the trail agree row for row: a delivery is recorded only with its effects. */
-function crossCheckDatabase(file: string): void {
-  const db = new Database(file, { readonly: true });
+async function crossCheckDatabase(): Promise<void> {
+  if (pgDatabase) {
+    const client = new pg.Client({ connectionString: pgDatabase.url });
+    await client.connect();
+    try {
+      const column = async (sql: string) => (await client.query<{ v: string }>(sql)).rows.map((r) => r.v);
+      const deliveries = await column('SELECT delivery_id AS v FROM webhook_deliveries');
+      const ci = await column("SELECT metadata::json->>'deliveryId' AS v FROM audit_entries WHERE action = 'ci_event'");
+      expect(new Set(ci)).toEqual(new Set(deliveries));
+      expect(await column("SELECT count(*)::text AS v FROM idempotency_keys WHERE state = 'in_progress'")).toEqual(['0']);
+    } finally {
+      await client.end();
+    }
+    return;
+  }
+  const db = new Database(env.DATABASE_PATH!, { readonly: true });
   try {
     const deliveries = db.prepare('SELECT delivery_id FROM webhook_deliveries').pluck().all() as string[];
     const ci = db.prepare("SELECT json_extract(metadata, '$.deliveryId') FROM audit_entries WHERE action = 'ci_event'").pluck().all() as string[];

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServer, startServer, type ServerProcess } from './server-process.js';
+import { TEST_ENGINE } from '../helpers/deps.js';
+import { freshMigratedDatabase, type TestDatabase } from '../helpers/pg.js';
 
 /**
  * Thirty concurrent 24 MB deliveries against the compiled server: every one refused, and
@@ -17,6 +19,14 @@ const RSS_LIMIT_MB = 400;
 
 let dir: string;
 let server: ServerProcess | undefined;
+let pgDatabase: TestDatabase | undefined;
+
+/** The server's database on the engine under test: a file, or a PostgreSQL database of its own. */
+async function databaseEnv(): Promise<Record<string, string>> {
+  if (TEST_ENGINE !== 'postgres') return { DATABASE_PATH: path.join(dir, 'flood.db') };
+  pgDatabase = await freshMigratedDatabase();
+  return { DATABASE_URL: pgDatabase.url, DATABASE_POOL_MAX: '2' };
+}
 
 beforeAll(() => {
   buildServer();
@@ -28,6 +38,7 @@ afterAll(async () => {
     await server.exited;
   }
   fs.rmSync(dir, { recursive: true, force: true });
+  await pgDatabase?.drop();
 });
 
 /** Peak resident set of a process, in MB, from /proc/<pid>/status. */
@@ -55,7 +66,7 @@ const flood = (url: string, headers: Record<string, string>) =>
 describe('thirty concurrent 24 MB deliveries to a real server process', () => {
   it('refuses them all and keeps the peak resident set under 400 MB', async () => {
     server = await startServer({
-      DATABASE_PATH: path.join(dir, 'flood.db'),
+      ...(await databaseEnv()),
       GITHUB_WEBHOOK_SECRET: 'flood-secret',
       WEBHOOK_RATE_LIMIT_MAX: '0',
       RATE_LIMIT_MAX: '0',

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { TEST_ENGINE } from '../helpers/deps.js';
 import { sendJson, startStub, type Stub, type StubHandler } from '../helpers/stub-server.js';
 import type { ChannelsHealthPort } from '../../src/scheduler/scheduler.ports.js';
 import { healthCheckTask } from '../../src/scheduler/tasks/health-check.task.js';
@@ -105,18 +106,18 @@ describe('health-check', () => {
   it('turns /health degraded when the database is gone, and the failed run hurts nothing else', async () => {
     const live = await makeTestApp({ env: { SCHEDULER_ENABLED: 'true' }, ports: { channels: telegramChannels(stub) } });
     try {
-      sqliteOf(live).close();
+      await live.deps.engine.close();
       const outcome = await live.services.scheduler.fire('health-check');
-      // The run itself failed: health_degraded could not be written to the closed database.
+      // The run itself failed: health_degraded could not be written to the closed engine.
       expect(outcome).toMatchObject({ name: 'health-check', ok: false });
       const res = await live.api().get('/health').expect(200);
       expect(res.body.status).toBe('degraded');
       expect(res.body.checks.database).toMatchObject({ status: 'degraded', error: 'Database query failed' });
       // The engine's name is part of the contract; nothing else about the database shows.
-      expect(res.body.checks.database.engine).toBe('sqlite');
-      expect(JSON.stringify({ ...res.body, checks: { ...res.body.checks, database: { ...res.body.checks.database, engine: undefined } } })).not.toMatch(/sqlite|connection|\.db/i);
+      expect(res.body.checks.database.engine).toBe(TEST_ENGINE);
+      expect(JSON.stringify({ ...res.body, checks: { ...res.body.checks, database: { ...res.body.checks.database, engine: undefined } } })).not.toMatch(/sqlite|postgres|pool|connection|\.db/i);
     } finally {
-      live.close();
+      await live.close().catch(() => undefined);
     }
   });
 

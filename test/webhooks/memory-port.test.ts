@@ -13,16 +13,22 @@ type Doc = Parameters<MemoryPort['addDocument']>[0];
  */
 let t: TestApp;
 let docs: Doc[];
-let port: MemoryPort;
+let failing: boolean;
 let service: ReturnType<typeof createWebhooksService>;
 
 beforeEach(async () => {
   t = await makeTestApp();
   docs = [];
-  port = { addDocument: async (d) => void docs.push(d) };
+  failing = false;
+  const port: MemoryPort = {
+    addDocument: async (d) => {
+      if (failing) throw new Error('memory unavailable');
+      docs.push(d);
+    },
+  };
   const { engine, clock } = t.deps;
   const { audit, agents, projects } = t.services;
-  service = createWebhooksService({ uow: engine.uow, audit, agents, projects, memory: () => port, clock, restrictInstanceUrl: false });
+  service = createWebhooksService({ uow: engine.uow, audit, agents, projects, memory: port, clock, restrictInstanceUrl: false });
 });
 afterEach(() => t.close());
 
@@ -73,11 +79,7 @@ describe('memory documents from webhook events', () => {
   it('undoes the whole delivery when the memory port fails', async () => {
     const { agentId } = await linkRepo(t, undefined, { level: 3 });
     const before = (await auditOf(t)).length;
-    port = {
-      addDocument: () => {
-        throw new Error('memory unavailable');
-      },
-    };
+    failing = true;
     await expect(run('pull_request', pullRequest())).rejects.toThrow('memory unavailable');
     expect(await auditOf(t)).toHaveLength(before);
     expect((await t.api().get(`/api/agents/${agentId}`).expect(200)).body.stats.reviewsPerformed).toBe(0);

@@ -1,8 +1,6 @@
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { makeTestApp, type TestApp, sqliteOf } from '../helpers/app.js';
+import { makeTestApp, type TestApp } from '../helpers/app.js';
+import { execSql } from '../helpers/engine-db.js';
 import { agentDetails, auditOf, deliver, linkRepo, pullRequest, push, realExample, workflowRun } from './fixtures.js';
 
 let t: TestApp;
@@ -235,35 +233,13 @@ describe('POST /webhooks/github: delivery de-duplication', () => {
   });
 });
 
-describe('POST /webhooks/github: de-duplication across a restart', () => {
-  let dir: string;
-  beforeEach(() => {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'webhooks-'));
-  });
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  it('still answers a delivery seen before the restart as a duplicate', async () => {
-    const env = { DATABASE_PATH: path.join(dir, 'codespar.db') };
-    t = await makeTestApp({ env });
-    await linkRepo(t);
-    await deliver(t, 'push', push(), { id: 'd-restart' }).expect(200);
-    const audit = (await auditOf(t)).length;
-    t.close();
-
-    t = await makeTestApp({ env });
-    const res = await deliver(t, 'push', push(), { id: 'd-restart' }).expect(200);
-    expect(res.body).toEqual({ received: true, event: 'push', processed: false, duplicate: true, reason: 'Duplicate delivery' });
-    expect(await auditOf(t)).toHaveLength(audit);
-  });
-});
-
 describe('POST /webhooks/github: one transaction per delivery', () => {
   it('leaves nothing half-done when a step fails, and the delivery can be retried', async () => {
     t = await makeTestApp({ env: { LOG_LEVEL: 'silent' } });
     const { agentId } = await linkRepo(t, undefined, { level: 3 });
     const before = { audit: (await auditOf(t)).length, stats: (await agentDetails(t, agentId)).stats };
-    // A real failure inside the transaction: the spawn's INSERT is refused by SQLite.
-    sqliteOf(t).exec("CREATE TRIGGER no_spawn BEFORE INSERT ON agents BEGIN SELECT RAISE(ABORT, 'refused'); END");
+    // A real failure inside the transaction: the spawn's INSERT is refused by the database.
+    await refuseAgentInserts(t, true);
 
     const res = await deliver(t, 'workflow_run', workflowRun(), { id: 'd-tx' }).expect(500);
     expect(res.body).toEqual(err(500, 'INTERNAL_ERROR', 'Internal server error'));
@@ -271,8 +247,19 @@ describe('POST /webhooks/github: one transaction per delivery', () => {
     expect((await agentDetails(t, agentId)).stats).toEqual(before.stats);
     expect((await t.api().get('/api/projects').expect(200)).body.projects[0].lastBuild).toBeNull();
 
-    sqliteOf(t).exec('DROP TRIGGER no_spawn');
+    await refuseAgentInserts(t, false);
     const retry = await deliver(t, 'workflow_run', workflowRun(), { id: 'd-tx' }).expect(200);
     expect(retry.body.outcomes[0].outcome).toBe('agent_spawned');
   });
 });
+
+/** A trigger that refuses every new agent row (or its removal), in each engine's dialect. */
+async function refuseAgentInserts(app: TestApp, refuse: boolean): Promise<void> {
+  if (app.deps.engine.kind === 'sqlite') {
+    await execSql(app, refuse ? "CREATE TRIGGER no_spawn BEFORE INSERT ON agents BEGIN SELECT RAISE(ABORT, 'refused'); END" : 'DROP TRIGGER no_spawn');
+    return;
+  }
+  if (!refuse) return execSql(app, 'DROP TRIGGER no_spawn ON agents');
+  await execSql(app, "CREATE FUNCTION no_spawn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused'; END $$");
+  await execSql(app, 'CREATE TRIGGER no_spawn BEFORE INSERT ON agents FOR EACH ROW EXECUTE FUNCTION no_spawn()');
+}

@@ -1,13 +1,6 @@
 import type pg from 'pg';
+import type { PgMigration } from '../migration.js';
 import { PG_MIGRATIONS } from './migrations/index.js';
-
-export interface PgMigration {
-  version: number;
-  name: string;
-  sql: string;
-  /** Runs after `sql`, in the same transaction: for data that SQL alone cannot compute. */
-  run?: (client: pg.PoolClient) => Promise<void>;
-}
 
 /**
  * Session advisory lock held while migrating: every process that starts against the same

@@ -1,4 +1,4 @@
-import type { PgMigration } from '../migrate.js';
+import type { PgMigration } from '../../migration.js';
 import { GENESIS_HASH } from '../../../audit/audit.hash.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { PgMigration } from '../migrate.js';
+import type { PgMigration } from '../../migration.js';
 import { pg009 } from './009-baseline.js';
 import { pg010 } from './010-deploys-approvals.js';
 import { pg011 } from './011-replicas.js';
