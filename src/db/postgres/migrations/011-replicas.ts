@@ -1,4 +1,4 @@
-import type { PgMigration } from '../migrate.js';
+import type { PgMigration } from '../../migration.js';
 
 const TEXT = 'TEXT COLLATE "C"';
 
