@@ -8,22 +8,24 @@ export type Verification =
   | { valid: boolean; checked: number; brokenAt: string | null; keyed: boolean; unkeyed: number }
   | { valid: boolean; checked: number; keyed: boolean; unkeyed: number; orgs: OrgVerification[] };
 
+/** The scoped org's chain. */
+async function verifyOne(store: ChainReads, orgId: string, sealer?: Sealer): Promise<Verification> {
+  const { valid, checked, brokenAt, unkeyed } = await verifyOrg(store, orgId, sealer);
+  return { valid, checked, brokenAt, keyed: sealer !== undefined, unkeyed };
+}
+
 /**
- * The scoped org's chain, or every org's (orgs without entries included) with the sums.
- * `keyed` says whether seals were checked (the key is the process's, so it is said once);
- * `unkeyed` counts, per org and in total, the checked entries no seal of the key covers.
+ * Every org's chain (orgs without entries included, and orgs known only from a chain), by
+ * id, with the sums. `keyed` says whether seals were checked (the key is the process's, so it
+ * is said once); `unkeyed` counts, per org and in total, the checked entries no seal of the
+ * key covers.
  */
-async function verifyScope(store: ChainReads, scope: OrgScope, orgIds: string[], sealer?: Sealer): Promise<Verification> {
-  const keyed = sealer !== undefined;
-  if (scope.orgId) {
-    const { valid, checked, brokenAt, unkeyed } = await verifyOrg(store, scope.orgId, sealer);
-    return { valid, checked, brokenAt, keyed, unkeyed };
-  }
+async function verifyAll(store: ChainReads, orgIds: string[], sealer?: Sealer): Promise<Verification> {
   const orgs: OrgVerification[] = [];
   const ids = new Set([...orgIds, ...(await store.chains()).map((c) => c.orgId)]);
   for (const orgId of [...ids].sort()) orgs.push(await verifyOrg(store, orgId, sealer));
   const sum = (k: 'checked' | 'unkeyed') => orgs.reduce((n, o) => n + o[k], 0);
-  return { valid: orgs.every((o) => o.valid), checked: sum('checked'), keyed, unkeyed: sum('unkeyed'), orgs };
+  return { valid: orgs.every((o) => o.valid), checked: sum('checked'), keyed: sealer !== undefined, unkeyed: sum('unkeyed'), orgs };
 }
 
 /**
@@ -31,23 +33,22 @@ async function verifyScope(store: ChainReads, scope: OrgScope, orgIds: string[],
  * the database (the engine's snapshot reader: appends and retention that commit meanwhile
  * are not seen, so the chain read is the chain as it was) in batches of 2,000 entries, giving
  * the event loop back after each. Verifications run one after another (each a snapshot and
- * a full read), each on a snapshot taken when it starts (at once when none is running), so a
- * caller always sees the writes it made before asking.
+ * a full read), each on a snapshot taken when it starts: when none is running, on the next
+ * microtask, before any other request can run, so a caller always sees the writes it made
+ * before asking.
  */
 export function createVerifier({ snapshot, orgIds, sealer }: { snapshot: AuditSnapshotReader; orgIds: () => Promise<string[]>; sealer?: Sealer }) {
   let queue: Promise<unknown> = Promise.resolve();
-  let pending = 0;
 
-  const once = async (scope: OrgScope): Promise<Verification> => {
-    const ids = scope.orgId ? [] : await orgIds();
-    return snapshot.read((reads) => verifyScope(reads, scope, ids, sealer));
+  const once = async ({ orgId }: OrgScope): Promise<Verification> => {
+    if (orgId) return snapshot.read((reads) => verifyOne(reads, orgId, sealer));
+    const ids = await orgIds();
+    return snapshot.read((reads) => verifyAll(reads, ids, sealer));
   };
 
   return (scope: OrgScope): Promise<Verification> => {
-    // Nothing running: start now, so the snapshot is taken as soon as possible.
-    const run = pending === 0 ? once(scope) : queue.then(() => once(scope));
-    pending++;
-    queue = run.catch(() => undefined).finally(() => pending--);
+    const run = queue.then(() => once(scope));
+    queue = run.catch(() => undefined);
     return run;
   };
 }

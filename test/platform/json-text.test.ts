@@ -66,6 +66,17 @@ describe('hasLoneSurrogateEscape', () => {
     ['"\\u0041\\ud800"', true],
     ['{"\\udfff":1}', true],
     ['"plain"', false],
+    // A high surrogate is paired only by a \u escape right after it: not by text, nor by another escape.
+    ['"\\ud800xudc00"', true],
+    ['"\\ud800\\ndc00"', true],
+    // The ends of both ranges.
+    ['"\\udbff\\udfff"', false],
+    ['"\\ud800\\udc00"', false],
+    ['"\\udbff"', true],
+    ['"\\ud7ff\\udc00"', true],
+    ['"\\ue000"', false],
+    // Found wherever it starts, in either case.
+    ['"\\uD800"', true],
   ])('%s → %s', (text, lone) => {
     expect(hasLoneSurrogateEscape(Buffer.from(text))).toBe(lone);
   });

@@ -11,6 +11,10 @@ describe('JSON text with an escaped NUL character', () => {
     expect(hasNulEscape(Buffer.from('{"name":"a\\\\u0000b"}'))).toBe(false);
     expect(hasNulEscape(Buffer.from('{"name":"\\u0041\\u00e9 \\" \\\\"}'))).toBe(false);
     expect(hasNulEscape(Buffer.from('{"name":"plain"}'))).toBe(false);
+    expect(hasNulEscape(Buffer.from('"\\u0000"'))).toBe(true);
+    // The text `\u0000` after an escaped backslash, then another escape: not a NUL character.
+    expect(hasNulEscape(Buffer.from('"\\\\u0000 \\n0000"'))).toBe(false);
+    expect(hasNulEscape(Buffer.from('"\\\\u0000\\u0041"'))).toBe(false);
     expect(isSoundJsonText(Buffer.from('{"name":"a\\u0000b"}'))).toBe(false);
     expect(isSoundJsonText(Buffer.from('{"name":"a\\\\u0000b"}'))).toBe(true);
   });

@@ -56,4 +56,21 @@ describe('SecretBox (AES-256-GCM, key from SECRETS_KEY)', () => {
     expect(box.isSealed(sealed)).toBe(true);
     expect(box.isSealed('enc:v2:x')).toBe(false);
   });
+
+  it('says which stored secret it cannot open (the server names it when it refuses to start), and nothing of its value', () => {
+    const sealed = createSecretBox('z'.repeat(32)).seal('top secret', 'channel-settings:slack');
+    let caught: unknown;
+    try {
+      box.open(sealed, 'channel-settings:slack');
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(SecretUnreadableError);
+    expect(caught).toMatchObject({
+      name: 'SecretUnreadableError',
+      context: 'channel-settings:slack',
+      message: 'stored secret (channel-settings:slack) cannot be decrypted with the configured SECRETS_KEY',
+    });
+    expect(String(caught)).toBe('SecretUnreadableError: stored secret (channel-settings:slack) cannot be decrypted with the configured SECRETS_KEY');
+  });
 });
