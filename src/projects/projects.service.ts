@@ -11,6 +11,7 @@ import type { GitHubClient } from '../github/github.client.js';
 import { INVALID_REPO_MESSAGE, type CreateProjectBody, type LastBuild, type LastDeploy, type LinkBody, type Project } from './projects.schemas.js';
 import type { ProjectRow, ProjectsRepository } from './projects.repository.js';
 import { parseRepo, repoKey, repoUrl, type RepoRef } from './repo-ref.js';
+import { noEmit, type EmitPort } from '../events/events.types.js';
 
 export const WEBHOOK_EVENTS = ['push', 'pull_request', 'workflow_run', 'check_run'];
 
@@ -24,10 +25,13 @@ export interface ProjectsServiceDeps {
   logger: Logger;
   /** The org's own webhook URL and secret, when the org has a secret (the webhooks domain). */
   orgHook?: (orgId: string) => Promise<{ url: string; secret: string } | undefined>;
+  /** Live events, sent once the change commits. */
+  emit?: EmitPort;
 }
 
 export function createProjectsService(deps: ProjectsServiceDeps) {
   const { uow, audit, agents, github, clock, config, logger, orgHook } = deps;
+  const emit = deps.emit ?? noEmit;
   const store = (): ProjectsRepository => uow.current().projects;
   const now = () => clock.now().toISOString();
 
@@ -104,6 +108,19 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     }
   }
 
+  /** project.created / project.updated with the project as GET /api/projects lists it (read inside the change's unit). */
+  async function changed(type: 'project.created' | 'project.updated', id: string): Promise<void> {
+    const p = await store().get(id);
+    if (p) emit(type, p.orgId, await view(p));
+  }
+
+  /** Runs a one-statement change of a project as a unit, so its event leaves only once it commits. */
+  const touching = (id: string, write: () => Promise<void>): Promise<void> =>
+    uow.run(async () => {
+      await write();
+      await changed('project.updated', id);
+    });
+
   const insertProject = async (orgId: string, actor: string, repo: string, name: string, defaultBranch: string, hookId: number | null): Promise<ProjectRow> => {
     const at = now();
     const row: ProjectRow = {
@@ -135,6 +152,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     const p = await insertProject(orgId, actor, repo, name, branch, hookId);
     const agent = await agents.createProjectAgent(orgId, p.id, `${name} agent`);
     await store().setAgent(p.id, agent.id);
+    await changed('project.created', p.id);
     await audit.append({
       orgId,
       actorType: 'user',
@@ -164,10 +182,12 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
       let project = await reusable(orgId, repoKey(found.repo), agent.type);
       const takesOwnership = !project || agent.type === 'project' || project.agentId === null;
+      const created = !project;
       if (!project) project = await insertProject(orgId, actor, found.repo, found.repo.split('/')[1]!, found.defaultBranch, hookId);
       else if (hookId !== null) await store().setWebhook(project.id, hookId);
       if (takesOwnership) await store().relink(project.id, agent.id, now(), actor);
       await agents.setProject(agent.id, project.id);
+      await changed(created ? 'project.created' : 'project.updated', project.id);
       await audit.append({ orgId, actorType: 'user', actorId: actor, action: 'link', projectId: project.id, metadata: { agentId, projectId: project.id, repo: project.repo } });
       return (await store().get(project.id))!;
     });
@@ -179,7 +199,10 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     if (!agent.projectId) throw new AppError(409, 'NOT_LINKED', 'Agent has no linked project');
     const project = await store().get(agent.projectId);
     await agents.setProject(agent.id, null);
-    if (project?.agentId === agent.id) await store().setAgent(project.id, null);
+    if (project?.agentId === agent.id) {
+      await store().setAgent(project.id, null);
+      await changed('project.updated', project.id);
+    }
     await audit.append({ orgId, actorType: 'user', actorId: actor, action: 'unlink', projectId: agent.projectId, metadata: { agentId, projectId: agent.projectId, repo: project?.repo ?? null } });
     return { success: true as const, agentId, projectId: agent.projectId };
   });
@@ -189,6 +212,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     const by = { actorType: 'user' as const, actorId: actor };
     const terminated = await agents.terminateForProject(p.orgId, p.id, by);
     await store().remove(p.id);
+    emit('project.deleted', p.orgId, { id: p.id });
     await audit.append({ orgId: p.orgId, ...by, action: 'project_delete', projectId: p.id, metadata: { projectId: p.id, repo: p.repo, agentsTerminated: terminated, webhookRemoved } });
     return terminated;
   });
@@ -267,11 +291,11 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     all: (): Promise<ProjectRow[]> => store().all(),
     listForOrg: (orgId: string): Promise<ProjectRow[]> => store().list(orgId),
     count: (orgId: string): Promise<number> => store().count(orgId),
-    setLastBuild: (id: string, build: LastBuild): Promise<void> => store().setLastBuild(id, build),
-    setLastDeploy: (id: string, deploy: LastDeploy): Promise<void> => store().setLastDeploy(id, deploy),
+    setLastBuild: (id: string, build: LastBuild): Promise<void> => touching(id, () => store().setLastBuild(id, build)),
+    setLastDeploy: (id: string, deploy: LastDeploy): Promise<void> => touching(id, () => store().setLastDeploy(id, deploy)),
     /** Makes a project agent created through POST /api/agents the project's agent. */
     async adoptAgent(orgId: string, projectId: string, agentId: string): Promise<void> {
-      if ((await store().get(projectId))?.orgId === orgId) await store().setAgent(projectId, agentId);
+      if ((await store().get(projectId))?.orgId === orgId) await touching(projectId, () => store().setAgent(projectId, agentId));
     },
   };
 }

@@ -17,7 +17,7 @@ const MAX_ERROR_LENGTH = 1000;
 const messageOf = (err: unknown): string =>
   ((err instanceof Error ? err.message : String(err)) || 'Task failed').slice(0, MAX_ERROR_LENGTH);
 
-export function createRunner({ store, clock, log, metrics }: { store: () => SchedulerRepository; clock: Clock; log: Logger; metrics?: Pick<Metrics, 'schedulerRun'> }) {
+export function createRunner({ store, clock, log, metrics, onRun }: { store: () => SchedulerRepository; clock: Clock; log: Logger; metrics?: Pick<Metrics, 'schedulerRun'>; onRun?: (r: TaskRunResult) => void }) {
   /** Runs the handler, times it, records the outcome. Never throws: one task cannot hurt another. */
   async function execute(slot: RunSlot): Promise<TaskRunResult> {
     const { name } = slot.def;
@@ -38,7 +38,9 @@ export function createRunner({ store, clock, log, metrics }: { store: () => Sche
       log.error({ err, task: name }, 'could not record the task run');
     }
     metrics?.schedulerRun(name, error === null);
-    return { name, ok: error === null, durationMs, error };
+    const result = { name, ok: error === null, durationMs, error };
+    onRun?.(result);
+    return result;
   }
 
   return {

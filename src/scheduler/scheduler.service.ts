@@ -37,6 +37,8 @@ export interface SchedulerServiceDeps {
   /** How long stop() waits for runs in flight before the database closes. */
   drainMs?: number;
   metrics?: Pick<Metrics, 'schedulerRun'>;
+  /** Every finished run (the scheduler.run live event). */
+  onRun?: (result: TaskRunResult) => void;
 }
 
 interface Entry extends RunSlot {
@@ -118,7 +120,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     if (h) await h.disarm().catch((err: unknown) => log.error({ err, task: e.def.name }, 'could not stop cron task'));
   };
 
-  const { begin } = createRunner({ store, clock, log, metrics: deps.metrics });
+  const { begin } = createRunner({ store, clock, log, metrics: deps.metrics, onRun: deps.onRun });
 
   /** The scheduled path: what a cron tick does. Skips paused, busy and disabled tasks. */
   async function fire(name: string): Promise<FireOutcome> {
