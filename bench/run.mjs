@@ -3,7 +3,8 @@
 // server.ts uses), loads them with autocannon, prints a table and writes bench/results.json.
 // Flags: --duration S (default 10), --warmup S (2), --connections N (50), --entries N (1000000),
 // --only audit (just the audit cases: appends while seeding, and verify without and with
-// AUDIT_HMAC_KEY; writes bench/results-audit.json).
+// AUDIT_HMAC_KEY; writes bench/results-audit.json), --only events (live events: 1,000 streams
+// under 200 audited writes/s; see bench/events.mjs; writes bench/results-events.json).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { createHmac } from 'node:crypto';
 import { seed, BENCH_ORG, BENCH_REPO } from './seed.mjs';
+import { eventsBench } from './events.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -26,7 +28,7 @@ const { values: flags } = parseArgs({
     only: { type: 'string' },
   },
 });
-if (flags.only !== undefined && flags.only !== 'audit') throw new Error('--only takes: audit');
+if (flags.only !== undefined && flags.only !== 'audit' && flags.only !== 'events') throw new Error('--only takes: audit, events');
 const AUDIT_ONLY = flags.only === 'audit';
 const DURATION = Number(flags.duration);
 const WARMUP = Number(flags.warmup);
@@ -170,6 +172,7 @@ function pushPayload(n) {
 const signature = (body) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
 
 async function main() {
+  if (flags.only === 'events') return eventsOnly();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-bench-'));
   const dbFile = path.join(dir, 'bench.db');
   console.error(`seeding ${ENTRIES} audit entries into ${dbFile} …`);
@@ -336,6 +339,17 @@ async function auditOnly(dir, dbFile, seeded) {
   console.log(line('without AUDIT_HMAC_KEY:', results.unkeyed));
   console.log(line('with AUDIT_HMAC_KEY:   ', keyed));
   fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/** --only events: live-event delivery, memory and write throughput with 1,000 streams open. */
+async function eventsOnly() {
+  const r = await eventsBench({ root, serverArgs: SERVER_ARGS, seconds: DURATION });
+  const results = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), ...r };
+  fs.writeFileSync(path.join(here, 'results-events.json'), JSON.stringify(results, null, 2));
+  console.log(`\nlive events: ${r.streams} streams, ${r.writesPerSecond} audited writes/s for ${r.seconds} s (${r.writes.sent} sent, ${r.writes.failed} failed)`);
+  console.log(`frames received ${r.frames.received} of ${r.frames.expected}; commit to frame p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`);
+  console.log(`RSS: ${r.rssMb.idle} MB idle, ${r.rssMb.withStreams} MB with the streams open, ${r.rssMb.peak} MB peak`);
+  console.log(`write throughput: ${r.throughput.without.reqPerSec} req/s without streams, ${r.throughput.withStreams.reqPerSec} req/s with them (x${r.throughput.ratio})`);
 }
 
 main().catch((err) => {

@@ -103,11 +103,12 @@ function streamOperation(def: RouteDef, params: Json[]): Json {
         description: def.summary,
         content: {
           'text/event-stream': {
+            // OpenAPI 3.1 has no schema for the items of a stream: the schema is that of one
+            // frame's `data:` JSON, one component per event type.
             schema: {
-              type: 'string',
-              description: `Frames \`event: <type>\` and \`data: <JSON>\` (audit.appended frames also \`id: <cursor>\`), one blank line after each; comment lines keep the stream alive. Types: ${events.join(', ')}.`,
+              description: `Frames \`event: <type>\` and \`data: <JSON>\` (audit.appended frames also \`id: <cursor>\`), one blank line after each; comment lines keep the stream alive. The schema is that of a frame's data line. Types: ${events.join(', ')}.`,
+              oneOf: events.map((t) => ({ $ref: `#/components/schemas/${eventComponent(t)}` })),
             },
-            'x-events': Object.fromEntries(events.map((t) => [t, { $ref: `#/components/schemas/${eventComponent(t)}` }])),
           },
         },
       },
