@@ -22,15 +22,21 @@ const freePort = () =>
 
 const memMb = (pid, field) => Math.round((Number(new RegExp(`${field}:\\s+(\\d+)`).exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024) * 10) / 10;
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSeconds(pid) {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 /** One stream from a given loopback address; calls `onFrame(delayMs)` per audit frame. */
-function openStream(port, localAddress, onFrame) {
+function openStream(port, localAddress, orgId, onFrame) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: '/api/events?types=audit.appended', localAddress, agent: false, headers: { 'x-org-id': 'default' } }, (res) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/api/events?types=audit.appended', localAddress, agent: false, headers: { 'x-org-id': orgId } }, (res) => {
       if (res.statusCode !== 200) return reject(new Error(`stream answered ${res.statusCode}`));
       res.setEncoding('utf8');
       let buf = '';
@@ -65,32 +71,44 @@ async function throughput(base, seconds) {
 }
 
 /** Writes at `perSecond` for `seconds`, evenly spaced, without waiting on answers. */
-async function steadyWrites(base, perSecond, seconds) {
+async function steadyWrites(base, perSecond, seconds, orgIds) {
   const body = JSON.stringify({ name: 'steady writer', type: 'task' });
   let sent = 0;
   let failed = 0;
+  const why = {};
   const inFlight = new Set();
   const t0 = Date.now();
   while (Date.now() - t0 < seconds * 1000) {
     const due = Math.floor(((Date.now() - t0) / 1000) * perSecond);
     while (sent < due) {
       sent++;
-      const p = fetch(`${base}/api/agents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body })
+      const p = fetch(`${base}/api/agents`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-org-id': orgIds[sent % orgIds.length] }, body })
         .then((r) => {
-          if (r.status !== 201) failed++;
+          if (r.status !== 201) {
+            failed++;
+            why[r.status] = (why[r.status] ?? 0) + 1;
+          }
           return r.arrayBuffer();
         })
-        .catch(() => failed++)
+        .catch((err) => {
+          failed++;
+          const k = err.cause?.code ?? err.message;
+          why[k] = (why[k] ?? 0) + 1;
+        })
         .finally(() => inFlight.delete(p));
       inFlight.add(p);
     }
     await new Promise((r) => setTimeout(r, 2));
   }
   await Promise.all(inFlight);
-  return { sent, failed };
+  return { sent, failed, ...(failed ? { why } : {}) };
 }
 
-export async function eventsBench({ root, serverArgs, streams = 1000, writesPerSecond = 200, seconds = 10 }) {
+/**
+ * `orgs`: the streams are spread over that many orgs and the writes go round them (1: every
+ * stream follows the org every write goes to, the worst case).
+ */
+export async function eventsBench({ root, serverArgs, streams = 1000, writesPerSecond = 200, seconds = 10, orgs = 1 }) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-events-bench-'));
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
@@ -120,17 +138,25 @@ export async function eventsBench({ root, serverArgs, streams = 1000, writesPerS
     };
     let recording = false;
     const reqs = [];
-    for (let i = 0; i < streams; i++) reqs.push(await openStream(port, `127.0.0.${2 + Math.floor(i / 20)}`, onFrame));
+    const orgIds = ['default'];
+    for (let i = 1; i < orgs; i++) {
+      const r = await fetch(`${base}/api/orgs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: `Bench ${i}` }) });
+      orgIds.push((await r.json()).id);
+    }
+    for (let i = 0; i < streams; i++) reqs.push(await openStream(port, `127.0.0.${2 + Math.floor(i / 20)}`, orgIds[i % orgs], onFrame));
     const rssStreamsMb = memMb(server.pid, 'VmRSS');
 
     console.error(`events: ${writesPerSecond} writes/s for ${seconds} s with the streams open …`);
-    await steadyWrites(base, writesPerSecond, 1);
+    await steadyWrites(base, writesPerSecond, 1, orgIds);
     recording = true;
-    const steady = await steadyWrites(base, writesPerSecond, seconds);
+    const cpu0 = { server: cpuSeconds(server.pid), client: process.cpuUsage() };
+    const steady = await steadyWrites(base, writesPerSecond, seconds, orgIds);
     await new Promise((r) => setTimeout(r, 500));
     recording = false;
+    const clientCpu = process.cpuUsage(cpu0.client);
+    const cpu = { server: Math.round((cpuSeconds(server.pid) - cpu0.server) * 10) / 10, client: Math.round((clientCpu.user + clientCpu.system) / 1e5) / 10 };
     const sorted = [...delays].sort((a, b) => a - b);
-    const expectedFrames = steady.sent * streams;
+    const expectedFrames = steady.sent * (streams / orgs);
 
     console.error('events: write throughput with the streams open …');
     const withStreams = await throughput(base, seconds);
@@ -138,10 +164,12 @@ export async function eventsBench({ root, serverArgs, streams = 1000, writesPerS
     reqs.forEach((r) => r.destroy());
     return {
       streams,
+      orgs,
       writesPerSecond,
       seconds,
       writes: steady,
       frames: { received: sorted.length, expected: expectedFrames, total: frames },
+      cpuSeconds: cpu,
       latencyMs: { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? null },
       rssMb: { idle: rssIdleMb, withStreams: rssStreamsMb, peak: rssPeakMb },
       throughput: { without, withStreams, ratio: Math.round((withStreams.reqPerSec / without.reqPerSec) * 100) / 100 },

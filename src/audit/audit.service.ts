@@ -47,8 +47,8 @@ export interface AuditServiceDeps {
   /** Present when AUDIT_HMAC_KEY is set: every new entry is sealed and verify checks seals. */
   sealer?: Sealer;
   metrics?: Pick<Metrics, 'auditAppended'>;
-  /** Told each new entry's global position, inside the unit that appends it (live events). */
-  appended?: (seq: number) => void;
+  /** Told each new entry and its global position, inside the unit that appends it (live events). */
+  appended?: (seq: number, entry: AuditEntry) => void;
 }
 
 const GENESIS = { hash: HASH_PREFIX + GENESIS_HASH, digest: GENESIS_HASH };
@@ -135,8 +135,7 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
     written.set(row.orgId, { chainSeq: row.chainSeq, hash: row.hash, digest: row.digest, seal: row.seal, prevSeal });
     if (sealer && prevSeal === null) await store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
     metrics?.auditAppended();
-    appended?.(row.seq);
-    return {
+    const entry: AuditEntry = {
       id: row.id,
       timestamp,
       actorType: row.actorType,
@@ -149,6 +148,8 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
       orgId: row.orgId,
       projectId: row.projectId,
     };
+    appended?.(row.seq, entry);
+    return entry;
   };
   async function query(scope: OrgScope, q: AuditQuery): Promise<AuditPage> {
     const store = repo();

@@ -124,6 +124,7 @@ export function createPgBus(opts: { url: string; pool: pg.Pool; onError?: (err: 
   }
 
   return {
+    complete: false,
     publish(message) {
       if (closed) return;
       const payloads = toPayloads(message);

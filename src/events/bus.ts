@@ -1,10 +1,11 @@
 import type { LiveEvent } from './events.types.js';
+import type { AuditEntry } from '../audit/audit.schemas.js';
 
 /**
  * What crosses the bus: an audit position (subscribers read the entries from the log, so
  * order and completeness come from the database) or a whole event of another type.
  */
-export type BusMessage = { kind: 'audit'; seq: number } | { kind: 'event'; event: LiveEvent };
+export type BusMessage = { kind: 'audit'; seq: number; entry?: AuditEntry } | { kind: 'event'; event: LiveEvent };
 
 /**
  * Carries events from the process that committed a change to every process serving streams
@@ -13,6 +14,11 @@ export type BusMessage = { kind: 'audit'; seq: number } | { kind: 'event'; event
  * `onGap` is told when messages may have been lost (a reconnect): audit readers catch up.
  */
 export interface EventBus {
+  /**
+   * True when audit messages arrive in position order, every committed one, entry included
+   * (one process, hooks run in commit order): subscribers need not read the log.
+   */
+  readonly complete: boolean;
   publish(message: BusMessage): void;
   subscribe(fn: (message: BusMessage) => void, onGap?: () => void): () => void;
   close(): Promise<void>;
@@ -22,6 +28,7 @@ export interface EventBus {
 export function createLocalBus(): EventBus {
   const listeners = new Set<(m: BusMessage) => void>();
   return {
+    complete: true,
     publish(message) {
       for (const fn of listeners) {
         try {

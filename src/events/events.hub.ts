@@ -1,7 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { AuditEntry } from '../audit/audit.schemas.js';
-import type { EventBus } from './bus.js';
+import type { BusMessage, EventBus } from './bus.js';
 import { encodeCursor } from './cursor.js';
 import { INSTANCE_TYPES, type EventType, type LiveEvent } from './events.types.js';
 import { frameOf } from './sse-writer.js';
@@ -99,9 +99,16 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
     }
   }
 
-  const onMessage = (m: Parameters<Parameters<EventBus['subscribe']>[0]>[0]) => {
-    if (m.kind === 'audit') void pull();
-    else dispatch(m.event);
+  const onMessage = (m: BusMessage) => {
+    if (m.kind === 'event') return dispatch(m.event);
+    // In one process the entry comes with its position, in commit order: no read needed,
+    // unless a read is already catching up (it will dispatch this one too).
+    if (bus.complete && m.entry && position !== undefined && !pulling && m.seq === position + 1) {
+      position = m.seq;
+      if (subscribers.size > 0) dispatch(auditEvent(m.seq, m.entry), m.seq);
+      return;
+    }
+    void pull();
   };
 
   /** Listens first, then reads where the log ends: an entry committed in between is caught by the wake-up it sends. */
@@ -124,8 +131,8 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
       bus.publish({ kind: 'event', event: { type, orgId, at: clock.now().toISOString(), data: JSON.parse(JSON.stringify(data)) as unknown } });
     },
     /** An audit entry committed at `seq` (after commit). */
-    appended(seq: number): void {
-      bus.publish({ kind: 'audit', seq });
+    appended(seq: number, entry: AuditEntry): void {
+      bus.publish({ kind: 'audit', seq, entry });
     },
     /**
      * Adds a stream. Resolves with the audit position it starts after: every entry up to it

@@ -5,6 +5,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { createEventHub, type AuditTail } from './events.hub.js';
 import { createEventsService } from './events.service.js';
 import type { EmitPort } from './events.types.js';
+import type { AuditEntry } from '../audit/audit.schemas.js';
 
 export interface LiveEventsDeps {
   engine: Pick<Engine, 'bus' | 'uow'>;
@@ -35,7 +36,7 @@ export function createLiveEvents({ engine, clock, logger, config, metrics, tail 
   };
   return {
     emit,
-    appended: (seq: number) => uow.afterCommit(() => hub.appended(seq)),
+    appended: (seq: number, entry: AuditEntry) => uow.afterCommit(() => hub.appended(seq, entry)),
     service: createEventsService({ hub, heartbeatMs: config.EVENTS_HEARTBEAT_MS, maxStreams: config.EVENTS_MAX_STREAMS, metrics, logger }),
   };
 }

@@ -15,6 +15,11 @@ export interface SseSink {
 
 export interface SseWriterOptions {
   heartbeatMs: number;
+  /**
+   * Asks for flush() soon: frames queued meanwhile go out in one write. Without it every
+   * frame is written at once.
+   */
+  schedule?: (flush: () => void) => void;
   /** A client with this many bytes waiting for it is cut off. */
   maxPendingBytes: number;
   onClose: (reason: 'client' | 'slow' | 'shutdown') => void;
@@ -52,9 +57,19 @@ export function responseSink(res: ServerResponse): SseSink {
  */
 export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
   let closed = false;
+  /** Frames accepted but not yet written (see `schedule`). */
+  let queued = '';
+  const flush = () => {
+    if (closed || queued === '') return;
+    const out = queued;
+    queued = '';
+    sink.write(out);
+  };
   const close = (reason: 'client' | 'slow' | 'shutdown') => {
     if (closed) return;
+    if (reason === 'shutdown') flush();
     closed = true;
+    queued = '';
     clearInterval(beat);
     opts.onClose(reason);
     if (reason === 'slow') sink.destroy();
@@ -63,6 +78,7 @@ export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
   sink.once('close', () => close('client'));
   sink.write('retry: 3000\n: connected\n\n');
   const beat = setInterval(() => {
+    flush();
     if (!closed) sink.write(': heartbeat\n\n');
   }, opts.heartbeatMs);
   beat.unref();
@@ -71,14 +87,30 @@ export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
     get closed() {
       return closed;
     },
-    /** Writes a frame; cuts the client off instead when too much already waits for it. */
+    /**
+     * Writes a frame (or queues it for the next flush); cuts the client off instead when too
+     * much already waits for it. False when the client is behind or gone.
+     */
     send(frame: string): boolean {
       if (closed) return false;
-      if (sink.pending + frame.length > opts.maxPendingBytes) {
+      if (sink.pending + queued.length + frame.length > opts.maxPendingBytes) {
         close('slow');
         return false;
       }
-      return sink.write(frame);
+      if (!opts.schedule) return sink.write(frame);
+      if (queued === '') opts.schedule(flush);
+      queued += frame;
+      return true;
+    },
+    /** Writes now, bypassing the queue (a replay page: already one write, and paced by drain). */
+    write(chunk: string): boolean {
+      if (closed) return false;
+      flush();
+      if (sink.pending + chunk.length > opts.maxPendingBytes && sink.pending > 0) {
+        close('slow');
+        return false;
+      }
+      return sink.write(chunk);
     },
     /** Resolves once the client has taken what waits (or the stream is gone). */
     drained(): Promise<void> {
