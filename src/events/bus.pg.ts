@@ -51,12 +51,12 @@ export function createAssembler(now: () => number = Date.now) {
 }
 
 /**
- * LISTEN/NOTIFY. Publishing is one pg_notify statement on the pool (a message's pieces in one
- * statement, so one transaction); listening holds one dedicated client (never a pool
- * connection, which would be handed to other work), opened on the first subscribe and
+ * LISTEN/NOTIFY. Publishing is one pg_notify statement (a message's pieces in one statement,
+ * so one transaction) on a dedicated connection; listening holds another dedicated client
+ * (never a pool connection, which would be handed to other work), opened on the first subscribe and
  * reopened with a growing delay after a loss; each reopening is reported as a gap.
  */
-export function createPgBus(opts: { url: string; pool: pg.Pool; onError?: (err: unknown) => void }): EventBus {
+export function createPgBus(opts: { url: string; onError?: (err: unknown) => void }): EventBus {
   const listeners = new Set<{ fn: (m: BusMessage) => void; onGap?: () => void }>();
   const assemble = createAssembler();
   let client: pg.Client | undefined;
@@ -123,13 +123,36 @@ export function createPgBus(opts: { url: string; pool: pg.Pool; onError?: (err: 
     delay = Math.min(delay * 2, RECONNECT_MAX_MS);
   }
 
+  /**
+   * Notifications go out on a connection of their own too, opened on first use: on the pool
+   * they would queue in front of request work (a write's follow-up, such as the kept answer
+   * of an idempotent request, would wait behind the events it caused).
+   */
+  let publisher: pg.Client | undefined;
+  const publisherClient = (): pg.Client => {
+    if (publisher) return publisher;
+    const c = new pg.Client({ connectionString: opts.url, application_name: 'codespar-api-events-out' });
+    const drop = (err?: unknown) => {
+      if (err) opts.onError?.(err);
+      if (publisher === c) publisher = undefined;
+      void c.end().catch(() => undefined);
+    };
+    c.on('error', drop);
+    c.on('end', () => drop());
+    c.connect().catch(drop);
+    publisher = c;
+    return c;
+  };
+
   return {
     complete: false,
     publish(message) {
       if (closed) return;
       const payloads = toPayloads(message);
       const text = `SELECT ${payloads.map((_, i) => `pg_notify('${CHANNEL}', $${i + 1})`).join(', ')}`;
-      opts.pool.query(text, payloads).catch((err: unknown) => opts.onError?.(err));
+      publisherClient()
+        .query(text, payloads)
+        .catch((err: unknown) => opts.onError?.(err));
     },
     subscribe(fn, onGap) {
       const l = { fn, onGap };
@@ -144,7 +167,9 @@ export function createPgBus(opts: { url: string; pool: pg.Pool; onError?: (err: 
       listeners.clear();
       const c = client;
       client = undefined;
-      await c?.end().catch(() => undefined);
+      const out = publisher;
+      publisher = undefined;
+      await Promise.all([c?.end().catch(() => undefined), out?.end().catch(() => undefined)]);
     },
   };
 }

@@ -93,7 +93,7 @@ export async function createPostgresEngine(config: PostgresEngineConfig): Promis
     await reachable(pool, config.url, config.connectAttempts ?? 10);
     const migrated = await migratePostgres(pool);
     const repos = pgRepositories(pool);
-    const bus = createPgBus({ url: config.url, pool });
+    const bus = createPgBus({ url: config.url });
     let closing: Promise<void> | undefined;
     return {
       kind: 'postgres',
