@@ -8,7 +8,8 @@
 // runs every case on each engine, one after the other, each with its own reference rows;
 // writes bench/results.json, or bench/results-<engine>.json for postgres and both);
 // --engine postgres --replicas N (one and N replicas over one PostgreSQL: bench/replicas.mjs,
-// writes bench/results-replicas.json).
+// writes bench/results-replicas.json); --only events (live events: 1,000 streams under 200
+// audited writes/s; see bench/events.mjs; writes bench/results-events.json).
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,6 +21,7 @@ import autocannon from 'autocannon';
 import { createHmac } from 'node:crypto';
 import { seed, BENCH_ORG, BENCH_REPO } from './seed.mjs';
 import { startBenchPostgres } from './pg.mjs';
+import { eventsBench } from './events.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '..');
@@ -42,7 +44,7 @@ if (flags.replicas !== undefined) {
 }
 if (!['sqlite', 'postgres', 'both'].includes(flags.engine)) throw new Error('--engine takes: sqlite, postgres, both');
 const ENGINES = flags.engine === 'both' ? ['sqlite', 'postgres'] : [flags.engine];
-if (flags.only !== undefined && flags.only !== 'audit') throw new Error('--only takes: audit');
+if (flags.only !== undefined && flags.only !== 'audit' && flags.only !== 'events') throw new Error('--only takes: audit, events');
 const AUDIT_ONLY = flags.only === 'audit';
 const DURATION = Number(flags.duration);
 const WARMUP = Number(flags.warmup);
@@ -234,6 +236,7 @@ function pushPayload(n) {
 const signature = (body) => `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
 
 async function main() {
+  if (flags.only === 'events') return eventsOnly();
   for (const engine of ENGINES) {
     console.error(`\n=== engine: ${engine}`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-bench-'));
@@ -413,6 +416,24 @@ async function auditOnly(engine, store, dbEnv, seeded) {
     `${name} seed ${r.auditSeedSeconds} s (cpu ${r.auditSeedCpuSeconds} s); verify ${r.verify.ms.join(' / ')} ms (cpu ${r.verify.cpuMs.join(' / ')} ms; valid: ${r.verify.valid}, keyed: ${r.verify.keyed}, unkeyed: ${r.verify.unkeyed})`;
   console.log(line('without AUDIT_HMAC_KEY:', results.unkeyed));
   console.log(line('with AUDIT_HMAC_KEY:   ', keyed));
+}
+
+/** --only events: live-event delivery, memory and write throughput with 1,000 streams open. */
+async function eventsOnly() {
+  const runs = [];
+  // Every stream on the org every write goes to (the worst case), then dashboards spread over ten orgs.
+  for (const orgs of [1, 10]) runs.push(await eventsBench({ root, serverArgs: SERVER_ARGS, seconds: DURATION, orgs }));
+  const results = { at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, loadavg: os.loadavg(), runs };
+  fs.writeFileSync(path.join(here, 'results-events.json'), JSON.stringify(results, null, 2));
+  runs.forEach(printEvents);
+}
+
+function printEvents(r) {
+  console.log(`\nlive events: ${r.streams} streams over ${r.orgs} org(s), ${r.writesPerSecond} audited writes/s for ${r.seconds} s (${r.writes.sent} sent, ${r.writes.failed} failed${r.writes.why ? ` ${JSON.stringify(r.writes.why)}` : ''})`);
+  console.log(`cpu during the writes: server ${r.cpuSeconds.server} s, bench client ${r.cpuSeconds.client} s`);
+  console.log(`frames received ${r.frames.received} of ${r.frames.expected}; commit to frame p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`);
+  console.log(`RSS: ${r.rssMb.idle} MB idle, ${r.rssMb.withStreams} MB with the streams open, ${r.rssMb.peak} MB peak`);
+  console.log(`write throughput: ${r.throughput.without.reqPerSec} req/s without streams, ${r.throughput.withStreams.reqPerSec} req/s with them (x${r.throughput.ratio})`);
 }
 
 main().catch((err) => {

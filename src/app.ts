@@ -36,6 +36,7 @@ import { httpMetricsMiddleware } from './metrics/http-metrics.js';
 import { createRouteTemplates, fromOpenApiPath } from './metrics/route-template.js';
 import { METRICS_PATH, metricsHandler, metricsOperation } from './metrics/metrics.routes.js';
 import { statusRoutes } from './status/status.routes.js';
+import { eventsRoutes } from './events/events.routes.js';
 
 export const API_PREFIXES = ['/api', '/v1/api'];
 
@@ -55,6 +56,7 @@ export function apiRoutes(s: Services): RouteDef[] {
     ...deploysRoutes(s.deploys),
     ...approvalsRoutes(s.approvals),
     ...statusRoutes(s.status),
+    ...eventsRoutes(s.events),
   ];
 }
 

@@ -164,6 +164,8 @@ const ConfigSchema = z.object({
   API_TOKENS: apiTokens,
   SECRETS_KEY: z.preprocess(emptyToUndefined, z.string().min(32, { error: 'must be at least 32 characters' }).optional()),
   WEBHOOK_INFLIGHT_MB: int(64, 1, 65_536),
+  EVENTS_HEARTBEAT_MS: int(15_000, 100, 3_600_000),
+  EVENTS_MAX_STREAMS: int(1000, 1, 100_000),
   METRICS_TOKEN: optionalString,
 });
 

@@ -92,7 +92,7 @@ async function main(): Promise<void> {
     logger.fatal({ err }, 'server failed to start');
     logger.flush(() => process.exit(1));
   });
-  installShutdown(server, logger, async () => {
+  installShutdown(server, logger, () => services.events.closeAll(), async () => {
     // Before the database closes: no new runs, and runs in flight get to record themselves.
     await services.scheduler.stop();
     await rateLimits.close();
@@ -114,8 +114,8 @@ function secretsOrExit(report: ResealReport, config: Config, logger: Logger): vo
   if (report.sealed > 0) logger.info({ sealed: report.sealed }, 'stored secrets encrypted with SECRETS_KEY');
 }
 
-/** SIGTERM/SIGINT: stop accepting, let in-flight requests finish (10 s at most), close, exit 0. */
-function installShutdown(server: Server, logger: Logger, cleanup: () => Promise<void>): void {
+/** SIGTERM/SIGINT: close event streams, stop accepting, let in-flight requests finish (10 s at most), close, exit 0. */
+function installShutdown(server: Server, logger: Logger, first: () => void, cleanup: () => Promise<void>): void {
   let stopping = false;
   // Once stopping, new responses ask to close their connection, and connections that fall
   // idle after their last response are closed promptly instead of at the client's idle timeout.
@@ -126,6 +126,8 @@ function installShutdown(server: Server, logger: Logger, cleanup: () => Promise<
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
+    // Event streams never end on their own: they are closed first, so the server can drain.
+    first();
     const force = setTimeout(() => {
       logger.warn('in-flight requests did not finish in time; closing connections');
       server.closeAllConnections();

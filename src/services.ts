@@ -35,6 +35,7 @@ import { createApprovalsService } from './approvals/approvals.service.js';
 import { noMetrics, type Metrics } from './metrics/metrics.js';
 import { createStatusService } from './status/status.service.js';
 import { AGENT_STATUSES } from './agents/agents.schemas.js';
+import { createLiveEvents } from './events/live-events.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order: each domain gets
@@ -48,6 +49,9 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
   const box = createSecretBox(config.SECRETS_KEY);
   const github = deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
   const sealer = config.AUDIT_HMAC_KEY === undefined ? undefined : createSealer(config.AUDIT_HMAC_KEY);
+  // Live events: every service below emits through `emit`, sent once its change commits.
+  const live = createLiveEvents({ engine, clock, logger, config, metrics, tail: () => audit });
+  const { emit } = live;
   const audit = createAuditService({
     uow,
     snapshot: engine.auditSnapshot,
@@ -56,18 +60,19 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     credential: currentCredential,
     sealer,
     metrics,
+    appended: live.appended,
   });
   const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt, engine: engine.kind });
   const outbound = createOutboundGuard(deps.resolve);
   const channelSettings = createChannelSettingsStore(() => uow.current().channels, box);
-  const channels = await createChannelsService({ uow, store: channelSettings, audit, clock, config, logger, outbound });
+  const channels = await createChannelsService({ uow, store: channelSettings, audit, clock, config, logger, outbound, emit });
   const orgSecrets = createOrgSecretsStore(() => uow.current().orgSecrets, box);
   const orgWebhooks = createOrgWebhooksService({ uow, store: orgSecrets, audit, clock, logger, baseUrl: config.WEBHOOK_BASE_URL });
   const identity = createIdentityService({ uow, audit, clock });
 
   // Agents and memory read projects (and agents link themselves to one) through the
   // projects repository: the projects service is built on agents, so it comes after them.
-  const projectDirectory = createProjectDirectory(uow);
+  const projectDirectory = createProjectDirectory(uow, emit);
   const memory = createMemoryService({
     uow,
     vectors: engine.vectors,
@@ -90,7 +95,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     connectedChannels: () => channels.connectedNames(),
     adoptProjectAgent: (orgId, projectId, agentId) => projectDirectory.adoptAgent(orgId, projectId, agentId),
   };
-  const agents = createAgentsService({ uow, audit, clock, ports: agentPorts });
+  const agents = createAgentsService({ uow, audit, clock, ports: agentPorts, emit });
   const projects = createProjectsService({
     uow,
     audit,
@@ -101,6 +106,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     config,
     logger,
     orgHook: (orgId) => orgWebhooks.hookFor(orgId),
+    emit,
   });
 
   // Members check the org through the directory; orgs count members and projects.
@@ -143,6 +149,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     memory: memoryPort,
     clock,
     restrictInstanceUrl: config.API_TOKENS.length > 0,
+    emit,
   });
   // Deploys and approvals: a report or a vote is one unit of work; the glue calls the
   // services above, whose own units join it.
@@ -151,8 +158,9 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     glue: createDeployGlue({ projects, agents, audit, carryOut: createReactor({ audit, agents, memory: memoryPort }) }),
     clock,
     restrictInstanceUrl: config.API_TOKENS.length > 0 && config.DEPLOY_WEBHOOK_SECRET === undefined,
+    emit,
   });
-  const approvals = createApprovalsService({ uow, glue: createApprovalGlue({ projects, agents, audit }), clock });
+  const approvals = createApprovalsService({ uow, glue: createApprovalGlue({ projects, agents, audit }), clock, emit });
 
   /**
    * Start-up pass over every secret at rest: seals plain values when SECRETS_KEY is set and
@@ -201,6 +209,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     metrics,
     locks: taskLocksFor(engine, logger),
     schedules: config.SCHEDULER_SCHEDULES,
+    onRun: (r) => emit('scheduler.run', null, r),
   });
   const tasks = builtinTasks({ config, engine, clock, logger, audit, health, ports: schedulerPorts, purgeConversations: () => memory.purgeConversations() });
   for (const task of tasks) await scheduler.register(task);
@@ -216,7 +225,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     approvalsPending: (scope) => approvals.pendingCount(scope),
   });
 
-  return { audit, orgs, health, agents, projects, github, webhooks, orgWebhooks, deploys, approvals, secretsAtRest, scheduler, idempotency, channels, memory, identity, members, webMessages, status };
+  return { events: live.service, audit, orgs, health, agents, projects, github, webhooks, orgWebhooks, deploys, approvals, secretsAtRest, scheduler, idempotency, channels, memory, identity, members, webMessages, status };
 }
 
 export type Services = Awaited<ReturnType<typeof createServices>>;

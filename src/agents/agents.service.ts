@@ -21,6 +21,7 @@ import {
   type StatName,
 } from './agents.schemas.js';
 import type { AgentRow, AgentsRepository } from './agents.repository.js';
+import { noEmit, type EmitPort } from '../events/events.types.js';
 
 /** What agents need to know of other domains, wired in services.ts. */
 export interface AgentPorts {
@@ -52,9 +53,11 @@ export interface AgentsServiceDeps {
   audit: AuditService;
   clock: Clock;
   ports: AgentPorts;
+  /** Live events, sent once the change commits. */
+  emit?: EmitPort;
 }
 
-export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceDeps) {
+export function createAgentsService({ uow, audit, clock, ports, emit = noEmit }: AgentsServiceDeps) {
   const store = (): AgentsRepository => uow.current().agents;
   const now = () => clock.now().toISOString();
 
@@ -74,6 +77,12 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
       ...(a.type === 'project' ? { channels: ports.connectedChannels() } : {}),
       ...(isTaskLike(a.type) ? { task: a.task } : {}),
     };
+  }
+
+  /** agent.updated with the agent as it now reads (inside the change's unit, so it sees the change). */
+  async function updated(id: string): Promise<void> {
+    const a = await store().get(id);
+    if (a) emit('agent.updated', a.orgId, view(a));
   }
 
   /** The agent if it exists in the scope; another org's agent is answered as absent. */
@@ -99,6 +108,7 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
       incidentsHandled: 0,
     };
     await store().insert(row);
+    emit('agent.created', row.orgId, view(row));
     return row;
   }
 
@@ -128,6 +138,7 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
   const removeTx = (a: AgentRow, by: Actor, reason?: string) =>
     uow.run(async () => {
     await store().remove(a.id);
+    emit('agent.deleted', a.orgId, { id: a.id });
     await audit.append({
       orgId: a.orgId,
       ...by,
@@ -143,6 +154,7 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
     const next: AgentStatus = action === 'suspend' ? 'SUSPENDED' : 'ACTIVE';
     if (action === 'restart') await store().restart(a.id, at);
     else await store().setStatus(a.id, next, at);
+    await updated(a.id);
     await audit.append({
       orgId: a.orgId,
       actorType: 'user',
@@ -167,6 +179,7 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
     const a = (await store().get(id))!;
     const at = now();
     await store().setLevel(id, level, at);
+    await updated(id);
     await audit.append({
       orgId: a.orgId,
       actorType: 'user',
@@ -264,8 +277,16 @@ export function createAgentsService({ uow, audit, clock, ports }: AgentsServiceD
       return agents.map((a) => a.id);
     },
 
-    setProject: (id: string, projectId: string | null): Promise<void> => store().setProject(id, projectId, now()),
-    countStat: (id: string, stat: StatName, n = 1): Promise<void> => store().addStat(id, stat, n, now()),
+    setProject: (id: string, projectId: string | null): Promise<void> =>
+      uow.run(async () => {
+        await store().setProject(id, projectId, now());
+        await updated(id);
+      }),
+    countStat: (id: string, stat: StatName, n = 1): Promise<void> =>
+      uow.run(async () => {
+        await store().addStat(id, stat, n, now());
+        await updated(id);
+      }),
     touch: (id: string): Promise<void> => store().touch(id, now()),
     inStatus: (status: AgentStatus): Promise<AgentRow[]> => store().inStatus(status),
   };

@@ -46,6 +46,9 @@ const S = {
   firstKept: stmt('audit:firstKept', 'SELECT MIN(chain_seq) FROM audit_entries WHERE org_id = $1 AND timestamp >= $2'),
   hashAt: stmt('audit:hashAt', 'SELECT hash FROM audit_entries WHERE org_id = $1 AND chain_seq = $2'),
   prefixRisks: stmt('audit:prefixRisks', 'SELECT risk, COUNT(*) AS n FROM audit_entries WHERE org_id = $1 AND chain_seq <= $2 GROUP BY risk'),
+  afterAll: stmt('audit:afterAll', `SELECT seq, ${COLUMNS} FROM audit_entries WHERE seq > $1 ORDER BY seq LIMIT $2`),
+  afterOrg: stmt('audit:afterOrg', `SELECT seq, ${COLUMNS} FROM audit_entries WHERE seq > $1 AND org_id = $2 ORDER BY seq LIMIT $3`),
+  maxSeq: stmt('audit:maxSeq', 'SELECT COALESCE(MAX(seq), 0) FROM audit_entries'),
   gate: stmt('audit:gate', 'UPDATE audit_retention_gate SET open = $1 WHERE id = 1'),
   deleteBelow: stmt('audit:deleteBelow', 'DELETE FROM audit_entries WHERE org_id = $1 AND chain_seq <= $2'),
   uncount: stmt('audit:uncount', 'UPDATE audit_risk_counts SET n = n - $1 WHERE org_id = $2 AND risk = $3'),
@@ -105,6 +108,14 @@ export function createAuditPg(q: Queryable): AuditRepository {
       const { stmt: s, values } = shapes(f, order);
       return (await rows<EntryRow>(q, s, [...values, limit, offset])).map(toEntry);
     },
+    async after(orgId, afterSeq, limit) {
+      const got =
+        orgId === null
+          ? await rows<EntryRow & { seq: number }>(q, S.afterAll, [afterSeq, limit])
+          : await rows<EntryRow & { seq: number }>(q, S.afterOrg, [afterSeq, orgId, limit]);
+      return got.map(({ seq, ...r }) => ({ seq, entry: toEntry(r) }));
+    },
+    lastSeq: async () => (await scalar<number>(q, S.maxSeq)) ?? 0,
     firstKeptSeq: async (orgId, cutoff) => (await scalar<number | null>(q, S.firstKept, [orgId, cutoff])) ?? null,
     linkAt: reads.linkAt,
     hashAt: (orgId, chainSeq) => scalar<string>(q, S.hashAt, [orgId, chainSeq]),

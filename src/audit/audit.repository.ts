@@ -109,6 +109,13 @@ export interface AuditRepository {
   /** Chain position of the org's oldest entry at or after `cutoff`, if any. */
   firstKeptSeq(orgId: string, cutoff: string): Promise<number | null>;
   linkAt(orgId: string, chainSeq: number): Promise<ChainLink | undefined>;
+  /**
+   * Entries appended after a global position, in append order (one org, or every org when
+   * orgId is null), each with its position: what live streams replay and follow.
+   */
+  after(orgId: string | null, afterSeq: number, limit: number): Promise<Array<{ seq: number; entry: AuditEntry }>>;
+  /** The global position of the newest entry (0 when there is none). */
+  lastSeq(): Promise<number>;
   /** The documented hash stored at a chain position (what the next entry's hash chains from). */
   hashAt(orgId: string, chainSeq: number): Promise<string | undefined>;
   /**

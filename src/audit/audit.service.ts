@@ -47,11 +47,13 @@ export interface AuditServiceDeps {
   /** Present when AUDIT_HMAC_KEY is set: every new entry is sealed and verify checks seals. */
   sealer?: Sealer;
   metrics?: Pick<Metrics, 'auditAppended'>;
+  /** Told each new entry and its global position, inside the unit that appends it (live events). */
+  appended?: (seq: number, entry: AuditEntry) => void;
 }
 
 const GENESIS = { hash: HASH_PREFIX + GENESIS_HASH, digest: GENESIS_HASH };
 
-export function createAuditService({ uow, snapshot, clock, orgIds, credential, sealer, metrics }: AuditServiceDeps) {
+export function createAuditService({ uow, snapshot, clock, orgIds, credential, sealer, metrics, appended }: AuditServiceDeps) {
   const repo = (): AuditRepository => uow.current().audit;
   /** The last head this process wrote, per org: a chain head that is still exactly this needs no second look. */
   const written = new Map<string, { chainSeq: number; hash: string; digest: string; seal: string | null; prevSeal: string | null }>();
@@ -133,7 +135,7 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
     written.set(row.orgId, { chainSeq: row.chainSeq, hash: row.hash, digest: row.digest, seal: row.seal, prevSeal });
     if (sealer && prevSeal === null) await store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
     metrics?.auditAppended();
-    return {
+    const entry: AuditEntry = {
       id: row.id,
       timestamp,
       actorType: row.actorType,
@@ -146,6 +148,8 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
       orgId: row.orgId,
       projectId: row.projectId,
     };
+    appended?.(row.seq, entry);
+    return entry;
   };
   async function query(scope: OrgScope, q: AuditQuery): Promise<AuditPage> {
     const store = repo();
@@ -188,6 +192,9 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
   return {
     append: (input: AppendInput): Promise<AuditEntry> => uow.run((tx) => appendIn(tx.audit, input)),
     query,
+    /** Entries after a global position, in append order, with their positions (live streams). */
+    after: (orgId: string | null, afterSeq: number, limit: number) => repo().after(orgId, afterSeq, limit),
+    lastSeq: (): Promise<number> => repo().lastSeq(),
     /** The verification of the scope's chains; see createVerifier (it does not stop the server). */
     verify: createVerifier({ snapshot, orgIds, sealer }),
     /** Removes entries older than `retentionDays`, keeping each chain verifiable. */

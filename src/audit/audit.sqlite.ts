@@ -56,6 +56,11 @@ export function createAuditSqlite(db: Db): AuditRepository {
   const setAnchor = db.prepare(
     'UPDATE audit_chains SET anchor_hash = @hash, anchor_digest = @digest, anchor_seal = @seal, anchor_seq = @chainSeq WHERE org_id = @orgId',
   );
+  const afterAll = db.prepare<[number, number]>(`SELECT seq, ${COLUMNS} FROM audit_entries WHERE seq > ? ORDER BY seq LIMIT ?`).raw(true);
+  const afterOrg = db
+    .prepare<[number, string, number]>(`SELECT seq, ${COLUMNS} FROM audit_entries WHERE seq > ? AND org_id = ? ORDER BY seq LIMIT ?`)
+    .raw(true);
+  const maxSeq = db.prepare<[], number | null>('SELECT MAX(seq) FROM audit_entries').pluck();
   const gate = db.prepare('UPDATE audit_retention_gate SET open = ? WHERE id = 1');
 
   const shapeFor = shapedStatements<AuditFilter, { count: Statement; page: Statement }>(
@@ -104,6 +109,11 @@ export function createAuditSqlite(db: Db): AuditRepository {
       const { statements, params } = shapeFor(f, order);
       return (statements.page.all({ ...params, offset, limit }) as EntryRow[]).map(toEntry);
     },
+    async after(orgId, afterSeq, limit) {
+      const got = (orgId === null ? afterAll.all(afterSeq, limit) : afterOrg.all(afterSeq, orgId, limit)) as Array<[number, ...EntryRow]>;
+      return got.map(([seq, ...rest]) => ({ seq, entry: toEntry(rest) }));
+    },
+    lastSeq: async () => maxSeq.get() ?? 0,
     firstKeptSeq: async (orgId, cutoff) => firstKeptSeq.get(orgId, cutoff)?.seq ?? null,
     linkAt: async (orgId, chainSeq) => chainReads.linkAt(orgId, chainSeq),
     hashAt: async (orgId, chainSeq) => hashAt.get(orgId, chainSeq),

@@ -32,6 +32,8 @@ export interface ChannelsServiceDeps {
   adapters?: Readonly<Record<PlatformChannel, ChannelAdapter>>;
   /** Checks and carries requests to URLs given through the API. */
   outbound?: OutboundGuard;
+  /** Live events: channel.status whenever a channel's status changes. */
+  emit?: EmitPort;
 }
 
 interface State {
@@ -40,6 +42,8 @@ interface State {
   /** Bumped by every check, so a slow earlier check never overwrites a newer result. */
   generation: number;
 }
+
+import { noEmit, type EmitPort } from '../events/events.types.js';
 
 const missingError = (variable: string) => `${variable} is not set`;
 const UNREADABLE_ERROR = 'Stored settings cannot be decrypted with SECRETS_KEY';
@@ -60,7 +64,7 @@ const notFoundError = (name: string) =>
  * listed or checked (`refresh`): settings another replica stored are picked up there, and
  * this replica then checks its own connection with them. Connection state is per process.
  */
-export async function createChannelsService({ uow, store, audit, clock, config, logger, adapters = ADAPTERS, outbound = createOutboundGuard() }: ChannelsServiceDeps) {
+export async function createChannelsService({ uow, store, audit, clock, config, logger, adapters = ADAPTERS, outbound = createOutboundGuard(), emit = noEmit }: ChannelsServiceDeps) {
   const storedSettings = new Map<PlatformChannel, ChannelSettings | 'unreadable' | undefined>();
   /** Reads stored settings; a value sealed with another key is reported, never thrown at callers. */
   const load = async (name: PlatformChannel): Promise<void> => {
@@ -88,14 +92,20 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
     const adapter = adapters[name];
     const state = stateOf(name);
     const generation = ++state.generation;
+    const was = state.status;
+    const announce = () => {
+      if (state.status !== was) emit('channel.status', null, { name, status: state.status });
+    };
     await load(name);
     const resolved = resolve(name);
     if (resolved.kind !== 'ready') {
       Object.assign(state, initialState(resolved));
+      announce();
       if (resolved.kind === 'missing') logger.warn({ channel: name, missing: resolved.variable }, 'channel enabled without its settings');
       return false;
     }
     state.status = 'connecting';
+    announce();
     const result = await adapter
       .check(resolved.settings, {
         config,
@@ -108,6 +118,7 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
     if (state.generation === generation) {
       state.status = result.connected ? 'connected' : 'disconnected';
       state.lastError = error;
+      emit('channel.status', null, { name, status: state.status });
     }
     logger.info({ channel: name, source: resolved.source, connected: result.connected, error }, 'channel connection check');
     return result.connected;

@@ -12,6 +12,8 @@ import type { SchedulerRepository } from '../scheduler/scheduler.repository.js';
 import type { StatusRepository } from '../status/status.repository.js';
 import type { OrgSecretsRepository, WebhooksRepository } from '../webhooks/webhooks.repository.js';
 
+import type { EventBus } from '../events/bus.js';
+
 export type EngineKind = 'sqlite' | 'postgres';
 
 /** Every domain's repository, bound to one connection (or pool) or to one unit of work. */
@@ -52,6 +54,13 @@ export interface UnitOfWork {
   current(): Repositories;
   /** Whether a unit is open in this async context. */
   active(): boolean;
+  /**
+   * Runs `fn` once the unit open in this async context has committed, in the order queued;
+   * dropped when the unit (or the savepoint it was queued in) rolls back. Outside a unit it
+   * runs at once. Live events go out this way, so none ever describes a rolled-back change.
+   * `fn` must not throw (a throw is swallowed: the commit already happened).
+   */
+  afterCommit(fn: () => void): void;
 }
 
 /**
@@ -72,6 +81,8 @@ export interface Engine {
   readonly stamp: ChangeStamp;
   readonly auditSnapshot: AuditSnapshotReader;
   readonly vectors: VectorSearch;
+  /** Carries live events between the processes sharing this database (in-process on SQLite). */
+  readonly bus: EventBus;
   /** Migration versions applied when the engine was opened (empty when it was up to date). */
   readonly migrated: readonly number[];
   /** A cheap round trip to the database (the health check); rejects when it is unreachable. */

@@ -56,6 +56,11 @@ export interface RouteDef<P = unknown, Q = unknown, B = unknown> {
    * it may be served from the read cache while neither has changed (see ReadCache).
    */
   cacheable?: boolean;
+  /**
+   * The success answer is a `text/event-stream` rather than JSON: the handler writes it and
+   * keeps it open. Each event type's frame `data` schema, for the OpenAPI document.
+   */
+  stream?: Record<string, ZodType>;
   handler: (ctx: RouteContext<P, Q, B>) => unknown;
 }
 

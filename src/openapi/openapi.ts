@@ -68,6 +68,7 @@ function operation(def: RouteDef): Json {
     ...(def.method === 'post' || def.method === 'delete' ? [{ $ref: '#/components/parameters/IdempotencyKey' }] : []),
   ];
   const status = String(def.status ?? 200);
+  if (def.stream) return streamOperation(def, params);
   return {
     operationId: `${def.method}${toOpenApiPath(def.path).replace(/[{}]/g, '').replace(/(^|[/-])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`,
     summary: def.summary,
@@ -85,6 +86,42 @@ function operation(def: RouteDef): Json {
       ...errorResponses(errorCodesOf(def)),
     },
   };
+}
+
+/** `Event_audit_appended` for `audit.appended`: the component holding that event's frame data. */
+export const eventComponent = (type: string): string => `Event_${type.replace(/\W/g, '_')}`;
+
+function streamOperation(def: RouteDef, params: Json[]): Json {
+  const events = Object.keys(def.stream!);
+  return {
+    operationId: `${def.method}${toOpenApiPath(def.path).replace(/[{}]/g, '').replace(/(^|[/-])(\w)/g, (_m, _s, c: string) => c.toUpperCase())}`,
+    summary: def.summary,
+    tags: [def.tag],
+    parameters: [...params, { name: 'Last-Event-ID', in: 'header', required: false, description: 'Resume after this audit cursor', schema: { type: 'string' } }],
+    responses: {
+      '200': {
+        description: def.summary,
+        content: {
+          'text/event-stream': {
+            // OpenAPI 3.1 has no schema for the items of a stream: the schema is that of one
+            // frame's `data:` JSON, one component per event type.
+            schema: {
+              description: `Frames \`event: <type>\` and \`data: <JSON>\` (audit.appended frames also \`id: <cursor>\`), one blank line after each; comment lines keep the stream alive. The schema is that of a frame's data line. Types: ${events.join(', ')}.`,
+              oneOf: events.map((t) => ({ $ref: `#/components/schemas/${eventComponent(t)}` })),
+            },
+          },
+        },
+      },
+      ...errorResponses(errorCodesOf(def)),
+    },
+  };
+}
+
+/** The components of every streamed event's frame data. */
+function streamSchemas(routes: readonly RouteDef[]): Json {
+  const out: Json = {};
+  for (const def of routes) for (const [type, schema] of Object.entries(def.stream ?? {})) out[eventComponent(type)] = schemaOf(schema, 'output');
+  return out;
 }
 
 /** Operations outside the /api registry (health, webhooks, docs), described beside their code. */
@@ -141,6 +178,7 @@ export function buildOpenApi(routes: readonly RouteDef[], version: string, extra
         IdempotencyKey: { name: 'Idempotency-Key', in: 'header', required: false, description: 'Makes a retried request safe', schema: { type: 'string', minLength: 1, maxLength: 255 } },
       },
       schemas: {
+        ...streamSchemas(routes),
         Error: {
           type: 'object',
           required: ['error', 'code', 'status'],

@@ -12,6 +12,7 @@ import { INVALID_REPO_MESSAGE, type CreateProjectBody, type LastBuild, type Last
 import type { ProjectRow, ProjectsRepository } from './projects.repository.js';
 import type { ProjectDirectory } from './projects.directory.js';
 import { parseRepo, repoKey, repoUrl, type RepoRef } from './repo-ref.js';
+import { noEmit, type EmitPort } from '../events/events.types.js';
 
 export const WEBHOOK_EVENTS = ['push', 'pull_request', 'workflow_run', 'check_run'];
 
@@ -27,10 +28,13 @@ export interface ProjectsServiceDeps {
   logger: Logger;
   /** The org's own webhook URL and secret, when the org has a secret (the webhooks domain). */
   orgHook?: (orgId: string) => Promise<{ url: string; secret: string } | undefined>;
+  /** Live events, sent once the change commits. */
+  emit?: EmitPort;
 }
 
 export function createProjectsService(deps: ProjectsServiceDeps) {
   const { uow, audit, agents, directory, github, clock, config, logger, orgHook } = deps;
+  const emit = deps.emit ?? noEmit;
   const store = (): ProjectsRepository => uow.current().projects;
   const now = () => clock.now().toISOString();
 
@@ -45,26 +49,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     return own ?? { url: `${config.WEBHOOK_BASE_URL}/webhooks/github`, secret: config.GITHUB_WEBHOOK_SECRET };
   }
 
-  async function view(p: ProjectRow): Promise<Project> {
-    const agent = p.agentId ? await agents.byId(p.agentId) : undefined;
-    return {
-      id: p.id,
-      name: p.name,
-      repo: p.repo,
-      repoUrl: repoUrl(p.repo),
-      defaultBranch: p.defaultBranch,
-      webhookConfigured: p.webhookConfigured,
-      webhookId: p.webhookId,
-      linkedAt: p.linkedAt,
-      linkedBy: p.linkedBy,
-      agentId: p.agentId,
-      agentStatus: agent?.status ?? null,
-      orgId: p.orgId,
-      createdAt: p.createdAt,
-      lastBuild: p.lastBuild,
-      lastDeploy: p.lastDeploy,
-    };
-  }
+  const { view, changed } = directory;
 
   const requireRepo = (input: string): RepoRef => parseRepo(input) ?? (() => { throw badRequest('INVALID_REPO', INVALID_REPO_MESSAGE); })();
 
@@ -107,6 +92,14 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     }
   }
 
+
+  /** Runs a one-statement change of a project as a unit, so its event leaves only once it commits. */
+  const touching = (id: string, write: () => Promise<void>): Promise<void> =>
+    uow.run(async () => {
+      await write();
+      await changed('project.updated', id);
+    });
+
   const insertProject = async (orgId: string, actor: string, repo: string, name: string, defaultBranch: string, hookId: number | null): Promise<ProjectRow> => {
     const at = now();
     const row: ProjectRow = {
@@ -138,6 +131,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     const p = await insertProject(orgId, actor, repo, name, branch, hookId);
     const agent = await agents.createProjectAgent(orgId, p.id, `${name} agent`);
     await store().setAgent(p.id, agent.id);
+    await changed('project.created', p.id);
     await audit.append({
       orgId,
       actorType: 'user',
@@ -167,10 +161,12 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
       let project = await reusable(orgId, repoKey(found.repo), agent.type);
       const takesOwnership = !project || agent.type === 'project' || project.agentId === null;
+      const created = !project;
       if (!project) project = await insertProject(orgId, actor, found.repo, found.repo.split('/')[1]!, found.defaultBranch, hookId);
       else if (hookId !== null) await store().setWebhook(project.id, hookId);
       if (takesOwnership) await store().relink(project.id, agent.id, now(), actor);
       await agents.setProject(agent.id, project.id);
+      await changed(created ? 'project.created' : 'project.updated', project.id);
       await audit.append({ orgId, actorType: 'user', actorId: actor, action: 'link', projectId: project.id, metadata: { agentId, projectId: project.id, repo: project.repo } });
       return (await store().get(project.id))!;
     });
@@ -182,7 +178,10 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     if (!agent.projectId) throw new AppError(409, 'NOT_LINKED', 'Agent has no linked project');
     const project = await store().get(agent.projectId);
     await agents.setProject(agent.id, null);
-    if (project?.agentId === agent.id) await store().setAgent(project.id, null);
+    if (project?.agentId === agent.id) {
+      await store().setAgent(project.id, null);
+      await changed('project.updated', project.id);
+    }
     await audit.append({ orgId, actorType: 'user', actorId: actor, action: 'unlink', projectId: agent.projectId, metadata: { agentId, projectId: agent.projectId, repo: project?.repo ?? null } });
     return { success: true as const, agentId, projectId: agent.projectId };
   });
@@ -192,6 +191,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     const by = { actorType: 'user' as const, actorId: actor };
     const terminated = await agents.terminateForProject(p.orgId, p.id, by);
     await store().remove(p.id);
+    emit('project.deleted', p.orgId, { id: p.id });
     await audit.append({ orgId: p.orgId, ...by, action: 'project_delete', projectId: p.id, metadata: { projectId: p.id, repo: p.repo, agentsTerminated: terminated, webhookRemoved } });
     return terminated;
   });
@@ -267,8 +267,8 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     all: (): Promise<ProjectRow[]> => store().all(),
     listForOrg: (orgId: string): Promise<ProjectRow[]> => store().list(orgId),
     count: (orgId: string): Promise<number> => store().count(orgId),
-    setLastBuild: (id: string, build: LastBuild): Promise<void> => store().setLastBuild(id, build),
-    setLastDeploy: (id: string, deploy: LastDeploy): Promise<void> => store().setLastDeploy(id, deploy),
+    setLastBuild: (id: string, build: LastBuild): Promise<void> => touching(id, () => store().setLastBuild(id, build)),
+    setLastDeploy: (id: string, deploy: LastDeploy): Promise<void> => touching(id, () => store().setLastDeploy(id, deploy)),
   };
 }
 

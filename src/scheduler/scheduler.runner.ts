@@ -25,12 +25,14 @@ export function createRunner({
   log,
   metrics,
   locks = localTaskLocks,
+  onRun,
 }: {
   store: () => SchedulerRepository;
   clock: Clock;
   log: Logger;
   metrics?: Pick<Metrics, 'schedulerRun'>;
   locks?: TaskLocks;
+  onRun?: (r: TaskRunResult) => void;
 }) {
   /** Runs the handler, times it, records the outcome. Never throws: one task cannot hurt another. */
   async function execute(slot: RunSlot): Promise<TaskRunResult> {
@@ -52,7 +54,9 @@ export function createRunner({
       log.error({ err, task: name }, 'could not record the task run');
     }
     metrics?.schedulerRun(name, error === null);
-    return { name, ok: error === null, durationMs, error };
+    const result = { name, ok: error === null, durationMs, error };
+    onRun?.(result);
+    return result;
   }
 
   /** The run under the task's shared lock; undefined when another replica holds it. */

@@ -47,6 +47,8 @@ export interface SchedulerServiceDeps {
   locks?: TaskLocks;
   /** Operator overrides of tasks' schedules, by task name (SCHEDULER_SCHEDULES). */
   schedules?: Readonly<Record<string, string>>;
+  /** Every finished run (the scheduler.run live event). */
+  onRun?: (result: TaskRunResult) => void;
 }
 
 interface Entry extends RunSlot {
@@ -151,7 +153,7 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     if (h) await h.disarm().catch((err: unknown) => log.error({ err, task: e.def.name }, 'could not stop cron task'));
   };
 
-  const { begin } = createRunner({ store, clock, log, metrics: deps.metrics, locks: deps.locks });
+  const { begin } = createRunner({ store, clock, log, metrics: deps.metrics, locks: deps.locks, onRun: deps.onRun });
 
   /**
    * Whether this replica takes the tick: the stored switch and the tick claim in one statement,

@@ -50,11 +50,15 @@ export interface WebhooksServiceDeps {
    * org's projects and those whose repo webhook the server created itself.
    */
   restrictInstanceUrl: boolean;
+  /** Live events (ci.event, one per org reached), sent once the delivery commits. */
+  emit?: EmitPort;
 }
+
+import { noEmit, type EmitPort } from '../events/events.types.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-export function createWebhooksService({ uow, audit, agents, projects, memory, clock, restrictInstanceUrl }: WebhooksServiceDeps) {
+export function createWebhooksService({ uow, audit, agents, projects, memory, clock, restrictInstanceUrl, emit = noEmit }: WebhooksServiceDeps) {
   const carryOut = createReactor({ audit, agents, memory });
   const store = (): WebhooksRepository => uow.current().webhooks;
   const ago = (now: Date, ms: number) => new Date(now.getTime() - ms).toISOString();
@@ -121,7 +125,13 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
     if (d.orgId === null) for (const orgId of new Set(linked.map((p) => p.orgId))) await store().recordReceipt(orgId, at);
     const outcomes: ProjectOutcome[] = [];
     for (const p of linked) outcomes.push(await actFor(p, ciEvent, facts, d.deliveryId));
-    return { ...head, processed: true, ciEvent: { ...ciEvent, branch: ciEvent.branch ?? linked[0]!.defaultBranch }, outcomes };
+    const shown = { ...ciEvent, branch: ciEvent.branch ?? linked[0]!.defaultBranch };
+    // Each org sees its own projects' outcomes only.
+    for (const orgId of new Set(linked.map((p) => p.orgId))) {
+      const mine = new Set(linked.filter((p) => p.orgId === orgId).map((p) => p.id));
+      emit('ci.event', orgId, { ciEvent: shown, outcomes: outcomes.filter((o) => mine.has(o.projectId)) });
+    }
+    return { ...head, processed: true, ciEvent: shown, outcomes };
   }
 
   /**

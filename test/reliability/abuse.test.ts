@@ -123,7 +123,9 @@ async function send(c: Case) {
 
 describe('hostile input to every route', () => {
   it('answers 4xx with the error body (or a documented 2xx), never 5xx, and rejected requests change nothing', async () => {
-    const routes = fc.constantFrom(...t.routes).chain(caseOf);
+    // An event stream that opens never ends, so supertest would wait for ever: its hostile
+    // input (types, cursors, headers) is covered by test/events.
+    const routes = fc.constantFrom(...t.routes.filter((d) => !d.stream)).chain(caseOf);
     await fc.assert(
       fc.asyncProperty(routes, async (c) => {
         const before = await tableSnapshot(t);

@@ -19,6 +19,7 @@ import { createPgUnitOfWork } from './uow.js';
 import { createPgStamp } from './stamp.js';
 import { createPgSnapshotReader } from './snapshot.js';
 import type { Queryable } from './sql.js';
+import { createPgBus } from '../../events/bus.pg.js';
 
 export interface PostgresEngine extends Engine {
   readonly kind: 'postgres';
@@ -92,6 +93,7 @@ export async function createPostgresEngine(config: PostgresEngineConfig): Promis
     await reachable(pool, config.url, config.connectAttempts ?? 10);
     const migrated = await migratePostgres(pool);
     const repos = pgRepositories(pool);
+    const bus = createPgBus({ url: config.url });
     let closing: Promise<void> | undefined;
     return {
       kind: 'postgres',
@@ -101,12 +103,13 @@ export async function createPostgresEngine(config: PostgresEngineConfig): Promis
       stamp: createPgStamp(pool),
       auditSnapshot: createPgSnapshotReader(pool),
       vectors: createPgVectorSearch(pool),
+      bus,
       migrated,
       ping: async () => void (await pool.query('SELECT 1')),
       // Freed row versions are PostgreSQL's to reclaim (VACUUM); there is no per-write switch.
       scrubbing: (fn) => fn(),
       // Shutdown paths may close twice (a signal during another close): the pool ends once.
-      close: () => (closing ??= pool.end()),
+      close: () => (closing ??= bus.close().then(() => pool.end())),
     };
   } catch (err) {
     await pool.end().catch(() => undefined);

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type pg from 'pg';
 import type { Repositories, UnitOfWork } from '../engine.js';
 import type { Queryable } from './sql.js';
+import { runHooks } from '../hooks.js';
 
 /**
  * Units of work run one at a time across every connection and process, as on SQLite: the
@@ -18,6 +19,8 @@ interface Frame {
   /** False once the unit has ended: a promise left running past it no longer joins it. */
   open: boolean;
   savepoints: number;
+  /** afterCommit callbacks queued by this unit (a savepoint that rolls back cuts its own off). */
+  hooks: Array<() => void>;
 }
 
 /**
@@ -38,7 +41,7 @@ export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (
     const joined = open();
     if (joined) return fn(joined.repos);
     const client = await pool.connect();
-    const frame: Frame = { repos: bind(client), client, open: true, savepoints: 0 };
+    const frame: Frame = { repos: bind(client), client, open: true, savepoints: 0, hooks: [] };
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -58,6 +61,7 @@ export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (
         await client.query('ROLLBACK').catch(() => (broken = true));
         throw err;
       }
+      runHooks(frame.hooks);
       return result;
     } finally {
       frame.open = false;
@@ -71,12 +75,14 @@ export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (
       const frame = open();
       if (!frame) return run(fn);
       const name = `uow_sp${++frame.savepoints}`;
+      const mark = frame.hooks.length;
       await frame.client.query(`SAVEPOINT ${name}`);
       try {
         const result = await fn(frame.repos);
         await frame.client.query(`RELEASE SAVEPOINT ${name}`);
         return result;
       } catch (err) {
+        frame.hooks.length = mark;
         await frame.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
         await frame.client.query(`RELEASE SAVEPOINT ${name}`);
         throw err;
@@ -84,5 +90,10 @@ export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (
     },
     current: () => open()?.repos ?? outside,
     active: () => open() !== undefined,
+    afterCommit(fn) {
+      const frame = open();
+      if (frame) frame.hooks.push(fn);
+      else runHooks([fn]);
+    },
   };
 }

@@ -19,6 +19,7 @@ import { createWebhooksSqlite } from '../../webhooks/webhooks.sqlite.js';
 import { createSqliteUnitOfWork } from './uow.js';
 import { createSqliteStamp } from './stamp.js';
 import { createSqliteSnapshotReader } from './snapshot.js';
+import { createLocalBus } from '../../events/bus.js';
 
 /** The SQLite engine; `db` is the connection itself, for tests and tools that need the file. */
 export interface SqliteEngine extends Engine {
@@ -63,6 +64,8 @@ function sqliteRepositories(db: Db): Repositories {
 export function sqliteEngineOver(db: Db, migrated: readonly number[] = []): SqliteEngine {
   const { uow, outside, exclusive, ended } = createSqliteUnitOfWork(db, sqliteRepositories(db));
   const ping = db.prepare('SELECT COUNT(*) FROM schema_migrations').pluck();
+  // One process owns the file, so its events never need to leave it.
+  const bus = createLocalBus();
   return {
     kind: 'sqlite',
     db,
@@ -71,6 +74,7 @@ export function sqliteEngineOver(db: Db, migrated: readonly number[] = []): Sqli
     stamp: createSqliteStamp(db, ended),
     auditSnapshot: createSqliteSnapshotReader(db, exclusive),
     vectors: createSqliteVectorSearch(db),
+    bus,
     migrated,
     ping: async () => void ping.get(),
     scrubbing: (fn) =>
@@ -85,6 +89,7 @@ export function sqliteEngineOver(db: Db, migrated: readonly number[] = []): Sqli
         }
       }),
     close: async () => {
+      await bus.close();
       if (db.open) db.close();
     },
   };

@@ -1,11 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from '../open.js';
 import type { Repositories, UnitOfWork } from '../engine.js';
+import { runHooks } from '../hooks.js';
 
 interface Frame {
   /** False once the unit has ended: a promise left running past it no longer joins it. */
   open: boolean;
   savepoints: number;
+  /** afterCommit callbacks queued by this unit (a savepoint that rolls back cuts its own off). */
+  hooks: Array<() => void>;
 }
 
 /**
@@ -46,7 +49,7 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
     if (inUnit()) return fn();
     const wait = acquire();
     if (wait) await wait;
-    const frame: Frame = { open: true, savepoints: 0 };
+    const frame: Frame = { open: true, savepoints: 0, hooks: [] };
     try {
       return await frames.run(frame, fn);
     } finally {
@@ -59,7 +62,8 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
     if (inUnit()) return fn(repos);
     const wait = acquire();
     if (wait) await wait;
-    const frame: Frame = { open: true, savepoints: 0 };
+    const frame: Frame = { open: true, savepoints: 0, hooks: [] };
+    let committed = false;
     try {
       db.exec('BEGIN IMMEDIATE');
       let result: T;
@@ -75,11 +79,14 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
         if (db.inTransaction) db.exec('ROLLBACK');
         throw err;
       }
+      committed = true;
       return result;
     } finally {
       frame.open = false;
       ended++;
       release();
+      // After the release but before anything awaited: hooks run in commit order.
+      if (committed) runHooks(frame.hooks);
     }
   }
 
@@ -89,12 +96,14 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
       const frame = frames.getStore();
       if (frame?.open !== true) return run(fn);
       const name = `uow_sp${++frame.savepoints}`;
+      const mark = frame.hooks.length;
       db.exec(`SAVEPOINT ${name}`);
       try {
         const result = await fn(repos);
         db.exec(`RELEASE ${name}`);
         return result;
       } catch (err) {
+        frame.hooks.length = mark;
         db.exec(`ROLLBACK TO ${name}`);
         db.exec(`RELEASE ${name}`);
         throw err;
@@ -102,6 +111,12 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
     },
     current: () => (inUnit() ? repos : outside),
     active: inUnit,
+    afterCommit(fn) {
+      const frame = frames.getStore();
+      // An exclusive hold is not a transaction: what it wrote is already committed.
+      if (frame?.open === true && held && db.inTransaction) frame.hooks.push(fn);
+      else runHooks([fn]);
+    },
   };
 
   /** Wraps a repository for use outside units: direct when the connection is free, else after the unit holding it. */

@@ -1,0 +1,156 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import type { AuditEntry } from '../audit/audit.schemas.js';
+import type { BusMessage, EventBus } from './bus.js';
+import { encodeCursor } from './cursor.js';
+import { INSTANCE_TYPES, type EventType, type LiveEvent } from './events.types.js';
+import { frameOf } from './sse-writer.js';
+
+/** The audit log as the hub reads it (the audit service's own reads). */
+export interface AuditTail {
+  after(orgId: string | null, afterSeq: number, limit: number): Promise<Array<{ seq: number; entry: AuditEntry }>>;
+  lastSeq(): Promise<number>;
+}
+
+/** One stream as the hub sees it: its scope, its types, and where its frames go. */
+export interface Subscriber {
+  /** The org whose events it gets; null: every org's plus the instance's. */
+  orgId: string | null;
+  types: ReadonlySet<EventType> | null;
+  /** `seq` is the audit position of an audit.appended event. */
+  deliver(frame: string, seq: number | undefined): void;
+}
+
+const PAGE = 500;
+const RETRY_MS = 1_000;
+
+/** Whether an event may reach a subscriber: an org's events never reach another org's stream. */
+export function reaches(sub: Pick<Subscriber, 'orgId' | 'types'>, e: Pick<LiveEvent, 'type' | 'orgId'>): boolean {
+  if (sub.types && !sub.types.has(e.type)) return false;
+  if (sub.orgId === null) return true;
+  return e.orgId === sub.orgId && !INSTANCE_TYPES.has(e.type);
+}
+
+export const auditEvent = (seq: number, entry: AuditEntry): LiveEvent => ({
+  type: 'audit.appended',
+  orgId: entry.orgId,
+  at: entry.timestamp,
+  data: entry,
+  cursor: encodeCursor(seq),
+});
+
+/**
+ * The process's side of live events. Publishing goes through the bus (to every process);
+ * audit entries travel as positions and are read here from the log in position order, one
+ * read for all of this process's streams, so each stream sees the log as it is: in order,
+ * complete, whichever process wrote it. Other events are delivered as they arrive.
+ */
+export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; tail: AuditTail; clock: Clock; logger: Logger }) {
+  const subscribers = new Set<Subscriber>();
+  /** The last audit position dispatched; undefined until the hub listens. */
+  let position: number | undefined;
+  let starting: Promise<void> | undefined;
+  let pulling = false;
+  let again = false;
+  let retry: NodeJS.Timeout | undefined;
+
+  function dispatch(e: LiveEvent, seq?: number): void {
+    let frame: string | undefined;
+    for (const sub of subscribers) {
+      if (!reaches(sub, e)) continue;
+      frame ??= frameOf(e);
+      try {
+        sub.deliver(frame, seq);
+      } catch (err) {
+        logger.warn({ err }, 'event stream delivery failed');
+      }
+    }
+  }
+
+  /** Reads and dispatches every entry after `position`; one read at a time, repeated when woken meanwhile. */
+  async function pull(): Promise<void> {
+    if (position === undefined) return;
+    if (pulling) {
+      again = true;
+      return;
+    }
+    pulling = true;
+    try {
+      do {
+        again = false;
+        for (;;) {
+          const rows = await tail.after(null, position, PAGE);
+          for (const { seq, entry } of rows) {
+            position = seq;
+            if (subscribers.size > 0) dispatch(auditEvent(seq, entry), seq);
+          }
+          if (rows.length < PAGE) break;
+        }
+      } while (again);
+    } catch (err) {
+      logger.warn({ err }, 'could not read the audit log for live events; retrying');
+      retry ??= setTimeout(() => {
+        retry = undefined;
+        void pull();
+      }, RETRY_MS);
+      retry.unref();
+    } finally {
+      pulling = false;
+    }
+  }
+
+  const onMessage = (m: BusMessage) => {
+    if (m.kind === 'event') return dispatch(m.event);
+    // In one process the entry comes with its position, in commit order: no read needed,
+    // unless a read is already catching up (it will dispatch this one too).
+    if (bus.complete && m.entry && position !== undefined && !pulling && m.seq === position + 1) {
+      position = m.seq;
+      if (subscribers.size > 0) dispatch(auditEvent(m.seq, m.entry), m.seq);
+      return;
+    }
+    void pull();
+  };
+
+  /** Listens first, then reads where the log ends: an entry committed in between is caught by the wake-up it sends. */
+  function start(): Promise<void> {
+    return (starting ??= (async () => {
+      bus.subscribe(onMessage, () => void pull());
+      const last = await tail.lastSeq();
+      position ??= last;
+      await pull();
+    })().catch((err: unknown) => {
+      starting = undefined;
+      throw err;
+    }));
+  }
+
+  return {
+    /** Call after commit only (see UnitOfWork.afterCommit). */
+    publish(type: Exclude<EventType, 'audit.appended'>, orgId: string | null, data: unknown): void {
+      // A JSON copy now: the event describes the change as committed, whatever happens to `data` later.
+      bus.publish({ kind: 'event', event: { type, orgId, at: clock.now().toISOString(), data: JSON.parse(JSON.stringify(data)) as unknown } });
+    },
+    /** An audit entry committed at `seq` (after commit). */
+    appended(seq: number, entry: AuditEntry): void {
+      bus.publish({ kind: 'audit', seq, entry });
+    },
+    /**
+     * Adds a stream. Resolves with the audit position it starts after: every entry up to it
+     * was dispatched before the stream was added (a resume replays those from the log), every
+     * later one reaches it live.
+     */
+    async subscribe(sub: Subscriber): Promise<{ position: number; unsubscribe: () => void }> {
+      await start();
+      subscribers.add(sub);
+      return { position: position!, unsubscribe: () => void subscribers.delete(sub) };
+    },
+    size: () => subscribers.size,
+    read: (orgId: string | null, afterSeq: number, limit: number) => tail.after(orgId, afterSeq, limit),
+    stop(): void {
+      if (retry) clearTimeout(retry);
+      subscribers.clear();
+    },
+  };
+}
+
+export type EventHub = ReturnType<typeof createEventHub>;

@@ -1,0 +1,133 @@
+import type { ServerResponse } from 'node:http';
+
+/** What a stream writes to: the HTTP response in the server, anything writable in a unit test. */
+export interface SseSink {
+  /** False when the bytes had to be buffered (the client is behind). */
+  write(chunk: string): boolean;
+  /** Bytes written but not yet taken by the client. */
+  readonly pending: number;
+  once(event: 'drain' | 'close', fn: () => void): void;
+  /** Ends the response cleanly (shutdown). */
+  end(): void;
+  /** Drops the connection and whatever waits in its buffers (a client that stopped reading). */
+  destroy(): void;
+}
+
+export interface SseWriterOptions {
+  heartbeatMs: number;
+  /**
+   * Asks for flush() soon: frames queued meanwhile go out in one write. Without it every
+   * frame is written at once.
+   */
+  schedule?: (flush: () => void) => void;
+  /** A client with this many bytes waiting for it is cut off. */
+  maxPendingBytes: number;
+  onClose: (reason: 'client' | 'slow' | 'shutdown') => void;
+}
+
+export const SSE_HEADERS = {
+  'Content-Type': 'text/event-stream; charset=utf-8',
+  'Cache-Control': 'no-cache',
+  // Proxies such as nginx would otherwise hold frames back to fill their buffers.
+  'X-Accel-Buffering': 'no',
+  Connection: 'keep-alive',
+};
+
+/** Opens the response as an event stream: the headers and the first bytes go out at once. */
+export function responseSink(res: ServerResponse): SseSink {
+  res.writeHead(200, SSE_HEADERS);
+  // Frames are small and latency matters more than packet count.
+  res.socket?.setNoDelay(true);
+  return {
+    write: (chunk) => res.write(chunk),
+    get pending() {
+      return res.writableLength;
+    },
+    once: (event, fn) => void (event === 'drain' ? res.once('drain', fn) : res.once('close', fn)),
+    end: () => res.end(),
+    destroy: () => res.destroy(),
+  };
+}
+
+/**
+ * The writing side of one stream: the opening bytes, frames, a heartbeat comment every
+ * `heartbeatMs`, and the cut-off. Frames are never dropped one by one (a dashboard would show
+ * a wrong state without knowing it): a client too far behind is disconnected instead, and
+ * resumes from its last cursor.
+ */
+export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
+  let closed = false;
+  /** Frames accepted but not yet written (see `schedule`). */
+  let queued = '';
+  const flush = () => {
+    if (closed || queued === '') return;
+    const out = queued;
+    queued = '';
+    sink.write(out);
+  };
+  const close = (reason: 'client' | 'slow' | 'shutdown') => {
+    if (closed) return;
+    if (reason === 'shutdown') flush();
+    closed = true;
+    queued = '';
+    clearInterval(beat);
+    opts.onClose(reason);
+    if (reason === 'slow') sink.destroy();
+    else if (reason === 'shutdown') sink.end();
+  };
+  sink.once('close', () => close('client'));
+  sink.write('retry: 3000\n: connected\n\n');
+  const beat = setInterval(() => {
+    flush();
+    if (!closed) sink.write(': heartbeat\n\n');
+  }, opts.heartbeatMs);
+  beat.unref();
+
+  return {
+    get closed() {
+      return closed;
+    },
+    /**
+     * Writes a frame (or queues it for the next flush); cuts the client off instead when too
+     * much already waits for it. False when the client is behind or gone.
+     */
+    send(frame: string): boolean {
+      if (closed) return false;
+      if (sink.pending + queued.length + frame.length > opts.maxPendingBytes) {
+        close('slow');
+        return false;
+      }
+      if (!opts.schedule) return sink.write(frame);
+      if (queued === '') opts.schedule(flush);
+      queued += frame;
+      return true;
+    },
+    /** Writes now, bypassing the queue (a replay page: already one write, and paced by drain). */
+    write(chunk: string): boolean {
+      if (closed) return false;
+      flush();
+      if (sink.pending + chunk.length > opts.maxPendingBytes && sink.pending > 0) {
+        close('slow');
+        return false;
+      }
+      return sink.write(chunk);
+    },
+    /** Resolves once the client has taken what waits (or the stream is gone). */
+    drained(): Promise<void> {
+      if (closed || sink.pending === 0) return Promise.resolve();
+      return new Promise((resolve) => {
+        sink.once('drain', resolve);
+        sink.once('close', resolve);
+      });
+    },
+    close,
+  };
+}
+
+export type SseWriter = ReturnType<typeof createSseWriter>;
+
+/** One event as SSE lines: `id:` only for audit entries, so a browser's Last-Event-ID is always a cursor. */
+export function frameOf(e: { type: string; orgId: string | null; at: string; data: unknown; cursor?: string }): string {
+  const head = e.cursor === undefined ? '' : `id: ${e.cursor}\n`;
+  return `${head}event: ${e.type}\ndata: ${JSON.stringify({ type: e.type, orgId: e.orgId, at: e.at, data: e.data })}\n\n`;
+}
