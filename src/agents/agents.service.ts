@@ -118,7 +118,7 @@ export function createAgentsService({ uow, audit, clock, ports, emit = noEmit }:
     if (body.projectId) {
       if (!await ports.project(orgId, body.projectId)) throw notFound('Project');
       if (body.type === 'project' && await store().projectAgent(body.projectId)) {
-        throw new AppError(409, 'AGENT_ALREADY_EXISTS', 'Project already has a project agent');
+        throw new AppError('AGENT_ALREADY_EXISTS', 'Project already has a project agent');
       }
     }
     const row = await insertAgent({ orgId, projectId: body.projectId ?? null, name: body.name, type: body.type, autonomyLevel: body.autonomyLevel ?? 1, task: null });

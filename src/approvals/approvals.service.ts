@@ -19,8 +19,8 @@ export interface ApprovalsServiceDeps {
 
 const MINUTE_MS = 60_000;
 const approvalNotFound = () => notFound('Approval');
-const closed = () => new AppError(409, 'APPROVAL_CLOSED', 'This approval has already been decided or has expired');
-const alreadyVoted = () => new AppError(409, 'ALREADY_VOTED', 'You have already voted on this approval');
+const closed = () => new AppError('APPROVAL_CLOSED', 'This approval has already been decided or has expired');
+const alreadyVoted = () => new AppError('ALREADY_VOTED', 'You have already voted on this approval');
 
 /** Expiry is read, never written: a pending approval is `expired` from the instant its expiresAt is reached. */
 export const statusAt = (a: Pick<ApprovalRow, 'status' | 'expiresAt'>, now: string): ApprovalStatus =>
@@ -92,7 +92,7 @@ export function createApprovalsService({ uow, glue, clock, emit = () => {} }: Ap
     async vote(scope: OrgScope, voter: string | undefined, id: string, body: VoteBody): Promise<Approval> {
       if (voter === undefined) throw badRequest('MISSING_ACTOR', 'Voting needs the x-actor-id header: it names the voter');
       const a = await find(scope, id);
-      if (a.requestedBy === voter) throw new AppError(403, 'SELF_APPROVAL', 'The requester of an approval cannot vote on it');
+      if (a.requestedBy === voter) throw new AppError('SELF_APPROVAL', 'The requester of an approval cannot vote on it');
       if (a.votes.some((v) => v.voter === voter)) throw alreadyVoted();
       // An early refusal that spares a write transaction: castVote refuses a closed approval
       // again, after the same ALREADY_VOTED check, and nothing is written before it does.

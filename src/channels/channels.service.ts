@@ -56,7 +56,7 @@ function initialState(r: ResolvedSettings): State {
 }
 
 const notFoundError = (name: string) =>
-  new AppError(404, 'CHANNEL_NOT_FOUND', `Channel '${name}' not found. Valid channels: ${PLATFORM_CHANNELS.join(', ')}`);
+  new AppError('CHANNEL_NOT_FOUND', `Channel '${name}' not found. Valid channels: ${PLATFORM_CHANNELS.join(', ')}`);
 
 /**
  * Channel state. Stored settings are read when the service is built (createChannelsService
@@ -169,7 +169,7 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
       if (!isPlatformChannel(name)) throw notFoundError(name);
       await load(name);
       if (!isEnabled(name)) {
-        throw new AppError(400, 'CHANNEL_DISABLED', `Channel '${name}' is not enabled. Set ${enableVar(name)}=true to enable.`);
+        throw new AppError('CHANNEL_DISABLED', `Channel '${name}' is not enabled. Set ${enableVar(name)}=true to enable.`);
       }
       return { success: true, channel: name, connected: await runCheck(name) };
     },

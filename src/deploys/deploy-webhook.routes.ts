@@ -15,7 +15,7 @@ const header = (req: Request, name: string): string | undefined => {
   return Array.isArray(v) ? v[0] : v;
 };
 
-const invalidSignature = () => new AppError(401, 'INVALID_SIGNATURE', 'Missing or invalid X-Deploy-Signature');
+const invalidSignature = () => new AppError('INVALID_SIGNATURE', 'Missing or invalid X-Deploy-Signature');
 
 /** `sha256=<64 hex>` of the exact bytes received, with any of the secrets (hex in either case). */
 export function signatureMatches(secrets: readonly string[], raw: Buffer, signature: string): boolean {
@@ -32,18 +32,18 @@ function parseBody(req: Request, raw: Buffer): DeployBody {
   let value: unknown = {};
   if (raw.length > 0) {
     const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
-    if (!isSoundJsonText(raw)) throw new AppError(400, 'INVALID_JSON', 'Malformed JSON in deploy report');
+    if (type !== 'application/json') throw new AppError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json');
+    if (!isSoundJsonText(raw)) throw new AppError('INVALID_JSON', 'Malformed JSON in deploy report');
     try {
       value = JSON.parse(raw.toString('utf8')) as unknown;
     } catch {
-      throw new AppError(400, 'INVALID_JSON', 'Malformed JSON in deploy report');
+      throw new AppError('INVALID_JSON', 'Malformed JSON in deploy report');
     }
   }
   const r = DeployBody.safeParse(value);
   if (r.success) return r.data;
   const details = r.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message }));
-  throw new AppError(400, 'VALIDATION_ERROR', `Invalid request: ${details[0]!.path}: ${details[0]!.message}`, details);
+  throw new AppError('VALIDATION_ERROR', `Invalid request: ${details[0]!.path}: ${details[0]!.message}`, details);
 }
 
 interface Target {
@@ -81,7 +81,7 @@ export function createDeployWebhookRouter(o: DeployWebhookOptions): Router {
     if (target.required && !signatureMatches(target.secrets, raw, signature!)) throw invalidSignature();
     const deployId = header(req, 'x-deploy-id') || null;
     if (deployId !== null && (deployId.length > DEPLOY_ID_MAX || !/^[\x21-\x7e]+$/.test(deployId))) {
-      throw new AppError(400, 'VALIDATION_ERROR', `X-Deploy-Id must be 1-${DEPLOY_ID_MAX} printable characters without spaces`);
+      throw new AppError('VALIDATION_ERROR', `X-Deploy-Id must be 1-${DEPLOY_ID_MAX} printable characters without spaces`);
     }
     const body = parseBody(req, raw);
     res.json(await o.service.report({ orgId: target.orgId, deployId, body }));
@@ -92,12 +92,12 @@ export function createDeployWebhookRouter(o: DeployWebhookOptions): Router {
   router.post('/', (req: Request, res: Response) => receive(req, res, instance));
   router.post('/:orgId', async (req: Request, res: Response) => {
     const orgId = req.params.orgId as string;
-    if (!(await o.orgExists(orgId))) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
+    if (!(await o.orgExists(orgId))) throw new AppError('ORG_NOT_FOUND', 'Organization not found');
     return receive(req, res, { orgId, required: true, secrets: await o.orgSecrets(orgId) });
   });
   router.all(['/', '/:orgId'], (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Allow', 'POST');
-    next(new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed. Allowed: POST'));
+    next(new AppError('METHOD_NOT_ALLOWED', 'Method not allowed. Allowed: POST'));
   });
   return router;
 }

@@ -35,7 +35,7 @@ export interface DeploysServiceDeps {
 }
 
 const ambiguous = () =>
-  new AppError(409, 'AMBIGUOUS_PROJECT', 'That repository is linked in several organizations: report to the org URL or use the project id');
+  new AppError('AMBIGUOUS_PROJECT', 'That repository is linked in several organizations: report to the org URL or use the project id');
 
 export function createDeploysService({ uow, glue, clock, restrictInstanceUrl = false, emit = () => {} }: DeploysServiceDeps) {
   let prunedAt = Number.NEGATIVE_INFINITY;

@@ -51,7 +51,7 @@ export interface EventsServiceDeps {
   logger?: Logger;
 }
 
-const tooMany = (message: string) => new AppError(429, 'RATE_LIMITED', message);
+const tooMany = (message: string) => new AppError('RATE_LIMITED', message);
 
 export function createEventsService({ hub, heartbeatMs, maxStreams, metrics, logger }: EventsServiceDeps) {
   const open = new Set<SseWriter>();
@@ -60,7 +60,7 @@ export function createEventsService({ hub, heartbeatMs, maxStreams, metrics, log
   let stopping = false;
 
   function admit(ip: string): () => void {
-    if (stopping) throw new AppError(503, 'SERVER_BUSY', 'The server is shutting down');
+    if (stopping) throw new AppError('SERVER_BUSY', 'The server is shutting down');
     if (open.size >= maxStreams) {
       metrics?.rateLimited('events');
       throw tooMany('Too many open event streams on this server');

@@ -35,8 +35,8 @@ export interface GitHubClientOptions {
   logger?: Logger;
 }
 
-const REPO_NOT_FOUND = () => new AppError(404, 'REPO_NOT_FOUND', 'Repository not found or insufficient permissions');
-const UNAVAILABLE = (why: string) => new AppError(502, 'GITHUB_UNAVAILABLE', `GitHub is unavailable: ${why}`);
+const REPO_NOT_FOUND = () => new AppError('REPO_NOT_FOUND', 'Repository not found or insufficient permissions');
+const UNAVAILABLE = (why: string) => new AppError('GITHUB_UNAVAILABLE', `GitHub is unavailable: ${why}`);
 
 const statusOf = (err: unknown): number | undefined =>
   typeof err === 'object' && err !== null && typeof (err as { status?: unknown }).status === 'number' ? (err as { status: number }).status : undefined;

@@ -25,7 +25,7 @@ export function bearerAuth(tokens: readonly ApiToken[]): RequestHandler | undefi
     }
     if (orgId === undefined) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="codespar"');
-      return next(new AppError(401, 'UNAUTHORIZED', 'Missing or invalid bearer token'));
+      return next(new AppError('UNAUTHORIZED', 'Missing or invalid bearer token'));
     }
     res.locals.tokenOrg = orgId;
     // Every audit entry this request writes records which token wrote it.

@@ -43,7 +43,7 @@ export function jsonBody(limit: string): RequestHandler {
     // left unread rather than refused with codes those operations do not document.
     if (!BODY_METHODS.has(req.method) || !hasBody(req)) return next();
     if (!isJsonRequest(req)) {
-      return next(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
+      return next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Content-Type must be application/json'));
     }
     // A charset parameter is fine. JSON is UTF-8 by definition (RFC 8259), so the body
     // is read as UTF-8 whatever the parameter says, rather than refused by the parser for

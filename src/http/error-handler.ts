@@ -13,17 +13,17 @@ interface BodyParserError {
 function fromBodyParser(err: BodyParserError): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
-      return new AppError(400, 'INVALID_JSON', 'Malformed JSON in request body');
+      return new AppError('INVALID_JSON', 'Malformed JSON in request body');
     case 'entity.too.large':
-      return new AppError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
+      return new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding or charset');
+      return new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding or charset');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
     case 'stream.not.readable':
-      return new AppError(400, 'VALIDATION_ERROR', 'The request body could not be read');
+      return new AppError('VALIDATION_ERROR', 'The request body could not be read');
     default:
       return undefined;
   }
@@ -33,11 +33,11 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
   if (err instanceof ZodError) {
     const details = err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-    return new AppError(400, 'VALIDATION_ERROR', 'Invalid request', details);
+    return new AppError('VALIDATION_ERROR', 'Invalid request', details);
   }
   // The router decodes path parameters itself; `/api/agents/%FF` is the client's mistake.
-  if (isDatabaseUnavailable(err)) return new AppError(503, 'DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
-  if (err instanceof URIError) return new AppError(400, 'VALIDATION_ERROR', 'Malformed percent-encoding in the URL path');
+  if (isDatabaseUnavailable(err)) return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
+  if (err instanceof URIError) return new AppError('VALIDATION_ERROR', 'Malformed percent-encoding in the URL path');
   if (err && typeof err === 'object') return fromBodyParser(err as BodyParserError);
   return undefined;
 }
@@ -49,7 +49,7 @@ export function errorHandler(logger: Logger) {
     let appError = toAppError(err);
     if (!appError) {
       logger.error({ err, requestId: res.locals.requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
-      appError = new AppError(500, 'INTERNAL_ERROR', 'Internal server error');
+      appError = new AppError('INTERNAL_ERROR', 'Internal server error');
     }
     const status = Number.isInteger(appError.status) && appError.status >= 400 && appError.status <= 599 ? appError.status : 500;
     res.status(status).json({
@@ -62,5 +62,5 @@ export function errorHandler(logger: Logger) {
 }
 
 export function notFoundHandler(_req: Request, _res: Response, next: NextFunction): void {
-  next(new AppError(404, 'NOT_FOUND', 'Route not found'));
+  next(new AppError('NOT_FOUND', 'Route not found'));
 }

@@ -127,22 +127,24 @@ export interface ErrorDetail {
   message: string;
 }
 
+/** An answer the API gives on purpose: its status always comes from ERROR_STATUS, by code. */
 export class AppError extends Error {
+  readonly status: number;
+
   constructor(
-    readonly status: number,
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
   ) {
     super(message);
     this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
   }
 }
 
 export const notFound = (what: string, code: ErrorCode = `${what.toUpperCase()}_NOT_FOUND` as ErrorCode) =>
-  new AppError(404, code, `${what} not found`);
+  new AppError(code, `${what} not found`);
 
-export const badRequest = (code: ErrorCode, message: string, details?: ErrorDetail[]) =>
-  new AppError(400, code, message, details);
+export const badRequest = (code: ErrorCode, message: string, details?: ErrorDetail[]) => new AppError(code, message, details);
 
-export const conflict = (code: ErrorCode, message: string) => new AppError(409, code, message);
+export const conflict = (code: ErrorCode, message: string) => new AppError(code, message);

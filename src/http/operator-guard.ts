@@ -19,7 +19,7 @@ export function operatorGuard(defs: readonly RouteDef[]): Router {
     const tokenOrg = res.locals.tokenOrg as string | undefined;
     // No tokenOrg: the API is open (no API_TOKENS), where every caller is the operator.
     if (tokenOrg === undefined || tokenOrg === '*') return next();
-    next(new AppError(403, 'FORBIDDEN', OPERATOR_REQUIRED));
+    next(new AppError('FORBIDDEN', OPERATOR_REQUIRED));
   };
   for (const def of operatorOnly(defs)) router[def.method](def.path, refuse);
   return router;

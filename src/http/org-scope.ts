@@ -35,7 +35,7 @@ export function orgScope(orgExists: (id: string) => boolean | Promise<boolean>):
   return (req: Request, res: Response, next: NextFunction) => {
     const orgId = header(req, 'x-org-id');
     if (orgId !== undefined && !ORG_ID_PATTERN.test(orgId)) {
-      return next(new AppError(400, 'INVALID_ORG_ID', 'Invalid x-org-id header: use 1-64 lowercase letters, digits and hyphens'));
+      return next(new AppError('INVALID_ORG_ID', 'Invalid x-org-id header: use 1-64 lowercase letters, digits and hyphens'));
     }
     // A token bound to an org acts only in it; `*` (operator) tokens and no tokens at all
     // leave the header in charge. Refused before the existence check, so a bound token
@@ -43,15 +43,15 @@ export function orgScope(orgExists: (id: string) => boolean | Promise<boolean>):
     const tokenOrg = res.locals.tokenOrg as string | undefined;
     const boundOrg = tokenOrg === '*' ? undefined : tokenOrg;
     if (boundOrg !== undefined && orgId !== undefined && orgId !== boundOrg) {
-      return next(new AppError(403, 'FORBIDDEN', 'This token is not allowed to act in that organization'));
+      return next(new AppError('FORBIDDEN', 'This token is not allowed to act in that organization'));
     }
     const acting = orgId ?? boundOrg;
     const scoped = (found: boolean) => {
-      if (!found) return next(new AppError(404, 'ORG_NOT_FOUND', 'Organization not found'));
+      if (!found) return next(new AppError('ORG_NOT_FOUND', 'Organization not found'));
       res.locals.scope = { orgId: acting ?? null } satisfies OrgScope;
       const actor = header(req, 'x-actor-id');
       if (actor !== undefined && (!ACTOR_PATTERN.test(actor) || actor.trim() === '')) {
-        return next(new AppError(400, 'INVALID_ACTOR_ID', 'Invalid x-actor-id header: use 1-128 printable characters'));
+        return next(new AppError('INVALID_ACTOR_ID', 'Invalid x-actor-id header: use 1-128 printable characters'));
       }
       res.locals.actor = actor ?? 'api';
       next();

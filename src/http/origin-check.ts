@@ -17,6 +17,6 @@ export function originCheck(allowed: '*' | readonly string[]): RequestHandler | 
   return (req: Request, _res: Response, next: NextFunction) => {
     const origin = req.headers.origin;
     if (!STATE_CHANGING.has(req.method) || origin === undefined || origins.has(origin)) return next();
-    next(new AppError(403, 'ORIGIN_NOT_ALLOWED', 'Cross-site request refused: this Origin is not allowed to change anything'));
+    next(new AppError('ORIGIN_NOT_ALLOWED', 'Cross-site request refused: this Origin is not allowed to change anything'));
   };
 }

@@ -20,7 +20,7 @@ export function createRateLimiter(windowMs: number, max: number, onLimited?: () 
     validate: { trustProxy: false, xForwardedForHeader: false },
     handler: (_req, _res, next) => {
       onLimited?.();
-      next(new AppError(429, 'RATE_LIMITED', 'Too many requests, please retry later'));
+      next(new AppError('RATE_LIMITED', 'Too many requests, please retry later'));
     },
   });
 }

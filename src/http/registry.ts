@@ -89,10 +89,10 @@ function toAppError(where: 'params' | 'query' | 'body', data: unknown, error: z.
   for (const rule of rules) {
     const hit = firstPath === rule.at || firstPath.startsWith(`${rule.at}.`);
     if (hit && (!rule.when || rule.when(raw))) {
-      return new AppError(400, rule.code, rule.message ?? `Invalid ${firstPath}: ${first.message}`, details);
+      return new AppError(rule.code, rule.message ?? `Invalid ${firstPath}: ${first.message}`, details);
     }
   }
-  return new AppError(400, 'VALIDATION_ERROR', `Invalid request: ${firstPath}: ${first.message}`, details);
+  return new AppError('VALIDATION_ERROR', `Invalid request: ${firstPath}: ${first.message}`, details);
 }
 
 /** Empty query values count as absent (`limit=` is no limit at all). */
@@ -195,6 +195,6 @@ export function methodNotAllowed(methods: readonly string[]) {
   const allow = methods.join(', ');
   return (_req: Request, res: Response, next: NextFunction): void => {
     res.setHeader('Allow', allow);
-    next(new AppError(405, 'METHOD_NOT_ALLOWED', `Method not allowed. Allowed: ${allow}`));
+    next(new AppError('METHOD_NOT_ALLOWED', `Method not allowed. Allowed: ${allow}`));
   };
 }

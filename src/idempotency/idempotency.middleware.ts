@@ -37,7 +37,7 @@ export function idempotency({ store, clock, box }: { store: () => IdempotencyRep
     const key = req.headers['idempotency-key'];
     if (key === undefined) return next();
     if (typeof key !== 'string' || !KEY_PATTERN.test(key) || key.trim() === '') {
-      return next(new AppError(400, 'VALIDATION_ERROR', 'Idempotency-Key must be 1-255 printable characters'));
+      return next(new AppError('VALIDATION_ERROR', 'Idempotency-Key must be 1-255 printable characters'));
     }
     pruneIfDue();
     // Stryker disable next-line StringLiteral: any value no org id can take names the unscoped view ('' as well as '*')
@@ -48,10 +48,10 @@ export function idempotency({ store, clock, box }: { store: () => IdempotencyRep
     const kept = await store().claim({ scope, key, fingerprint: print, at: now.toISOString(), expiresAt: new Date(now.getTime() + TTL_MS).toISOString() });
     if (kept) {
       if (kept.fingerprint !== print) {
-        return next(new AppError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request'));
+        return next(new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used for a different request'));
       }
       if (kept.state === 'in_progress') {
-        return next(new AppError(409, 'IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed'));
+        return next(new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed'));
       }
       res.setHeader('Idempotent-Replayed', 'true');
       res.status(kept.status ?? 200);

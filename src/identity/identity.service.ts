@@ -60,10 +60,10 @@ export function createIdentityService({ uow, audit, clock }: IdentityServiceDeps
     for (const l of links) {
       if (!l) continue;
       if ((await store().get(l.identityId))?.registeredAt != null) {
-        throw new AppError(409, 'IDENTITY_CONFLICT', `Channel identity '${key(l.type, l.userId)}' already belongs to a registered identity`);
+        throw new AppError('IDENTITY_CONFLICT', `Channel identity '${key(l.type, l.userId)}' already belongs to a registered identity`);
       }
       if (scope.orgId !== null && (await members().orgsOf(l.identityId)).some((o) => o !== scope.orgId)) {
-        throw new AppError(409, 'IDENTITY_CONFLICT', `Channel identity '${key(l.type, l.userId)}' already belongs to an identity outside this organization`);
+        throw new AppError('IDENTITY_CONFLICT', `Channel identity '${key(l.type, l.userId)}' already belongs to an identity outside this organization`);
       }
       ids.add(l.identityId);
     }

@@ -35,7 +35,7 @@ export function createMembersService({ uow, audit, clock, assertOrgVisible }: Me
       const identity = await repos().identities.get(body.identityId);
       if (!identity) throw notFound('Identity', 'IDENTITY_NOT_FOUND');
       if (await repos().members.get(orgId, body.identityId)) {
-        throw new AppError(409, 'MEMBER_EXISTS', `Identity '${body.identityId}' is already a member of this organization`);
+        throw new AppError('MEMBER_EXISTS', `Identity '${body.identityId}' is already a member of this organization`);
       }
       const joinedAt = clock.now().toISOString();
       await addTx(actor, orgId, body, joinedAt);

@@ -21,7 +21,7 @@ export function metricsHandler(metrics: PrometheusMetrics, token: string | undef
       const m = /^Bearer[ ]+([\x21-\x7e]+)\s*$/i.exec(req.headers.authorization ?? '');
       if (!m || !timingSafeEqual(digest(m[1]!), expected)) {
         res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
-        return next(new AppError(401, 'UNAUTHORIZED', 'Missing or invalid metrics token'));
+        return next(new AppError('UNAUTHORIZED', 'Missing or invalid metrics token'));
       }
     }
     const text = await metrics.scrape();

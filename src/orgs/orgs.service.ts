@@ -63,7 +63,7 @@ export function createOrgsService({ uow, audit, clock, directory, relations }: O
 
     async get(scope: OrgScope, id: string) {
       const org = visibleIn(scope, id) ? await store().get(id) : undefined;
-      if (!org) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
+      if (!org) throw new AppError('ORG_NOT_FOUND', 'Organization not found');
       return { ...(await withCounts(org)), projects: await relations.projects(id), members: await relations.members(id) };
     },
 
@@ -79,7 +79,7 @@ export function createOrgsService({ uow, audit, clock, directory, relations }: O
       }
       const org: OrgRow = { id: `org-${slug}`, name: body.name, slug, createdAt: clock.now().toISOString() };
       if ((await store().slugTaken(slug)) || (await exists(org.id))) {
-        throw new AppError(409, 'ORG_ALREADY_EXISTS', `Organization with slug '${slug}' already exists`);
+        throw new AppError('ORG_ALREADY_EXISTS', `Organization with slug '${slug}' already exists`);
       }
       await insertWithAudit(org, actor);
       return withCounts(org);

@@ -78,13 +78,13 @@ export function createOutboundGuard(resolve: HostResolver = systemResolver): Out
   return {
     async assertAllowed(text, field) {
       const checked = checkOutboundUrl(text);
-      if (!checked.ok) throw new AppError(400, 'INVALID_URL', `Invalid ${field}: ${checked.reason}`);
+      if (!checked.ok) throw new AppError('INVALID_URL', `Invalid ${field}: ${checked.reason}`);
       if (!('name' in checked.host)) return;
       // A name that does not resolve (yet) is kept: it refers to no refused address, and
       // every connection is checked again when it is made.
       const addresses = await resolve(checked.host.name).catch(() => []);
       const refused = refusedAmong(addresses);
-      if (refused) throw new AppError(400, 'INVALID_URL', `Invalid ${field}: must not resolve to ${refused}`);
+      if (refused) throw new AppError('INVALID_URL', `Invalid ${field}: must not resolve to ${refused}`);
     },
 
     async fetch(url, init) {

@@ -122,7 +122,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
   };
 
   const assertNoProject = async (orgId: string, repo: string) => {
-    if (await store().byRepo(orgId, repoKey(repo))) throw new AppError(409, 'PROJECT_EXISTS', `Project for repository '${repo}' already exists`);
+    if (await store().byRepo(orgId, repoKey(repo))) throw new AppError('PROJECT_EXISTS', `Project for repository '${repo}' already exists`);
   };
 
   const createTx = (orgId: string, actor: string, repo: string, name: string, branch: string, hookId: number | null) =>
@@ -149,7 +149,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     if (!existing) return undefined;
     const owner = await agents.projectAgent(existing.id);
     if (agentType === 'project' && owner) {
-      throw new AppError(409, 'PROJECT_EXISTS', `Project for repository '${existing.repo}' already has a project agent`);
+      throw new AppError('PROJECT_EXISTS', `Project for repository '${existing.repo}' already has a project agent`);
     }
     return existing;
   }
@@ -158,7 +158,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     uow.run(async () => {
       const agent = await agents.inOrg(orgId, agentId);
       if (!agent) throw notFound('Agent');
-      if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
+      if (agent.projectId) throw new AppError('ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
       let project = await reusable(orgId, repoKey(found.repo), agent.type);
       const takesOwnership = !project || agent.type === 'project' || project.agentId === null;
       const created = !project;
@@ -175,7 +175,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     uow.run(async () => {
     const agent = await agents.inOrg(orgId, agentId);
     if (!agent) throw notFound('Agent');
-    if (!agent.projectId) throw new AppError(409, 'NOT_LINKED', 'Agent has no linked project');
+    if (!agent.projectId) throw new AppError('NOT_LINKED', 'Agent has no linked project');
     const project = await store().get(agent.projectId);
     await agents.setProject(agent.id, null);
     if (project?.agentId === agent.id) {
@@ -209,7 +209,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       const ref = requireRepo(body.repo);
       if (!github.configured) throw badRequest('MISSING_CONFIG', 'GITHUB_TOKEN is not configured');
       const agent = await findAgent(scope, body.agentId);
-      if (agent.projectId) throw new AppError(409, 'ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
+      if (agent.projectId) throw new AppError('ALREADY_LINKED', 'Agent already has a linked project. Unlink first.');
       const existing = await reusable(agent.orgId, repoKey(ref), agent.type);
       const found = await lookUp(ref, existing?.defaultBranch ?? 'main');
       const hookId = existing?.webhookConfigured ? null : await createHook(found.repo, await hookTarget(agent.orgId));

@@ -61,7 +61,7 @@ interface Entry extends RunSlot {
 
 export const ALREADY_RUNNING = 'Task is already running';
 
-const taskRunning = () => new AppError(409, 'TASK_RUNNING', ALREADY_RUNNING);
+const taskRunning = () => new AppError('TASK_RUNNING', ALREADY_RUNNING);
 
 /** A tick's identity, the same on every replica: the scheduled instant to the second. */
 const tickOf = (at: Date): string => new Date(Math.floor(at.getTime() / 1000) * 1000).toISOString();

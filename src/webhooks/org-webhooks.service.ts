@@ -25,7 +25,7 @@ export interface OrgWebhooksDeps {
 }
 
 export const orgRequired = () =>
-  new AppError(400, 'ORG_REQUIRED', 'This operation needs an organization: send x-org-id or use a token bound to an org');
+  new AppError('ORG_REQUIRED', 'This operation needs an organization: send x-org-id or use a token bound to an org');
 
 /** The org a request acts in; unscoped callers (no header, operator token) must name one. */
 const requireOrg = (scope: OrgScope): string => scope.orgId ?? (() => { throw orgRequired(); })();

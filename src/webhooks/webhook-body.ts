@@ -40,12 +40,12 @@ export function createInflightBudget(capBytes: number): InflightBudget {
   };
 }
 
-const tooLarge = () => new AppError(413, 'PAYLOAD_TOO_LARGE', 'Request body is too large');
-const unreadable = () => new AppError(400, 'VALIDATION_ERROR', 'The request body could not be read');
+const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
+const unreadable = () => new AppError('VALIDATION_ERROR', 'The request body could not be read');
 
 function busy(res: Response): AppError {
   res.setHeader('Retry-After', String(BUSY_RETRY_AFTER_S));
-  return new AppError(503, 'SERVER_BUSY', 'Too many webhook deliveries are being received at once; retry later');
+  return new AppError('SERVER_BUSY', 'Too many webhook deliveries are being received at once; retry later');
 }
 
 /**
@@ -65,7 +65,7 @@ export function readWebhookBody(req: Request, res: Response, limit: number, budg
   const encoding = String(req.headers['content-encoding'] ?? 'identity').toLowerCase();
   if (encoding !== 'identity') {
     req.resume();
-    return Promise.reject(new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding or charset'));
+    return Promise.reject(new AppError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported body encoding or charset'));
   }
   const chunked = req.headers['transfer-encoding'] !== undefined;
   const declared = chunked ? undefined : Number(req.headers['content-length'] ?? 0);

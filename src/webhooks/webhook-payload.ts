@@ -3,8 +3,8 @@ import { Webhooks } from '@octokit/webhooks';
 import { AppError } from '../http/errors.js';
 import { isSoundJsonText } from '../http/json-text.js';
 
-export const invalidSignature = () => new AppError(401, 'INVALID_SIGNATURE', 'Missing or invalid X-Hub-Signature-256');
-const invalidJson = () => new AppError(400, 'INVALID_JSON', 'Malformed JSON in webhook payload');
+export const invalidSignature = () => new AppError('INVALID_SIGNATURE', 'Missing or invalid X-Hub-Signature-256');
+const invalidJson = () => new AppError('INVALID_JSON', 'Malformed JSON in webhook payload');
 
 const VERIFIERS_MAX = 1024;
 
@@ -80,7 +80,7 @@ export function parsePayload(contentType: string | undefined, raw: Buffer, text:
   let json = raw;
   if (type === 'application/x-www-form-urlencoded') {
     const field = payloadField(raw);
-    if (field === null) throw new AppError(400, 'INVALID_PAYLOAD', 'Form-encoded delivery without a payload field');
+    if (field === null) throw new AppError('INVALID_PAYLOAD', 'Form-encoded delivery without a payload field');
     json = field;
     text = null;
   }

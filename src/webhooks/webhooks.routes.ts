@@ -20,7 +20,7 @@ const header = (req: Request, name: string): string | undefined => {
 
 /** The event header is checked before a (possibly 25 MB) body is read. */
 const requireEventHeader: RequestHandler = (req, _res, next) => {
-  next(header(req, 'x-github-event') ? undefined : new AppError(400, 'MISSING_EVENT_HEADER', 'Missing X-GitHub-Event header'));
+  next(header(req, 'x-github-event') ? undefined : new AppError('MISSING_EVENT_HEADER', 'Missing X-GitHub-Event header'));
 };
 
 /** Event names GitHub may send are open-ended: metrics keep the ones we know and `other`. */
@@ -75,7 +75,7 @@ export function createWebhooksRouter(o: WebhookRouterOptions): Router {
     if (target.required) await verify(target.secrets, raw, text, signature);
     const deliveryId = header(req, 'x-github-delivery') || null;
     if (target.required && deliveryId === null) {
-      throw new AppError(400, 'MISSING_DELIVERY_ID', 'Missing X-GitHub-Delivery header: signed deliveries must carry their delivery id');
+      throw new AppError('MISSING_DELIVERY_ID', 'Missing X-GitHub-Delivery header: signed deliveries must carry their delivery id');
     }
     const payload = parsePayload(req.headers['content-type'], raw, text);
     const bodySha256 = createHash('sha256').update(raw).digest('hex');
@@ -89,12 +89,12 @@ export function createWebhooksRouter(o: WebhookRouterOptions): Router {
   router.post('/', requireEventHeader, (req: Request, res: Response) => receive(req, res, instance));
   router.post('/:orgId', requireEventHeader, async (req: Request, res: Response) => {
     const orgId = req.params.orgId as string;
-    if (!(await o.orgExists(orgId))) throw new AppError(404, 'ORG_NOT_FOUND', 'Organization not found');
+    if (!(await o.orgExists(orgId))) throw new AppError('ORG_NOT_FOUND', 'Organization not found');
     return receive(req, res, { orgId, required: true, secrets: await o.orgSecrets(orgId) });
   });
   router.all(['/', '/:orgId'], (_req: Request, res: Response, next: NextFunction) => {
     res.setHeader('Allow', 'POST');
-    next(new AppError(405, 'METHOD_NOT_ALLOWED', 'Method not allowed. Allowed: POST'));
+    next(new AppError('METHOD_NOT_ALLOWED', 'Method not allowed. Allowed: POST'));
   });
   // A refused delivery (signature, body, rate limit, a failure) is counted on its way to the error handler.
   router.use((err: unknown, req: Request, _res: Response, next: NextFunction) => {

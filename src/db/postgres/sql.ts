@@ -25,7 +25,7 @@ const hasNul = (v: unknown): boolean => typeof v === 'string' && v.includes('\u0
  */
 function bindable(s: Stmt, values: unknown[]): unknown[] {
   if (!values.some(hasNul)) return values;
-  if (/\bINSERT\b/i.test(s.text)) throw new AppError(400, 'VALIDATION_ERROR', 'Text must not contain the NUL character');
+  if (/\bINSERT\b/i.test(s.text)) throw new AppError('VALIDATION_ERROR', 'Text must not contain the NUL character');
   return values.map((v) => (hasNul(v) ? null : v));
 }
 
