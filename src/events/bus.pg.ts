@@ -10,6 +10,8 @@ const RECONNECT_MIN_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
 /** Pieces of a message whose other pieces never came (a lost connection) are dropped after this. */
 const PIECES_TTL_MS = 30_000;
+/** Payloads sent in one statement at most (each is a bind parameter). */
+const MAX_BATCH = 200;
 
 type Wire = { s: number } | { e: unknown } | { p: string; i: number; n: number; d: string };
 
@@ -51,8 +53,8 @@ export function createAssembler(now: () => number = Date.now) {
 }
 
 /**
- * LISTEN/NOTIFY. Publishing is one pg_notify statement (a message's pieces in one statement,
- * so one transaction) on a dedicated connection; listening holds another dedicated client
+ * LISTEN/NOTIFY. Publishing is pg_notify statements, one at a time and in order, on a dedicated
+ * connection; listening holds another dedicated client
  * (never a pool connection, which would be handed to other work), opened on the first subscribe and
  * reopened with a growing delay after a loss; each reopening is reported as a gap.
  */
@@ -144,15 +146,44 @@ export function createPgBus(opts: { url: string; onError?: (err: unknown) => voi
     return c;
   };
 
+  /**
+   * One statement in flight on the publishing connection at a time (a client runs its queries
+   * one after another anyway): what was published meanwhile goes out together in the next one,
+   * in order. A statement is one transaction, and PostgreSQL folds identical payloads of one
+   * transaction into one notification, so a payload equal to one already in the batch waits
+   * for the next statement.
+   */
+  let waiting: string[] = [];
+  let sending = false;
+  const send = (): void => {
+    if (sending || closed || waiting.length === 0) return;
+    const batch: string[] = [];
+    const seen = new Set<string>();
+    let i = 0;
+    for (; i < waiting.length && batch.length < MAX_BATCH; i++) {
+      const payload = waiting[i]!;
+      if (seen.has(payload)) break;
+      seen.add(payload);
+      batch.push(payload);
+    }
+    waiting = waiting.slice(i);
+    sending = true;
+    const text = `SELECT ${batch.map((_, n) => `pg_notify('${CHANNEL}', $${n + 1})`).join(', ')}`;
+    publisherClient()
+      .query(text, batch)
+      .catch((err: unknown) => opts.onError?.(err))
+      .finally(() => {
+        sending = false;
+        send();
+      });
+  };
+
   return {
     complete: false,
     publish(message) {
       if (closed) return;
-      const payloads = toPayloads(message);
-      const text = `SELECT ${payloads.map((_, i) => `pg_notify('${CHANNEL}', $${i + 1})`).join(', ')}`;
-      publisherClient()
-        .query(text, payloads)
-        .catch((err: unknown) => opts.onError?.(err));
+      waiting.push(...toPayloads(message));
+      send();
     },
     subscribe(fn, onGap) {
       const l = { fn, onGap };
@@ -163,6 +194,7 @@ export function createPgBus(opts: { url: string; onError?: (err: unknown) => voi
     /** Test hook as much as shutdown: the listening connection goes, the pool stays the caller's. */
     async close() {
       closed = true;
+      waiting = [];
       if (timer) clearTimeout(timer);
       listeners.clear();
       const c = client;
