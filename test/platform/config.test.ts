@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-
-const errorOf = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+import { loadConfig } from '../../src/config.js';
+import { configErrorOf as errorOf } from '../helpers/config-error.js';
 
 describe('loadConfig', () => {
   it('has the documented defaults with no variables at all', () => {

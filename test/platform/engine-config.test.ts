@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
-
-const errorOf = (env: Record<string, string>): string => {
-  try {
-    loadConfig(env);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return (err as Error).message;
-  }
-  throw new Error('expected a ConfigError');
-};
+import { loadConfig } from '../../src/config.js';
+import { configErrorOf as errorOf } from '../helpers/config-error.js';
 
 describe('DATABASE_URL and DATABASE_POOL_MAX', () => {
   it('default to SQLite (no URL) and a pool of 10', () => {
