@@ -30,9 +30,9 @@ function configOrExit(): Config {
 }
 
 /** A database that cannot be opened is bad configuration: one line, exit 1, as for config. */
-async function engineOrExit(config: Config): Promise<Engine> {
+async function engineOrExit(config: Config, logger: Logger): Promise<Engine> {
   try {
-    return await openEngine(config);
+    return await openEngine(config, logger);
   } catch (err) {
     const what = config.DATABASE_URL === undefined ? `DATABASE_PATH cannot be opened (${(err as Error).message}) (got ${JSON.stringify(config.DATABASE_PATH)})` : `DATABASE_URL cannot be used (${(err as Error).message})`;
     process.stderr.write(`Invalid configuration: ${what}\n`);
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const config = configOrExit();
   const logger = createLogger(config.LOG_LEVEL);
-  const engine = await engineOrExit(config);
+  const engine = await engineOrExit(config, logger);
   if (engine.migrated.length) logger.info({ applied: engine.migrated, engine: engine.kind }, 'database migrated');
 
   if (!config.GITHUB_WEBHOOK_SECRET) {

@@ -15,7 +15,6 @@ import { createSecretBox, type ResealReport } from './secrets/secret-box.js';
 import { createSchedulerService } from './scheduler/scheduler.service.js';
 import { nodeCronDriver } from './scheduler/scheduler.driver.js';
 import { builtinTasks } from './scheduler/scheduler.builtins.js';
-import { taskLocksFor } from './scheduler/scheduler.locks.js';
 import type { SchedulerPorts } from './scheduler/scheduler.ports.js';
 import { createChannelSettingsStore } from './channels/channels.settings-store.js';
 import { createChannelsService } from './channels/channels.service.js';
@@ -35,7 +34,7 @@ import { createApprovalsService } from './approvals/approvals.service.js';
 import { noMetrics, type Metrics } from './metrics/metrics.js';
 import { createStatusService } from './status/status.service.js';
 import { AGENT_STATUSES } from './agents/agents.schemas.js';
-import { createLiveEvents } from './events/live-events.js';
+import { auditPublisher, createLiveEvents } from './events/live-events.js';
 
 /**
  * Builds every domain service from the injected deps, in dependency order: each domain gets
@@ -49,9 +48,6 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
   const box = createSecretBox(config.SECRETS_KEY);
   const github = deps.github ?? createGitHubClient({ baseUrl: config.GITHUB_API_URL, token: config.GITHUB_TOKEN, logger });
   const sealer = config.AUDIT_HMAC_KEY === undefined ? undefined : createSealer(config.AUDIT_HMAC_KEY);
-  // Live events: every service below emits through `emit`, sent once its change commits.
-  const live = createLiveEvents({ engine, clock, logger, config, metrics, tail: () => audit });
-  const { emit } = live;
   const audit = createAuditService({
     uow,
     snapshot: engine.auditSnapshot,
@@ -60,8 +56,11 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     credential: currentCredential,
     sealer,
     metrics,
-    appended: live.appended,
+    appended: auditPublisher(engine),
   });
+  // Live events: every service below emits through `emit`, sent once its change commits.
+  const live = createLiveEvents({ engine, clock, logger, config, metrics, tail: audit });
+  const { emit } = live;
   const health = createHealthService({ clock, version: deps.version, startedAt: deps.startedAt, engine: engine.kind });
   const outbound = createOutboundGuard(deps.resolve);
   const channelSettings = createChannelSettingsStore(() => uow.current().channels, box);
@@ -207,7 +206,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     enabled: config.SCHEDULER_ENABLED,
     driver: nodeCronDriver(logger),
     metrics,
-    locks: taskLocksFor(engine, logger),
+    locks: engine.taskLocks,
     schedules: config.SCHEDULER_SCHEDULES,
     onRun: (r) => emit('scheduler.run', null, r),
   });

@@ -277,16 +277,16 @@ export function createAgentsService({ uow, audit, clock, ports, emit = noEmit }:
       return agents.map((a) => a.id);
     },
 
-    setProject: (id: string, projectId: string | null): Promise<void> =>
-      uow.run(async () => {
-        await store().setProject(id, projectId, now());
-        await updated(id);
-      }),
-    countStat: (id: string, stat: StatName, n = 1): Promise<void> =>
-      uow.run(async () => {
-        await store().addStat(id, stat, n, now());
-        await updated(id);
-      }),
+    // One statement each: committed when it returns outside a unit, and inside one the event
+    // waits for the unit's commit anyway (emit goes through afterCommit).
+    async setProject(id: string, projectId: string | null): Promise<void> {
+      await store().setProject(id, projectId, now());
+      await updated(id);
+    },
+    async countStat(id: string, stat: StatName, n = 1): Promise<void> {
+      await store().addStat(id, stat, n, now());
+      await updated(id);
+    },
     touch: (id: string): Promise<void> => store().touch(id, now()),
     inStatus: (status: AgentStatus): Promise<AgentRow[]> => store().inStatus(status),
   };

@@ -13,6 +13,7 @@ import type { StatusRepository } from '../status/status.repository.js';
 import type { OrgSecretsRepository, WebhooksRepository } from '../webhooks/webhooks.repository.js';
 
 import type { EventBus } from '../events/bus.js';
+import type { TaskLocks } from '../scheduler/scheduler.locks.js';
 
 export type EngineKind = 'sqlite' | 'postgres';
 
@@ -83,6 +84,8 @@ export interface Engine {
   readonly vectors: VectorSearch;
   /** Carries live events between the processes sharing this database (in-process on SQLite). */
   readonly bus: EventBus;
+  /** Who may run a scheduled task now, across the processes sharing this database. */
+  readonly taskLocks: TaskLocks;
   /** Migration versions applied when the engine was opened (empty when it was up to date). */
   readonly migrated: readonly number[];
   /** A cheap round trip to the database (the health check); rejects when it is unreachable. */

@@ -179,7 +179,6 @@ export function createPgBus(opts: { url: string; onError?: (err: unknown) => voi
   };
 
   return {
-    complete: false,
     publish(message) {
       if (closed) return;
       waiting.push(...toPayloads(message));

@@ -6,6 +6,8 @@ import type { AuditEntry } from '../audit/audit.schemas.js';
  * order and completeness come from the database) or a whole event of another type.
  */
 export type BusMessage = { kind: 'audit'; seq: number; entry?: AuditEntry } | { kind: 'event'; event: LiveEvent };
+// `entry` comes only from the in-process bus, where messages arrive in commit order, every
+// committed one: with it, subscribers need not read the log.
 
 /**
  * Carries events from the process that committed a change to every process serving streams
@@ -14,11 +16,6 @@ export type BusMessage = { kind: 'audit'; seq: number; entry?: AuditEntry } | { 
  * `onGap` is told when messages may have been lost (a reconnect): audit readers catch up.
  */
 export interface EventBus {
-  /**
-   * True when audit messages arrive in position order, every committed one, entry included
-   * (one process, hooks run in commit order): subscribers need not read the log.
-   */
-  readonly complete: boolean;
   publish(message: BusMessage): void;
   subscribe(fn: (message: BusMessage) => void, onGap?: () => void): () => void;
   close(): Promise<void>;
@@ -28,7 +25,6 @@ export interface EventBus {
 export function createLocalBus(): EventBus {
   const listeners = new Set<(m: BusMessage) => void>();
   return {
-    complete: true,
     publish(message) {
       for (const fn of listeners) {
         try {

@@ -53,6 +53,7 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
   let pulling = false;
   let again = false;
   let retry: NodeJS.Timeout | undefined;
+  let listening = false;
 
   function dispatch(e: LiveEvent, seq?: number): void {
     let frame: string | undefined;
@@ -101,9 +102,11 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
 
   const onMessage = (m: BusMessage) => {
     if (m.kind === 'event') return dispatch(m.event);
+    // A wake-up for an entry already read (a read reaches the end of the log) needs no read.
+    if (position !== undefined && m.seq <= position) return;
     // In one process the entry comes with its position, in commit order: no read needed,
     // unless a read is already catching up (it will dispatch this one too).
-    if (bus.complete && m.entry && position !== undefined && !pulling && m.seq === position + 1) {
+    if (m.entry && position !== undefined && !pulling && m.seq === position + 1) {
       position = m.seq;
       if (subscribers.size > 0) dispatch(auditEvent(m.seq, m.entry), m.seq);
       return;
@@ -114,7 +117,9 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
   /** Listens first, then reads where the log ends: an entry committed in between is caught by the wake-up it sends. */
   function start(): Promise<void> {
     return (starting ??= (async () => {
-      bus.subscribe(onMessage, () => void pull());
+      // Once only: a start whose first read failed is tried again without a second listener.
+      if (!listening) bus.subscribe(onMessage, () => void pull());
+      listening = true;
       const last = await tail.lastSeq();
       position ??= last;
       await pull();
@@ -127,12 +132,8 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
   return {
     /** Call after commit only (see UnitOfWork.afterCommit). */
     publish(type: Exclude<EventType, 'audit.appended'>, orgId: string | null, data: unknown): void {
-      // A JSON copy now: the event describes the change as committed, whatever happens to `data` later.
-      bus.publish({ kind: 'event', event: { type, orgId, at: clock.now().toISOString(), data: JSON.parse(JSON.stringify(data)) as unknown } });
-    },
-    /** An audit entry committed at `seq` (after commit). */
-    appended(seq: number, entry: AuditEntry): void {
-      bus.publish({ kind: 'audit', seq, entry });
+      // Both buses turn the event into JSON inside publish(), so `data` is read as committed.
+      bus.publish({ kind: 'event', event: { type, orgId, at: clock.now().toISOString(), data } });
     },
     /**
      * Adds a stream. Resolves with the audit position it starts after: every entry up to it
@@ -144,12 +145,7 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
       subscribers.add(sub);
       return { position: position!, unsubscribe: () => void subscribers.delete(sub) };
     },
-    size: () => subscribers.size,
     read: (orgId: string | null, afterSeq: number, limit: number) => tail.after(orgId, afterSeq, limit),
-    stop(): void {
-      if (retry) clearTimeout(retry);
-      subscribers.clear();
-    },
   };
 }
 

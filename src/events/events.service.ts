@@ -20,18 +20,18 @@ const REPLAY_PAGE = 200;
 export const FLUSH_MS = 50;
 
 /** Gathers the streams that have frames queued and flushes them together. */
-function createFlusher(now: () => number = Date.now) {
+function createFlusher() {
   const due: Array<() => void> = [];
   let timer: NodeJS.Timeout | undefined;
   let last = 0;
   const run = () => {
     timer = undefined;
-    last = now();
+    last = Date.now();
     for (const flush of due.splice(0)) flush();
   };
   return (flush: () => void) => {
     due.push(flush);
-    timer ??= setTimeout(run, Math.max(0, last + FLUSH_MS - now()));
+    timer ??= setTimeout(run, Math.max(0, last + FLUSH_MS - Date.now()));
   };
 }
 

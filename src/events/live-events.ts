@@ -13,30 +13,30 @@ export interface LiveEventsDeps {
   logger: Logger;
   config: { EVENTS_HEARTBEAT_MS: number; EVENTS_MAX_STREAMS: number };
   metrics: Pick<Metrics, 'eventStreamOpened' | 'eventStreamClosed' | 'rateLimited'>;
-  /** The audit service's reads (built after this: resolved on first use). */
-  tail: () => AuditTail;
+  /** The audit log's reads (the audit service). */
+  tail: AuditTail;
 }
 
+/** What the audit service calls for each entry it appends: published once its unit commits. */
+export const auditPublisher =
+  ({ uow, bus }: Pick<Engine, 'bus' | 'uow'>) =>
+  (seq: number, entry: AuditEntry): void =>
+    uow.afterCommit(() => bus.publish({ kind: 'audit', seq, entry }));
+
 /**
- * The events domain as the other services see it: `emit` and `appended` queue on the unit of
- * work open where they are called and publish once it commits (never for a rollback);
- * `service` serves the streams.
+ * The events domain as the other services see it: `emit` queues on the unit of work open
+ * where it is called and publishes once it commits (never for a rollback); `service` serves
+ * the streams.
  */
 export function createLiveEvents({ engine, clock, logger, config, metrics, tail }: LiveEventsDeps) {
   const { uow, bus } = engine;
-  const hub = createEventHub({
-    bus,
-    tail: { after: (...a) => tail().after(...a), lastSeq: () => tail().lastSeq() },
-    clock,
-    logger,
-  });
+  const hub = createEventHub({ bus, tail, clock, logger });
   const emit: EmitPort = (type, orgId, data) => {
     if (type === 'audit.appended') return;
     uow.afterCommit(() => hub.publish(type, orgId, data));
   };
   return {
     emit,
-    appended: (seq: number, entry: AuditEntry) => uow.afterCommit(() => hub.appended(seq, entry)),
     service: createEventsService({ hub, heartbeatMs: config.EVENTS_HEARTBEAT_MS, maxStreams: config.EVENTS_MAX_STREAMS, metrics, logger }),
   };
 }

@@ -51,10 +51,8 @@ export function createProjectDirectory(uow: UnitOfWork, emit: EmitPort = noEmit)
     /** Makes a project agent created through POST /api/agents the project's agent. */
     async adoptAgent(orgId: string, projectId: string, agentId: string): Promise<void> {
       if ((await store().get(projectId))?.orgId !== orgId) return;
-      await uow.run(async () => {
-        await store().setAgent(projectId, agentId);
-        await changed('project.updated', projectId);
-      });
+      await store().setAgent(projectId, agentId);
+      await changed('project.updated', projectId);
     },
   };
 }

@@ -92,13 +92,11 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
     }
   }
 
-
-  /** Runs a one-statement change of a project as a unit, so its event leaves only once it commits. */
-  const touching = (id: string, write: () => Promise<void>): Promise<void> =>
-    uow.run(async () => {
-      await write();
-      await changed('project.updated', id);
-    });
+  /** A one-statement change of a project, then its event (sent once the change commits: see emit). */
+  const touching = async (id: string, write: () => Promise<void>): Promise<void> => {
+    await write();
+    await changed('project.updated', id);
+  };
 
   const insertProject = async (orgId: string, actor: string, repo: string, name: string, defaultBranch: string, hookId: number | null): Promise<ProjectRow> => {
     const at = now();

@@ -4,6 +4,7 @@ import { RedisStore } from 'rate-limit-redis';
 import { createClient } from 'redis';
 import type { Config } from '../config.js';
 import type { Engine } from '../db/engine.js';
+import { poolOf } from '../db/postgres/engine.js';
 import type { Logger } from '../logger.js';
 import { FallbackStore } from './fallback-store.js';
 import { PgRateLimitStore } from './rate-limit.pg.js';
@@ -112,8 +113,8 @@ export async function openRateLimitStores(
       },
     };
   }
-  const pool = (engine as Engine & { pool?: pg.Pool }).pool;
-  if (engine.kind === 'postgres' && pool) {
+  const pool = poolOf(engine);
+  if (pool) {
     const onSwitch = switchLogger(logger, 'postgres');
     return { kind: 'postgres', connected: () => true, factory: (prefix) => new FallbackStore(new PgRateLimitStore(pool, `${prefix}:`), prefix, onSwitch), close: async () => {} };
   }

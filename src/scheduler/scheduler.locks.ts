@@ -1,70 +1,81 @@
-import type pg from 'pg';
-import type { Engine } from '../db/engine.js';
-import type { Logger } from '../logger.js';
+import pg from 'pg';
 
 /** Gives up a task's run lock. */
 export type ReleaseRun = () => Promise<void>;
 
 /**
  * Who may run a task right now, across processes. `acquire` answers a release function, or
- * undefined when the task is running somewhere else. Within one process the runner's own slot
- * already keeps runs apart; this is the part replicas share.
+ * undefined when the task is running somewhere else; it rejects when the database cannot be
+ * asked (the runner then runs the task on this replica alone). Within one process the runner's
+ * own slot already keeps runs apart; this is the part replicas share.
  */
 export interface TaskLocks {
   acquire(name: string): Promise<ReleaseRun | undefined>;
+  close(): Promise<void>;
 }
 
 const nothing: ReleaseRun = async () => {};
 
 /** One process over its own database file: the runner's slot is the whole story. */
-export const localTaskLocks: TaskLocks = { acquire: async () => nothing };
+export const localTaskLocks: TaskLocks = { acquire: async () => nothing, close: async () => {} };
 
 // The first half of a two-key advisory lock: its key space never meets the one-key locks
 // (units of work, migrations) nor another application's.
 const LOCK_CLASS = 0x5343; // "SC"
 
 /**
- * PostgreSQL: a session advisory lock per task, held on a connection of its own for the
- * length of the run. A replica that dies (even by kill -9) drops its connection and with it
- * the lock, so a crashed run never blocks the task. When the database cannot be reached the
- * run goes ahead on this replica alone: the health check must still run and report the outage,
- * and nothing it would share can be written anyway.
+ * PostgreSQL: a session advisory lock per task, held for the length of the run on one
+ * connection of this process's own, outside the pool (a run's own work needs pool connections,
+ * and holding one per run could starve a small pool). A replica that dies (even by kill -9)
+ * drops the connection and with it its locks, so a crashed run never blocks the task; a
+ * connection lost while runs are under way likewise frees their locks. Statements on the
+ * connection go one at a time.
  */
-export function createPgTaskLocks(pool: pg.Pool, logger: Logger): TaskLocks {
+export function createPgTaskLocks(url: string): TaskLocks {
+  let connection: Promise<pg.Client> | undefined;
+  let queue: Promise<unknown> = Promise.resolve();
+
+  const connect = (): Promise<pg.Client> => {
+    if (connection) return connection;
+    const client = new pg.Client({ connectionString: url, application_name: 'codespar-api-task-locks' });
+    const opened: Promise<pg.Client> = client.connect().then(() => client);
+    const drop = () => {
+      if (connection === opened) connection = undefined;
+      void client.end().catch(() => undefined);
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    opened.catch(drop);
+    connection = opened;
+    return opened;
+  };
+
+  /** One statement on the lock connection, after those before it; answers the connection it ran on. */
+  const query = <T extends pg.QueryResultRow>(text: string, values: unknown[]): Promise<{ client: pg.Client; rows: T[] }> => {
+    const run = queue.then(async () => {
+      const client = await connect();
+      return { client, rows: (await client.query<T>(text, values)).rows };
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
   return {
     async acquire(name) {
-      let client: pg.PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (err) {
-        logger.warn({ err, task: name }, 'task lock unavailable (database unreachable): running on this replica only');
-        return nothing;
-      }
-      try {
-        const r = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_CLASS, name]);
-        if (!r.rows[0]?.ok) {
-          client.release();
-          return undefined;
-        }
-      } catch (err) {
-        client.release(true);
-        logger.warn({ err, task: name }, 'task lock unavailable (database unreachable): running on this replica only');
-        return nothing;
-      }
+      const { client, rows } = await query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_CLASS, name]);
+      if (!rows[0]?.ok) return undefined;
       return async () => {
-        // An unlock that fails leaves the lock on a connection that is then discarded (closing it frees the lock).
-        const ok = await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, name]).then(
-          () => true,
-          () => false,
-        );
-        client.release(!ok);
+        // Only the connection that took the lock can give it up; a lost one already has.
+        if ((await connection?.catch(() => undefined)) !== client) return;
+        await query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, name]).catch(() => undefined);
       };
     },
+    async close() {
+      const open = connection;
+      connection = undefined;
+      await queue;
+      const client = await open?.catch(() => undefined);
+      await client?.end().catch(() => undefined);
+    },
   };
-}
-
-/** The locks for the engine in use: shared through PostgreSQL, else local. */
-export function taskLocksFor(engine: Engine, logger: Logger): TaskLocks {
-  const pool = (engine as Engine & { pool?: pg.Pool }).pool;
-  return engine.kind === 'postgres' && pool ? createPgTaskLocks(pool, logger) : localTaskLocks;
 }

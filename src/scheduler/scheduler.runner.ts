@@ -4,7 +4,7 @@ import type { Logger } from '../logger.js';
 import type { SchedulerRepository } from './scheduler.repository.js';
 import type { TaskRunResult } from './scheduler.schemas.js';
 import type { Metrics } from '../metrics/metrics.js';
-import { localTaskLocks, type TaskLocks } from './scheduler.locks.js';
+import { localTaskLocks, type ReleaseRun, type TaskLocks } from './scheduler.locks.js';
 
 /** One task as the runner sees it: its handler and the run in flight, if any. */
 export interface RunSlot {
@@ -61,7 +61,14 @@ export function createRunner({
 
   /** The run under the task's shared lock; undefined when another replica holds it. */
   async function locked(slot: RunSlot): Promise<TaskRunResult | undefined> {
-    const release = await locks.acquire(slot.def.name);
+    let release: ReleaseRun | undefined;
+    try {
+      release = await locks.acquire(slot.def.name);
+    } catch (err) {
+      // The health check must still run and report the outage; nothing shared can be written anyway.
+      log.warn({ err, task: slot.def.name }, 'task lock unavailable (database unreachable): running on this replica only');
+      release = async () => {};
+    }
     if (!release) return undefined;
     try {
       return await execute(slot);

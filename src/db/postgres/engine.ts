@@ -20,17 +20,23 @@ import { createPgStamp } from './stamp.js';
 import { createPgSnapshotReader } from './snapshot.js';
 import type { Queryable } from './sql.js';
 import { createPgBus } from '../../events/bus.pg.js';
+import { createPgTaskLocks } from '../../scheduler/scheduler.locks.js';
 
 export interface PostgresEngine extends Engine {
   readonly kind: 'postgres';
   readonly pool: pg.Pool;
 }
 
+/** The engine's pool when it is PostgreSQL (what is shared through the database itself). */
+export const poolOf = (engine: Engine): pg.Pool | undefined => (engine.kind === 'postgres' ? (engine as PostgresEngine).pool : undefined);
+
 export interface PostgresEngineConfig {
   url: string;
   poolMax: number;
   /** Attempts to reach the server at start-up, one second apart (default 10). */
   connectAttempts?: number;
+  /** Told of live-event connection failures (lost listener, a notification not sent). */
+  onBusError?: (err: unknown) => void;
 }
 
 /** Raised when the server cannot be reached at start-up; its message is one line without secrets. */
@@ -93,7 +99,8 @@ export async function createPostgresEngine(config: PostgresEngineConfig): Promis
     await reachable(pool, config.url, config.connectAttempts ?? 10);
     const migrated = await migratePostgres(pool);
     const repos = pgRepositories(pool);
-    const bus = createPgBus({ url: config.url });
+    const bus = createPgBus({ url: config.url, onError: config.onBusError });
+    const taskLocks = createPgTaskLocks(config.url);
     let closing: Promise<void> | undefined;
     return {
       kind: 'postgres',
@@ -104,12 +111,13 @@ export async function createPostgresEngine(config: PostgresEngineConfig): Promis
       auditSnapshot: createPgSnapshotReader(pool),
       vectors: createPgVectorSearch(pool),
       bus,
+      taskLocks,
       migrated,
       ping: async () => void (await pool.query('SELECT 1')),
       // Freed row versions are PostgreSQL's to reclaim (VACUUM); there is no per-write switch.
       scrubbing: (fn) => fn(),
       // Shutdown paths may close twice (a signal during another close): the pool ends once.
-      close: () => (closing ??= bus.close().then(() => pool.end())),
+      close: () => (closing ??= Promise.all([bus.close(), taskLocks.close()]).then(() => pool.end())),
     };
   } catch (err) {
     await pool.end().catch(() => undefined);

@@ -20,6 +20,7 @@ import { createSqliteUnitOfWork } from './uow.js';
 import { createSqliteStamp } from './stamp.js';
 import { createSqliteSnapshotReader } from './snapshot.js';
 import { createLocalBus } from '../../events/bus.js';
+import { localTaskLocks } from '../../scheduler/scheduler.locks.js';
 
 /** The SQLite engine; `db` is the connection itself, for tests and tools that need the file. */
 export interface SqliteEngine extends Engine {
@@ -75,6 +76,7 @@ export function sqliteEngineOver(db: Db, migrated: readonly number[] = []): Sqli
     auditSnapshot: createSqliteSnapshotReader(db, exclusive),
     vectors: createSqliteVectorSearch(db),
     bus,
+    taskLocks: localTaskLocks,
     migrated,
     ping: async () => void ping.get(),
     scrubbing: (fn) =>
