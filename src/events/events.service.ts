@@ -1,4 +1,4 @@
-import { AppError, badRequest } from '../http/errors.js';
+import { AppError, badRequest, retryLater } from '../http/errors.js';
 import type { OrgScope } from '../http/org-scope.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { Logger } from '../logger.js';
@@ -51,7 +51,7 @@ export interface EventsServiceDeps {
   logger?: Logger;
 }
 
-const tooMany = (message: string) => new AppError('RATE_LIMITED', message);
+const tooMany = (message: string) => retryLater('RATE_LIMITED', message);
 
 export function createEventsService({ hub, heartbeatMs, maxStreams, metrics, logger }: EventsServiceDeps) {
   const open = new Set<SseWriter>();
@@ -60,7 +60,7 @@ export function createEventsService({ hub, heartbeatMs, maxStreams, metrics, log
   let stopping = false;
 
   function admit(ip: string): () => void {
-    if (stopping) throw new AppError('SERVER_BUSY', 'The server is shutting down');
+    if (stopping) throw retryLater('SERVER_BUSY', 'The server is shutting down');
     if (open.size >= maxStreams) {
       metrics?.rateLimited('events');
       throw tooMany('Too many open event streams on this server');

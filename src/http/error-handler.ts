@@ -1,6 +1,6 @@
 import type { Request, Response, NextFunction } from 'express';
 import { ZodError } from 'zod';
-import { AppError } from './errors.js';
+import { AppError, retryLater } from './errors.js';
 import type { Logger } from '../logger.js';
 import { isDatabaseUnavailable } from '../db/unavailable.js';
 
@@ -35,8 +35,8 @@ export function toAppError(err: unknown): AppError | undefined {
     const details = err.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
     return new AppError('VALIDATION_ERROR', 'Invalid request', details);
   }
+  if (isDatabaseUnavailable(err)) return retryLater('DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
   // The router decodes path parameters itself; `/api/agents/%FF` is the client's mistake.
-  if (isDatabaseUnavailable(err)) return new AppError('DATABASE_UNAVAILABLE', 'The database is unavailable; retry shortly');
   if (err instanceof URIError) return new AppError('VALIDATION_ERROR', 'Malformed percent-encoding in the URL path');
   if (err && typeof err === 'object') return fromBodyParser(err as BodyParserError);
   return undefined;
@@ -51,7 +51,8 @@ export function errorHandler(logger: Logger) {
       logger.error({ err, requestId: res.locals.requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
       appError = new AppError('INTERNAL_ERROR', 'Internal server error');
     }
-    const status = Number.isInteger(appError.status) && appError.status >= 400 && appError.status <= 599 ? appError.status : 500;
+    const { status } = appError;
+    if (appError.retryAfterS !== undefined) res.setHeader('Retry-After', String(appError.retryAfterS));
     res.status(status).json({
       error: appError.message,
       code: appError.code,

@@ -1,4 +1,4 @@
-/** Every error code the contract names; the error handler never invents others. */
+/** Every error code the API answers with; the error handler never invents others. */
 export const ERROR_CODES = [
   'VALIDATION_ERROR',
   'INVALID_JSON',
@@ -135,12 +135,23 @@ export class AppError extends Error {
     readonly code: ErrorCode,
     message: string,
     readonly details?: ErrorDetail[],
+    /** Seconds a client should wait before trying again: sent as `Retry-After`. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
     this.name = 'AppError';
     this.status = ERROR_STATUS[code];
   }
 }
+
+/**
+ * How long a refusal for load or an outage asks the client to wait (`Retry-After`): in-flight
+ * deliveries finish, streams close and a pool reconnects in well under that.
+ */
+export const RETRY_AFTER_S = 5;
+
+/** A refusal the client should retry after RETRY_AFTER_S seconds. */
+export const retryLater = (code: ErrorCode, message: string) => new AppError(code, message, undefined, RETRY_AFTER_S);
 
 export const notFound = (what: string, code: ErrorCode = `${what.toUpperCase()}_NOT_FOUND` as ErrorCode) =>
   new AppError(code, `${what} not found`);

@@ -1,8 +1,5 @@
 import type { Request, Response } from 'express';
-import { AppError } from '../http/errors.js';
-
-/** Seconds a client is asked to wait after SERVER_BUSY: in-flight deliveries finish in well under that. */
-export const BUSY_RETRY_AFTER_S = 5;
+import { AppError, retryLater } from '../http/errors.js';
 
 const UNITS: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 };
 
@@ -43,10 +40,7 @@ export function createInflightBudget(capBytes: number): InflightBudget {
 const tooLarge = () => new AppError('PAYLOAD_TOO_LARGE', 'Request body is too large');
 const unreadable = () => new AppError('VALIDATION_ERROR', 'The request body could not be read');
 
-function busy(res: Response): AppError {
-  res.setHeader('Retry-After', String(BUSY_RETRY_AFTER_S));
-  return new AppError('SERVER_BUSY', 'Too many webhook deliveries are being received at once; retry later');
-}
+const busy = () => retryLater('SERVER_BUSY', 'Too many webhook deliveries are being received at once; retry later');
 
 /**
  * Reads a webhook body into one Buffer, within `limit` and the shared in-flight budget.
@@ -72,7 +66,7 @@ export function readWebhookBody(req: Request, res: Response, limit: number, budg
   if (declared === 0) return Promise.resolve(Buffer.alloc(0));
   if (declared !== undefined && !Number.isSafeInteger(declared)) return Promise.reject(unreadable());
   if (declared !== undefined) {
-    const refusal = declared > limit ? tooLarge() : reserve(declared) ? undefined : busy(res);
+    const refusal = declared > limit ? tooLarge() : reserve(declared) ? undefined : busy();
     if (refusal) {
       req.resume();
       return Promise.reject(refusal);
@@ -95,7 +89,7 @@ export function readWebhookBody(req: Request, res: Response, limit: number, budg
         chunk.copy(whole, received);
       } else {
         if (next > limit) return finish(tooLarge());
-        if (!reserve(chunk.length)) return finish(busy(res));
+        if (!reserve(chunk.length)) return finish(busy());
         chunks.push(chunk);
       }
       received = next;

@@ -42,6 +42,7 @@ describe('event stream limits', () => {
     const refused = await open(base);
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ code: 'RATE_LIMITED', status: 429 });
+    expect(refused.headers['retry-after']).toBe('5');
     streams[0]!.close();
     await until(() => t.services.events.openCount() === MAX_STREAMS_PER_IP - 1, 'the closed stream is released');
     expect((await open(base)).status).toBe(200);
@@ -54,6 +55,7 @@ describe('event stream limits', () => {
     const refused = await open(base);
     expect(refused.status).toBe(429);
     expect(refused.body).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(refused.headers['retry-after']).toBe('5');
   });
 
   it('counts opening a stream once against the API rate limit', async () => {
@@ -99,5 +101,6 @@ describe('event stream limits', () => {
     const late = await open(base);
     expect(late.status).toBe(503);
     expect(late.body).toMatchObject({ code: 'SERVER_BUSY' });
+    expect(late.headers['retry-after']).toBe('5');
   });
 });

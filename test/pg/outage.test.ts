@@ -28,7 +28,9 @@ describe('PostgreSQL lost while the server runs', () => {
     expect((await t.api().get('/health').expect(200)).body).toMatchObject({ status: 'ok', checks: { database: { status: 'ok', engine: 'postgres' } } });
 
     await server.pause();
-    expect((await t.api().get('/api/agents').expect(503)).body).toEqual(UNAVAILABLE);
+    const refused = await t.api().get('/api/agents').expect(503);
+    expect(refused.body).toEqual(UNAVAILABLE);
+    expect(refused.headers['retry-after']).toBe('5');
     expect((await t.api().post('/api/agents').send({ name: 'During', type: 'task' }).expect(503)).body).toEqual(UNAVAILABLE);
     // The scheduled check finds it gone (its own run cannot be recorded); /health still answers.
     expect(await t.services.scheduler.fire('health-check')).toMatchObject({ name: 'health-check', ok: false });
