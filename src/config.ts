@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCron } from './scheduler/scheduler.cron.js';
+import { BUILTIN_TASK_NAMES } from './scheduler/scheduler.catalog.js';
 
 /** Raised by loadConfig; server.ts prints `message` on one line and exits 1. */
 export class ConfigError extends Error {
@@ -84,7 +85,7 @@ const apiTokens = z.preprocess(
     }),
 );
 
-const BUILTIN_TASKS = ['health-check', 'build-status-report', 'audit-cleanup'];
+const BUILTIN_TASKS: readonly string[] = BUILTIN_TASK_NAMES;
 
 /** `task=cron;task=cron`: an operator's own schedule for built-in tasks (a 6th, leading field counts seconds). */
 const schedulerSchedules = z.preprocess(

@@ -87,7 +87,7 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
     return { name, platform: name, connected: s.status === 'connected', status: s.status, capabilities: CAPABILITIES[name], lastError: s.lastError };
   };
 
-  /** One real check against the platform; the state reads `connecting` until it ends. */
+  /** One real check against the platform with the settings last loaded; the state reads `connecting` until it ends. */
   async function runCheck(name: PlatformChannel): Promise<boolean> {
     const adapter = adapters[name];
     const state = stateOf(name);
@@ -96,7 +96,6 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
     const announce = () => {
       if (state.status !== was) emit('channel.status', null, { name, status: state.status });
     };
-    await load(name);
     const resolved = resolve(name);
     if (resolved.kind !== 'ready') {
       Object.assign(state, initialState(resolved));
@@ -127,14 +126,13 @@ export async function createChannelsService({ uow, store, audit, clock, config, 
   const isEnabled = (name: PlatformChannel) => resolve(name).kind !== 'disabled';
 
   /**
-   * Re-reads the stored settings; a channel whose settings changed elsewhere gets this
-   * replica's own check (in the background: its state reads `connecting` meanwhile).
+   * Loads the settings another replica stored since this one last read them; such a channel
+   * gets this replica's own check (in the background: its state reads `connecting` meanwhile).
    */
   async function refresh(): Promise<void> {
-    for (const name of PLATFORM_CHANNELS) {
-      const before = JSON.stringify(storedSettings.get(name) ?? null);
+    for (const name of await store.changed()) {
+      if (!isPlatformChannel(name)) continue;
       await load(name);
-      if (JSON.stringify(storedSettings.get(name) ?? null) === before) continue;
       if (isEnabled(name)) {
         stateOf(name).status = 'connecting';
         void runCheck(name).catch((err: unknown) => logger.error({ err, channel: name }, 'channel connection check failed'));

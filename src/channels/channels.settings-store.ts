@@ -10,20 +10,34 @@ const contextOf = (name: string) => `channel-settings:${name}`;
  * set still reads, and is sealed at start-up (`reseal`) or on its next write.
  */
 export function createChannelSettingsStore(repo: () => ChannelsRepository, box: SecretBox) {
+  /** The stored text this process last read or wrote, per channel (sealing is randomised: a new save is new text). */
+  const seen = new Map<string, string>();
   return {
     /** Rejects with SecretUnreadableError when the stored settings do not open with the configured key. */
     async get(name: string): Promise<ChannelSettings | undefined> {
       const stored = await repo().get(name);
-      return stored === undefined ? undefined : (JSON.parse(box.open(stored, contextOf(name))) as ChannelSettings);
+      if (stored === undefined) return undefined;
+      seen.set(name, stored);
+      return JSON.parse(box.open(stored, contextOf(name))) as ChannelSettings;
     },
-    save: (name: string, settings: ChannelSettings, at: string): Promise<void> => repo().save(name, box.seal(JSON.stringify(settings), contextOf(name)), at),
+    async save(name: string, settings: ChannelSettings, at: string): Promise<void> {
+      const sealed = box.seal(JSON.stringify(settings), contextOf(name));
+      await repo().save(name, sealed, at);
+      seen.set(name, sealed);
+    },
+    /** Channels whose stored settings are not the ones this process last read or wrote (saved elsewhere): one read. */
+    async changed(): Promise<string[]> {
+      return (await repo().all()).filter((r) => seen.get(r.name) !== r.settings).map((r) => r.name);
+    },
     async reseal(): Promise<ResealReport> {
       const report: ResealReport = { sealed: 0, unreadable: [] };
       for (const r of await repo().all()) {
         try {
           const plain = box.open(r.settings, contextOf(r.name));
           if (box.enabled && !box.isSealed(r.settings)) {
-            await repo().rewrite(r.name, box.seal(plain, contextOf(r.name)));
+            const sealed = box.seal(plain, contextOf(r.name));
+            await repo().rewrite(r.name, sealed);
+            if (seen.has(r.name)) seen.set(r.name, sealed);
             report.sealed++;
           }
         } catch (err) {

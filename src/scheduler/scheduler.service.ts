@@ -54,7 +54,7 @@ export interface SchedulerServiceDeps {
 interface Entry extends RunSlot {
   def: TaskDefinition;
   fields: CronFields;
-  /** Mirrors the stored switch, so firing never needs the database (health-check must run when it is down). */
+  /** Mirrors the stored switch: what decides a firing when the database cannot be asked (health-check must run then). */
   enabled: boolean;
   handle?: CronHandle;
 }
@@ -110,19 +110,27 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     reportHealth();
   };
 
-  /** The stored state, shared by every replica; it refreshes this process's mirror of the switch. */
-  const sharedState = async (e: Entry): Promise<TaskState> => {
+  /**
+   * The stored state, shared by every replica; it refreshes this process's mirror of the
+   * switch. Undefined when the row is gone: the task was cancelled, here or elsewhere.
+   */
+  const refreshed = async (e: Entry): Promise<TaskState | undefined> => {
     const s = await store().get(e.def.name);
     if (!s) {
       await forget(e);
-      throw notFound('Task');
+      return undefined;
     }
     e.enabled = s.enabled;
     return s;
   };
 
-  const toTask = async (e: Entry): Promise<Task> => {
-    const s = await sharedState(e);
+  const sharedState = async (e: Entry): Promise<TaskState> => {
+    const s = await refreshed(e);
+    if (!s) throw notFound('Task');
+    return s;
+  };
+
+  const toTask = (e: Entry, s: TaskState): Task => {
     const next = enabled && e.enabled ? nextRunAfter(e.fields, clock.now()) : null;
     return {
       name: e.def.name,
@@ -164,12 +172,8 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
   async function admit(e: Entry, tick: Date | undefined): Promise<SkipReason | undefined> {
     try {
       if (tick && (await store().claimTick(e.def.name, tickOf(tick)))) return undefined;
-      const s = await store().get(e.def.name);
-      if (!s) {
-        await forget(e);
-        return 'cancelled';
-      }
-      e.enabled = s.enabled;
+      const s = await refreshed(e);
+      if (!s) return 'cancelled';
       if (!s.enabled) return 'paused';
       return tick ? 'taken' : undefined;
     } catch (err) {
@@ -234,8 +238,8 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
     async register(task: TaskDefinition): Promise<void> {
       if (entries.has(task.name)) throw new Error(`Task '${task.name}' is already registered`);
       const override = deps.schedules?.[task.name];
-      const def = override ? { ...task, schedule: override, intervalMs: nominalInterval(parseCron(override), clock.now()) ?? task.intervalMs } : task;
-      const fields = parseCron(def.schedule);
+      const fields = parseCron(override ?? task.schedule);
+      const def = override ? { ...task, schedule: override, intervalMs: nominalInterval(fields, clock.now()) ?? task.intervalMs } : task;
       await store().ensure(def.name);
       const entry: Entry = { def, fields, enabled: (await stateOf(def.name)).enabled };
       entries.set(def.name, entry);
@@ -245,10 +249,18 @@ export function createSchedulerService(deps: SchedulerServiceDeps) {
 
     /** Tasks cancelled on another replica drop out as they are found gone. */
     async list(): Promise<Task[]> {
-      const tasks = await Promise.all([...entries.values()].map((e) => toTask(e).catch((err: unknown) => (err instanceof AppError && err.code === 'TASK_NOT_FOUND' ? undefined : Promise.reject(err)))));
+      const tasks = await Promise.all(
+        [...entries.values()].map(async (e) => {
+          const s = await refreshed(e);
+          return s && toTask(e, s);
+        }),
+      );
       return tasks.filter((t): t is Task => t !== undefined);
     },
-    get: (name: string): Promise<Task> => toTask(entryOf(name)),
+    async get(name: string): Promise<Task> {
+      const e = entryOf(name);
+      return toTask(e, await sharedState(e));
+    },
     fire,
 
     async pause(actor: string, name: string): Promise<TaskToggled> {

@@ -2,6 +2,7 @@ import type { UnitOfWork } from '../../db/engine.js';
 import type { AuditService } from '../../audit/audit.service.js';
 import { DEFAULT_ORG } from '../../http/org-scope.js';
 import type { TaskDefinition } from '../scheduler.service.js';
+import type { BuiltinTaskName } from '../scheduler.catalog.js';
 
 export interface AuditCleanupDeps {
   uow: UnitOfWork;
@@ -32,7 +33,7 @@ export function auditCleanupTask({ uow, audit, retentionDays, purgeConversations
     return result;
   });
   return {
-    name: 'audit-cleanup',
+    name: 'audit-cleanup' satisfies BuiltinTaskName,
     schedule: '0 3 * * *',
     intervalMs: 86_400_000,
     builtin: true,

@@ -1,6 +1,7 @@
 import type { Logger } from '../../logger.js';
 import type { TaskDefinition } from '../scheduler.service.js';
 import type { BuildReportProject, LastBuild, ProjectsBuildPort, WorkflowRun, WorkflowRunsPort } from '../scheduler.ports.js';
+import type { BuiltinTaskName } from '../scheduler.catalog.js';
 
 export interface BuildStatusReportDeps {
   /** True when GITHUB_TOKEN is set; without it the task is a successful no-op. */
@@ -35,7 +36,7 @@ async function reportOne({ projects, github }: BuildStatusReportDeps, p: BuildRe
  */
 export function buildStatusReportTask(deps: BuildStatusReportDeps): TaskDefinition {
   return {
-    name: 'build-status-report',
+    name: 'build-status-report' satisfies BuiltinTaskName,
     schedule: '0 6 * * *',
     intervalMs: 86_400_000,
     builtin: true,

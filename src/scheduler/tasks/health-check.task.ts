@@ -5,6 +5,7 @@ import type { HealthCheck, HealthService } from '../../health/health.service.js'
 import { DEFAULT_ORG } from '../../http/org-scope.js';
 import type { TaskDefinition } from '../scheduler.service.js';
 import type { AgentsHealthPort, ChannelsHealthPort } from '../scheduler.ports.js';
+import type { BuiltinTaskName } from '../scheduler.catalog.js';
 
 export interface HealthCheckDeps {
   /** A real query against the database; throws when it is unusable. */
@@ -66,7 +67,7 @@ export function healthCheckTask(deps: HealthCheckDeps): TaskDefinition {
     return { database, channels, agents };
   };
   return {
-    name: 'health-check',
+    name: 'health-check' satisfies BuiltinTaskName,
     schedule: '*/5 * * * *',
     intervalMs: 300_000,
     builtin: true,
