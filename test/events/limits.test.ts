@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { makeTestApp, inOrg, type TestApp } from '../helpers/app.js';
 import { listen, openStream, type Stream } from './support.js';
 import { MAX_STREAMS_PER_IP } from '../../src/events/events.service.js';
+// The server notices a closed socket on its own time.
+import { until } from '../reliability/support.js';
 
 let t: TestApp | undefined;
 let srv: Awaited<ReturnType<typeof listen>> | undefined;
@@ -27,11 +29,6 @@ const open = async (base: string, path = '/api/events', headers: Record<string, 
   return s;
 };
 
-/** Waits (bounded) until `cond` holds: the server notices a closed socket on its own time. */
-async function until(cond: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 20));
-  if (!cond()) throw new Error(`never: ${what}`);
-}
 
 describe('event stream limits', () => {
   it(`answers 429 RATE_LIMITED to the ${MAX_STREAMS_PER_IP + 1}st stream from one IP, and frees the slot when one closes`, async () => {

@@ -2,9 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { freePort } from '../reliability/server-process.js';
 
-/** The redis-server binary, or undefined when this machine has none (`.ci/run` installs Debian's). */
+/** The redis-server binary (REDIS_SERVER, else the one on PATH), or undefined when this machine has none (`.ci/run` installs Debian's). */
 export function redisServerPath(): string | undefined {
-  for (const p of [process.env.REDIS_SERVER, '/usr/bin/redis-server', '/usr/local/bin/redis-server']) {
+  for (const p of [process.env.REDIS_SERVER, 'redis-server']) {
     if (p && spawnSync(p, ['--version']).status === 0) return p;
   }
   return undefined;

@@ -1,6 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { json, startServer, type ServerProcess } from '../reliability/server-process.js';
 import { sendJson, startStub, type Stub } from '../helpers/stub-server.js';
+import { parseSamples } from '../helpers/prometheus.js';
+import { until as poll } from '../reliability/support.js';
 
 /** Several real `node dist/server.js` processes over one database, as behind a load balancer. */
 export interface Cluster {
@@ -31,11 +33,10 @@ export function call<T = any>(url: string, init: RequestInit & { from?: string }
   return json<T>(url, { ...rest, headers: { 'x-forwarded-for': from ?? freshIp(), ...(rest.headers as Record<string, string> | undefined) } });
 }
 
-/** The value of one counter sample in a Prometheus text answer (0 when absent). */
-export async function metric(url: string, name: string, labels: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(labels));
-  return line ? Number(line.split(' ').at(-1)) : 0;
+/** The sum of a counter's samples whose labels include `labels` (every `ok` of a task, say; 0 when absent). */
+export async function metric(url: string, name: string, labels: Record<string, string>): Promise<number> {
+  const samples = parseSamples(await (await fetch(`${url}/metrics`)).text());
+  return samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((n, s) => n + s.value, 0);
 }
 
 /**
@@ -71,10 +72,5 @@ export async function startHeldGitHub() {
   };
 }
 
-export async function until(check: () => Promise<boolean> | boolean, what: string, tries = 400): Promise<void> {
-  for (let i = 0; i < tries; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`gave up waiting: ${what}`);
-}
+/** Polls other processes: every 25 ms, for up to 10 s. */
+export const until = (check: () => Promise<boolean> | boolean, what: string, tries = 400): Promise<void> => poll(check, what, tries, 25);

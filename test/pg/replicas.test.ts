@@ -119,10 +119,10 @@ describe('replicas over one PostgreSQL', () => {
     await until(async () => (await task(urls[0]!, 'audit-cleanup')).runCount >= 2, 'audit-cleanup to tick');
     const t0 = Date.now();
     const before = (await task(urls[0]!, 'audit-cleanup')).runCount as number;
-    const perReplicaBefore = await Promise.all(urls.map((u) => metric(u, 'scheduler_runs_total', 'task="audit-cleanup"')));
+    const perReplicaBefore = await Promise.all(urls.map((u) => metric(u, 'scheduler_runs_total', { task: 'audit-cleanup' })));
     await new Promise((r) => setTimeout(r, 6_500));
     const after = (await task(urls[1]!, 'audit-cleanup')).runCount as number;
-    const perReplicaAfter = await Promise.all(urls.map((u) => metric(u, 'scheduler_runs_total', 'task="audit-cleanup"')));
+    const perReplicaAfter = await Promise.all(urls.map((u) => metric(u, 'scheduler_runs_total', { task: 'audit-cleanup' })));
     // A bound, not a timing: no more runs than ticks in the interval (plus one that was under
     // way at its start). Three replicas each firing would count about three per tick.
     const ticks = Math.floor((Date.now() - t0) / 2_000) + 1;
@@ -194,7 +194,8 @@ describe('replicas over one PostgreSQL', () => {
     await Promise.all([writer(), writer(), writer(), writer()]);
     await victim.exited;
     expect(acknowledged.length).toBeGreaterThanOrEqual(40);
-    for (const id of acknowledged) expect((await call(`${urls[id.length % 2]}/api/agents/${id}`)).status).toBe(200);
+    // Read back from both survivors in turn.
+    for (const [i, id] of acknowledged.entries()) expect((await call(`${urls[i % 2]}/api/agents/${id}`)).status).toBe(200);
     for (const u of urls.slice(0, 2)) expect((await json(`${u}/health`)).status).toBe(200);
     expect((await call(`${urls[0]}/api/audit/verify`)).body.valid).toBe(true);
     const runs = (await task(urls[0]!, 'audit-cleanup')).runCount as number;

@@ -12,10 +12,10 @@ export function gate<T = void>(): { promise: Promise<T>; open: (v: T) => void } 
 }
 
 /** Polls a condition on the event loop (stub requests arrive asynchronously); never a timing assertion. */
-export async function until(cond: () => boolean, what: string, tries = 2000): Promise<void> {
+export async function until(cond: () => boolean | Promise<boolean>, what: string, tries = 2000, everyMs = 5): Promise<void> {
   for (let i = 0; i < tries; i++) {
-    if (cond()) return;
-    await new Promise((r) => setTimeout(r, 5));
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, everyMs));
   }
   throw new Error(`gave up waiting for ${what}`);
 }
