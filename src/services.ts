@@ -8,7 +8,7 @@ import { createAgentsService, type AgentPorts } from './agents/agents.service.js
 import { createProjectsService } from './projects/projects.service.js';
 import { createProjectDirectory } from './projects/projects.directory.js';
 import { createGitHubClient } from './github/github.client.js';
-import { createWebhooksService, type MemoryPort } from './webhooks/webhooks.service.js';
+import { createWebhooksService } from './webhooks/webhooks.service.js';
 import { createOrgSecretsStore } from './webhooks/org-secrets.store.js';
 import { createOrgWebhooksService } from './webhooks/org-webhooks.service.js';
 import { createSecretBox, type ResealReport } from './secrets/secret-box.js';
@@ -139,13 +139,12 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
     },
   });
 
-  const memoryPort: MemoryPort = { addDocument: (d) => memory.addDocument(d) };
   const webhooks = createWebhooksService({
     uow,
     audit,
     agents,
     projects,
-    memory: memoryPort,
+    memory,
     clock,
     restrictInstanceUrl: config.API_TOKENS.length > 0,
     emit,
@@ -154,7 +153,7 @@ export async function createServices(deps: AppDeps, metrics: Metrics = noMetrics
   // services above, whose own units join it.
   const deploys = createDeploysService({
     uow,
-    glue: createDeployGlue({ projects, agents, audit, carryOut: createReactor({ audit, agents, memory: memoryPort }) }),
+    glue: createDeployGlue({ projects, agents, audit, carryOut: createReactor({ audit, agents, memory }) }),
     clock,
     restrictInstanceUrl: config.API_TOKENS.length > 0 && config.DEPLOY_WEBHOOK_SECRET === undefined,
     emit,

@@ -249,7 +249,6 @@ export function createAgentsService({ uow, audit, clock, ports, emit = noEmit }:
 
     /** The project's persistent agent. */
     projectAgent: (projectId: string): Promise<AgentRow | undefined> => store().projectAgent(projectId),
-    statusOf: (id: string): Promise<AgentRow | undefined> => store().get(id),
 
     /** Creates a project's project agent (ACTIVE, level 1) without an audit entry of its own. */
     createProjectAgent(orgId: string, projectId: string, name: string): Promise<AgentRow> {

@@ -11,10 +11,7 @@ export interface Migration {
 }
 
 /** One PostgreSQL schema step (src/db/postgres/migrations), numbered as SQLite's. */
-export interface PgMigration {
-  version: number;
-  name: string;
-  sql: string;
+export interface PgMigration extends Omit<Migration, 'run'> {
   /** Runs after `sql`, in the same transaction: for data that SQL alone cannot compute. */
   run?: (client: pg.PoolClient) => Promise<void>;
 }

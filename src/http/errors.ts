@@ -158,4 +158,3 @@ export const notFound = (what: string, code: ErrorCode = `${what.toUpperCase()}_
 
 export const badRequest = (code: ErrorCode, message: string, details?: ErrorDetail[]) => new AppError(code, message, details);
 
-export const conflict = (code: ErrorCode, message: string) => new AppError(code, message);

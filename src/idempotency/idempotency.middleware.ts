@@ -77,11 +77,13 @@ export function idempotency({ store, clock, box }: { store: () => IdempotencyRep
       // Stripe does); a client that wants another attempt uses a new key. 429s never get
       // here: the limiter answers before a key is claimed.
     };
-    const json = res.json.bind(res);
+    // As Express's own res.json (no json settings are set on the app), with the text made once.
     res.json = (b: unknown) => {
-      void settle(res.statusCode, JSON.stringify(b) ?? '')
+      const text = JSON.stringify(b) ?? '';
+      void settle(res.statusCode, text)
         .then(() => {
-          json(b);
+          if (!res.get('Content-Type')) res.set('Content-Type', 'application/json');
+          res.send(text);
         })
         // Nothing may reject unheard once the handler has returned: a send that fails drops the connection.
         .catch(() => res.destroy());

@@ -33,7 +33,7 @@ export interface OrgsServiceDeps {
 
 export function createOrgsService({ uow, audit, clock, directory, relations }: OrgsServiceDeps) {
   const store = (): OrgsRepository => uow.current().orgs;
-  const { exists, assertVisible } = directory;
+  const { exists } = directory;
 
   const withCounts = async (o: OrgRow): Promise<Org> => ({
     id: o.id,
@@ -53,7 +53,6 @@ export function createOrgsService({ uow, audit, clock, directory, relations }: O
 
   return {
     exists,
-    assertVisible,
     ids: (): Promise<string[]> => store().ids(),
 
     async list(scope: OrgScope): Promise<Org[]> {

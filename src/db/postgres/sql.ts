@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { AppError } from '../../http/errors.js';
 
 /** The pool (each call on its own connection, autocommit) or one transaction's connection. */
-export type Queryable = pg.Pool | pg.PoolClient;
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>;
 
 /**
  * A named statement: PostgreSQL parses and plans it once per connection, the driver then

@@ -16,14 +16,14 @@ const SNAPSHOT = stmt('stamp:snapshot', 'SELECT pg_current_snapshot()::text');
  * server-wide): a needless cache miss, never a wrong answer. Read-only transactions take
  * no transaction id and leave it alone.
  */
-export function createPgStamp(pool: pg.Pool | Pick<pg.Pool, 'query'>): ChangeStamp {
+export function createPgStamp(pool: Pick<pg.Pool, 'query'>): ChangeStamp {
   // Concurrent readers share round trips, but never a read that began before they asked (its
   // snapshot could predate a commit their client has already seen acknowledged): whoever asks
   // while a read is in flight joins the one read that starts when it ends.
   let inFlight: Promise<string> | undefined;
   let queued: Promise<string> | undefined;
   const start = (): Promise<string> => {
-    const read = scalar<string>(pool as pg.Pool, SNAPSHOT).then((s) => s!);
+    const read = scalar<string>(pool, SNAPSHOT).then((s) => s!);
     inFlight = read;
     const done = () => {
       if (inFlight === read) inFlight = undefined;
