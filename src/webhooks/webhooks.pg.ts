@@ -1,20 +1,40 @@
 import { exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
-import { ORG_SECRET_ROW, SEEN_PAYLOAD_ROW, type OrgSecretsRepository, type SeenPayload, type StoredOrgSecret, type WebhooksRepository } from './webhooks.repository.js';
+import { ORG_SECRET_ROW, type ClaimOutcome, type OrgSecretsRepository, type StoredOrgSecret, type WebhooksRepository } from './webhooks.repository.js';
 
 const W = {
-  seen: stmt('wh:seen', 'SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1'),
-  // The primary key decides between concurrent copies of one delivery: the loser inserts nothing.
-  record: stmt('wh:record', 'INSERT INTO webhook_deliveries (delivery_id, event, received_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING'),
+  // One round trip for the whole claim (see WebhooksRepository.claim): every write is guarded
+  // by the checks, which read the statement's snapshot. A concurrent copy of the same id waits
+  // on the primary key and, once the first commits, finds it kept and writes nothing: the
+  // claim is the first's. An id older than the kept ones (not pruned yet) is taken over.
+  claim: stmt(
+    'wh:claim',
+    `WITH seen AS (
+       SELECT 1 FROM webhook_deliveries WHERE delivery_id = $1::text AND received_at >= $8::text
+     ), prior AS (
+       SELECT 1 FROM webhook_payloads WHERE target = $3::text AND body_sha256 = $4::text AND received_at > $6::text
+     ), rec AS (
+       INSERT INTO webhook_deliveries (delivery_id, event, received_at)
+       SELECT $1::text, $2::text, $5::text
+       WHERE $1::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM seen) AND NOT EXISTS (SELECT 1 FROM prior)
+       ON CONFLICT (delivery_id) DO UPDATE SET event = excluded.event, received_at = excluded.received_at
+         WHERE webhook_deliveries.received_at < $8::text
+       RETURNING 1
+     ), won AS (
+       SELECT NOT EXISTS (SELECT 1 FROM seen) AND NOT EXISTS (SELECT 1 FROM prior) AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM rec)) AS ok
+     ), payload AS (
+       INSERT INTO webhook_payloads (target, body_sha256, delivery_id, received_at)
+       SELECT $3::text, $4::text, $1::text, $5::text FROM won WHERE ok
+       ON CONFLICT (target, body_sha256) DO UPDATE SET delivery_id = excluded.delivery_id, received_at = excluded.received_at
+     ), receipt AS (
+       INSERT INTO webhook_receipts (org_id, received_at) SELECT $7::text, $5::text FROM won WHERE ok AND $7::text IS NOT NULL
+     ), activity AS (
+       INSERT INTO org_webhook_activity (org_id, last_delivery_at) SELECT $7::text, $5::text FROM won WHERE ok AND $7::text IS NOT NULL
+       ON CONFLICT (org_id) DO UPDATE SET last_delivery_at = GREATEST(org_webhook_activity.last_delivery_at, excluded.last_delivery_at)
+     )
+     SELECT CASE WHEN EXISTS (SELECT 1 FROM seen) THEN 'duplicate' WHEN EXISTS (SELECT 1 FROM prior) THEN 'replayed'
+       WHEN ok THEN 'claimed' ELSE 'duplicate' END FROM won`,
+  ),
   prune: stmt('wh:prune', 'DELETE FROM webhook_deliveries WHERE received_at < $1'),
-  payload: stmt(
-    'wh:payload',
-    `SELECT ${SEEN_PAYLOAD_ROW.select()} FROM webhook_payloads WHERE target = $1 AND body_sha256 = $2`,
-  ),
-  recordPayload: stmt(
-    'wh:recordPayload',
-    `INSERT INTO webhook_payloads (target, body_sha256, delivery_id, received_at) VALUES ($1, $2, $3, $4)
-     ON CONFLICT (target, body_sha256) DO UPDATE SET delivery_id = excluded.delivery_id, received_at = excluded.received_at`,
-  ),
   prunePayloads: stmt('wh:prunePayloads', 'DELETE FROM webhook_payloads WHERE received_at < $1'),
   receipt: stmt('wh:receipt', 'INSERT INTO webhook_receipts (org_id, received_at) VALUES ($1, $2)'),
   activity: stmt(
@@ -29,11 +49,9 @@ const W = {
 
 export function createWebhooksPg(q: Queryable): WebhooksRepository {
   return {
-    seen: async (id) => (await scalar(q, W.seen, [id])) !== undefined,
-    record: async (id, event, at) => (await exec(q, W.record, [id, event, at])) === 1,
+    claim: async (c) =>
+      (await scalar<ClaimOutcome>(q, W.claim, [c.deliveryId, c.event, c.target, c.sha256, c.at, c.replayedAfter, c.receiptFor, c.idsKeptFrom]))!,
     pruneBefore: (cutoff) => exec(q, W.prune, [cutoff]),
-    payload: (target, sha256) => one<SeenPayload>(q, W.payload, [target, sha256]),
-    recordPayload: async (target, sha256, deliveryId, at) => void (await exec(q, W.recordPayload, [target, sha256, deliveryId, at])),
     prunePayloadsBefore: (cutoff) => exec(q, W.prunePayloads, [cutoff]),
     async recordReceipt(orgId, at) {
       await exec(q, W.receipt, [orgId, at]);

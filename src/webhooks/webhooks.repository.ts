@@ -1,22 +1,34 @@
 import { rowShape } from '../db/row-shape.js';
-export interface SeenPayload {
+
+/** A delivery to be claimed (see WebhooksRepository.claim). */
+export interface DeliveryClaim {
+  /** Null when the delivery came without an id (de-duplicated by its body only). */
   deliveryId: string | null;
-  receivedAt: string;
+  event: string;
+  /** The org of the URL it came to; `''` for the instance URL. */
+  target: string;
+  sha256: string;
+  at: string;
+  /** An id recorded before this is forgotten (as if pruned already): it is claimed anew. */
+  idsKeptFrom: string;
+  /** The same body at the same URL recorded after this is a replay. */
+  replayedAfter: string;
+  /** The org the delivery counts for (its URL's), or null. */
+  receiptFor: string | null;
 }
 
-/** How a `webhook_payloads` row reads as a SeenPayload, on either engine. */
-export const SEEN_PAYLOAD_ROW = rowShape<SeenPayload>({ deliveryId: 'delivery_id', receivedAt: 'received_at' });
+export type ClaimOutcome = 'duplicate' | 'replayed' | 'claimed';
 
 /** De-duplication and per-org activity of webhook deliveries. */
 export interface WebhooksRepository {
-  seen(deliveryId: string): Promise<boolean>;
-  /** Records a delivery id; false when it was already recorded (a concurrent duplicate lost the race). */
-  record(deliveryId: string, event: string, at: string): Promise<boolean>;
+  /**
+   * Decides and records a delivery in one step: an id recorded (and kept) is a duplicate, then
+   * the same body at the same URL within the window is a replay; otherwise the id (when it
+   * has one), the body and the org's receipt are recorded. Of concurrent copies of one id,
+   * the one that records it first claims it; the others are duplicates.
+   */
+  claim(c: DeliveryClaim): Promise<ClaimOutcome>;
   pruneBefore(cutoff: string): Promise<number>;
-  /** The last processed delivery with this body at this URL (`''` = the instance URL). */
-  payload(target: string, sha256: string): Promise<SeenPayload | undefined>;
-  /** Inserts or replaces the payload's row. */
-  recordPayload(target: string, sha256: string, deliveryId: string | null, at: string): Promise<void>;
   prunePayloadsBefore(cutoff: string): Promise<number>;
   /** One delivery reached this org (a receipt, and the org's last-delivery time moves forward only). */
   recordReceipt(orgId: string, at: string): Promise<void>;

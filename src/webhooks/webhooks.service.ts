@@ -108,14 +108,18 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
     const base = { received: true as const, event: d.event };
     const now = clock.now();
     const at = now.toISOString();
-    if (d.deliveryId !== null && (await store().seen(d.deliveryId))) return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
-    const target = d.orgId ?? '';
-    const prior = await store().payload(target, d.bodySha256);
-    if (prior && prior.receivedAt > ago(now, REPLAY_WINDOW_MS)) return { ...base, processed: false, duplicate: true, reason: 'Replayed payload' };
-    // A concurrent duplicate (another process) that recorded the id first wins.
-    if (d.deliveryId !== null && !(await store().record(d.deliveryId, d.event, at))) return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
-    await store().recordPayload(target, d.bodySha256, d.deliveryId, at);
-    if (d.orgId !== null) await store().recordReceipt(d.orgId, at);
+    const claim = await store().claim({
+      deliveryId: d.deliveryId,
+      event: d.event,
+      target: d.orgId ?? '',
+      sha256: d.bodySha256,
+      at,
+      idsKeptFrom: ago(now, DELIVERY_TTL_MS),
+      replayedAfter: ago(now, REPLAY_WINDOW_MS),
+      receiptFor: d.orgId,
+    });
+    if (claim === 'duplicate') return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
+    if (claim === 'replayed') return { ...base, processed: false, duplicate: true, reason: 'Replayed payload' };
     if (d.event === 'ping') return { ...base, processed: true };
     if (!mapped) return { ...base, processed: false, reason: 'Event type not handled' };
     const { ciEvent, facts } = mapped;

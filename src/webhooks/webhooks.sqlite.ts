@@ -1,13 +1,15 @@
 import type { Db } from '../db/open.js';
-import { SEEN_PAYLOAD_ROW, type SeenPayload, type WebhooksRepository } from './webhooks.repository.js';
+import type { WebhooksRepository } from './webhooks.repository.js';
 
 export function createWebhooksSqlite(db: Db): WebhooksRepository {
-  const seen = db.prepare<[string]>('SELECT 1 FROM webhook_deliveries WHERE delivery_id = ?').pluck();
-  const record = db.prepare('INSERT INTO webhook_deliveries (delivery_id, event, received_at) VALUES (?, ?, ?) ON CONFLICT (delivery_id) DO NOTHING');
-  const prune = db.prepare('DELETE FROM webhook_deliveries WHERE received_at < ?');
-  const payload = db.prepare<[string, string], SeenPayload>(
-    `SELECT ${SEEN_PAYLOAD_ROW.select()} FROM webhook_payloads WHERE target = ? AND body_sha256 = ?`,
+  const seen = db.prepare<[string, string]>('SELECT 1 FROM webhook_deliveries WHERE delivery_id = ? AND received_at >= ?').pluck();
+  // An id older than the kept ones (not pruned yet) is taken over.
+  const record = db.prepare<[string, string, string, string]>(
+    `INSERT INTO webhook_deliveries (delivery_id, event, received_at) VALUES (?, ?, ?)
+     ON CONFLICT (delivery_id) DO UPDATE SET event = excluded.event, received_at = excluded.received_at WHERE webhook_deliveries.received_at < ?`,
   );
+  const prune = db.prepare('DELETE FROM webhook_deliveries WHERE received_at < ?');
+  const payloadAt = db.prepare<[string, string]>('SELECT received_at FROM webhook_payloads WHERE target = ? AND body_sha256 = ?').pluck();
   const recordPayload = db.prepare(
     `INSERT INTO webhook_payloads (target, body_sha256, delivery_id, received_at) VALUES (?, ?, ?, ?)
      ON CONFLICT (target, body_sha256) DO UPDATE SET delivery_id = excluded.delivery_id, received_at = excluded.received_at`,
@@ -21,17 +23,23 @@ export function createWebhooksSqlite(db: Db): WebhooksRepository {
   const pruneReceipts = db.prepare('DELETE FROM webhook_receipts WHERE received_at < ?');
   const countSince = db.prepare<[string, string]>('SELECT COUNT(*) FROM webhook_receipts WHERE org_id = ? AND received_at >= ?').pluck();
   const lastAt = db.prepare<[string]>('SELECT last_delivery_at FROM org_webhook_activity WHERE org_id = ?').pluck();
+  const recordReceipt = (orgId: string, at: string) => {
+    receipt.run(orgId, at);
+    activity.run(orgId, at);
+  };
   return {
-    seen: async (id) => seen.get(id) !== undefined,
-    record: async (id, event, at) => record.run(id, event, at).changes > 0,
-    pruneBefore: async (cutoff) => prune.run(cutoff).changes,
-    payload: async (target, sha256) => payload.get(target, sha256),
-    recordPayload: async (target, sha256, deliveryId, at) => void recordPayload.run(target, sha256, deliveryId, at),
-    prunePayloadsBefore: async (cutoff) => prunePayloads.run(cutoff).changes,
-    async recordReceipt(orgId, at) {
-      receipt.run(orgId, at);
-      activity.run(orgId, at);
+    async claim(c) {
+      if (c.deliveryId !== null && seen.get(c.deliveryId, c.idsKeptFrom) !== undefined) return 'duplicate';
+      const prior = payloadAt.get(c.target, c.sha256) as string | undefined;
+      if (prior !== undefined && prior > c.replayedAfter) return 'replayed';
+      if (c.deliveryId !== null && record.run(c.deliveryId, c.event, c.at, c.idsKeptFrom).changes === 0) return 'duplicate';
+      recordPayload.run(c.target, c.sha256, c.deliveryId, c.at);
+      if (c.receiptFor !== null) recordReceipt(c.receiptFor, c.at);
+      return 'claimed';
     },
+    pruneBefore: async (cutoff) => prune.run(cutoff).changes,
+    prunePayloadsBefore: async (cutoff) => prunePayloads.run(cutoff).changes,
+    recordReceipt: async (orgId, at) => recordReceipt(orgId, at),
     pruneReceiptsBefore: async (cutoff) => pruneReceipts.run(cutoff).changes,
     receiptsSince: async (orgId, since) => countSince.get(orgId, since) as number,
     lastReceiptAt: async (orgId) => (lastAt.get(orgId) as string | undefined) ?? null,

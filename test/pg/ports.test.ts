@@ -6,7 +6,6 @@ import { createPostgresEngine, DatabaseUnreachableError } from '../../src/db/pos
 import { createChainReadsPg } from '../../src/audit/audit.chain-reads.pg.js';
 import { encoding, type EncodedFields } from '../../src/audit/audit.digest.js';
 import { createIdempotencyPg } from '../../src/idempotency/idempotency.pg.js';
-import { createWebhooksPg } from '../../src/webhooks/webhooks.pg.js';
 import { createAuditPg } from '../../src/audit/audit.pg.js';
 import { freePort } from '../reliability/server-process.js';
 import { entrySql, migratedDatabase, onCleanup, pool } from './support.js';
@@ -160,13 +159,6 @@ describe('claims decided by unique keys', () => {
     });
     expect(await repo.claim({ ...base, fingerprint: 'f3', at: '2026-06-02T12:00:00.000Z', expiresAt: '2026-06-03T12:00:00.000Z' })).toBeUndefined();
     expect((await repo.get('s', 'k'))?.fingerprint).toBe('f3');
-  });
-
-  it('record a webhook delivery once when ten copies arrive together', async () => {
-    const db = await migratedDatabase();
-    const p = pool(db.url, 10);
-    const won = await Promise.all(Array.from({ length: 10 }, () => createWebhooksPg(p).record('d-1', 'push', '2026-06-01T12:00:00.000Z')));
-    expect(won.filter(Boolean)).toHaveLength(1);
   });
 });
 
