@@ -11,14 +11,13 @@ const RANGE = 'FROM audit_entries WHERE org_id = $1 AND chain_seq > $2 ORDER BY 
 const CANDIDATE = `id, seq, timestamp, actor_type AS "actorType", actor_id AS "actorId", action, result, metadata AS "metadataJson",
   hash, risk, project_id AS "projectId", digest`;
 
+/** A chain's head as ChainState, from audit_chains. */
+export const CHAIN_STATE_COLUMNS = `head_hash AS "headHash", head_seq AS "headSeq", head_digest AS "headDigest", head_seal AS "headSeal",
+  head_prev_seal AS "headPrevSeal", anchor_hash AS "anchorHash", anchor_seq AS "anchorSeq", anchor_digest AS "anchorDigest",
+  anchor_seal AS "anchorSeal", seal_key AS "sealKey", seal_from AS "sealFrom"`;
+
 const S = {
-  chain: stmt(
-    'chain:get',
-    `SELECT head_hash AS "headHash", head_seq AS "headSeq", head_digest AS "headDigest", head_seal AS "headSeal",
-       head_prev_seal AS "headPrevSeal", anchor_hash AS "anchorHash", anchor_seq AS "anchorSeq", anchor_digest AS "anchorDigest",
-       anchor_seal AS "anchorSeal", seal_key AS "sealKey", seal_from AS "sealFrom"
-     FROM audit_chains WHERE org_id = $1`,
-  ),
+  chain: stmt('chain:get', `SELECT ${CHAIN_STATE_COLUMNS} FROM audit_chains WHERE org_id = $1`),
   chains: stmt('chain:all', 'SELECT org_id AS "orgId", head_seq - anchor_seq AS count FROM audit_chains ORDER BY org_id'),
   encodings: stmt('chain:encodings', `SELECT ${ENCODING_SQL} ${RANGE}`),
   verifyRows: stmt('chain:verifyRows', `SELECT chain_seq, seq, ${ENCODING_SQL} ${RANGE}`),

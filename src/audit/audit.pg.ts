@@ -1,21 +1,34 @@
-import { exec, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
+import { exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import { AUDIT_ENTRY_ROW, type AuditFilter, type AuditRepository, type ChainLink, type ChainState } from './audit.repository.js';
-import { createChainReadsPg } from './audit.chain-reads.pg.js';
+import { CHAIN_STATE_COLUMNS, createChainReadsPg } from './audit.chain-reads.pg.js';
 
 type EntryRow = Record<string, unknown>;
+const stripSeq = ({ nextSeq: _, ...chain }: ChainState & { nextSeq?: number }): ChainState => chain;
 const COLUMNS = AUDIT_ENTRY_ROW.select();
 const toEntry = (r: EntryRow): AuditEntry => AUDIT_ENTRY_ROW.read(r);
 
 /** First key of the two-key advisory lock of a chain ("AUDT"); the second is the org id's hash. */
 const CHAIN_LOCK_SPACE = 0x41554454;
 
+const NEXT_SEQ = "nextval(pg_get_serial_sequence('audit_entries', 'seq'))";
+
 const S = {
-  // Transaction-scoped: released by the unit's COMMIT or ROLLBACK. Two org ids whose hashes
-  // collide only share a lock (one waits for the other), never a chain.
+  // The chain's row locked until the unit's COMMIT or ROLLBACK, and its head as it is once
+  // locked (FOR UPDATE waits for a holder, then reads the row it committed).
+  lockHead: stmt('audit:lockHead', `SELECT ${CHAIN_STATE_COLUMNS} FROM audit_chains WHERE org_id = $1 FOR UPDATE`),
+  // The same with the next global seq in the same round trip. The outer SELECT runs only for a
+  // row that passed the lock, so seqs are taken in the order appends hold the chain.
+  lockHeadSeq: stmt(
+    'audit:lockHeadSeq',
+    `SELECT c.*, ${NEXT_SEQ} AS "nextSeq" FROM (SELECT ${CHAIN_STATE_COLUMNS} FROM audit_chains WHERE org_id = $1 FOR UPDATE) c`,
+  ),
+  // An org without a chain has no row to lock: its first appenders meet on this
+  // transaction-scoped lock instead. Two org ids whose hashes collide only share a lock (one
+  // waits for the other), never a chain.
   lock: stmt('audit:lock', 'SELECT pg_advisory_xact_lock($1, hashtext($2))'),
-  nextSeq: stmt('audit:nextSeq', "SELECT nextval(pg_get_serial_sequence('audit_entries', 'seq'))"),
+  nextSeq: stmt('audit:nextSeq', `SELECT ${NEXT_SEQ}`),
   // The entry, its chain's new head and its risk count in one round trip.
   insert: stmt(
     'audit:insert',
@@ -79,11 +92,24 @@ const shapes = pgShapes<AuditFilter>(
 
 export function createAuditPg(q: Queryable): AuditRepository {
   const reads = createChainReadsPg(q);
+  /** The head under the chain's lock; `withSeq`: the next seq too, when the chain exists. */
+  async function lockHead(orgId: string, withSeq: boolean): Promise<(ChainState & { nextSeq?: number }) | undefined> {
+    const locked = await one<ChainState & { nextSeq?: number }>(q, withSeq ? S.lockHeadSeq : S.lockHead, [orgId]);
+    if (locked) return locked;
+    await exec(q, S.lock, [CHAIN_LOCK_SPACE, orgId]);
+    // Read again: a first appender that held the lock may have created the row meanwhile
+    // (locked too, so an appender that finds the row from now on waits for this unit).
+    return one<ChainState>(q, S.lockHead, [orgId]);
+  }
   return {
-    lockChain: async (orgId) => void (await q.query({ name: S.lock.name, text: S.lock.text, values: [CHAIN_LOCK_SPACE, orgId] })),
+    lockChain: (orgId) => lockHead(orgId, false),
+    async lockChainToAppend(orgId) {
+      const locked = await lockHead(orgId, true);
+      if (locked?.nextSeq !== undefined) return { chain: stripSeq(locked), seq: locked.nextSeq };
+      return { chain: locked, seq: (await scalar<number>(q, S.nextSeq))! };
+    },
     chain: reads.chain,
     chains: reads.chains,
-    nextSeq: async () => (await scalar<number>(q, S.nextSeq))!,
     async insert(e, prevSeal, genesis) {
       await exec(q, S.insert, [
         e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk,

@@ -48,7 +48,7 @@ export const AUDIT_ENTRY_ROW = rowShape<AuditEntry>({
 export interface NewEntryRow {
   id: string;
   orgId: string;
-  /** Global append order, from nextSeq(). */
+  /** Global append order, from lockChainToAppend(). */
   seq: number;
   /** Position in the org's chain (head + 1). */
   chainSeq: number;
@@ -78,20 +78,21 @@ export interface AuditFilter {
 
 /**
  * The audit trail's writes and page reads. Every write method must run inside a unit of
- * work, after lockChain(orgId) for the org it appends to or purges.
+ * work, after lockChain or lockChainToAppend for the org it appends to or purges.
  */
 export interface AuditRepository {
   /**
-   * Serializes appends and purges of one org's chain until the unit of work ends: SQLite's
-   * unit of work already runs one at a time (a no-op there); PostgreSQL takes a
-   * transaction-scoped lock (advisory lock or the chain row FOR UPDATE).
+   * Serializes appends and purges of one org's chain until the unit of work ends, and reads
+   * its head under that lock: SQLite's unit of work already runs one at a time (no lock
+   * there); PostgreSQL locks the chain's row, or takes a transaction advisory lock while the
+   * org has no chain yet.
    */
-  lockChain(orgId: string): Promise<void>;
+  lockChain(orgId: string): Promise<ChainState | undefined>;
+  /** lockChain for an append, with the global seq the new entry takes (taken once the lock is held; never reused). */
+  lockChainToAppend(orgId: string): Promise<{ chain: ChainState | undefined; seq: number }>;
   chain(orgId: string): Promise<ChainState | undefined>;
   /** Every org with a chain, sorted by org id; `count` = entries kept (head - anchor). */
   chains(): Promise<Array<{ orgId: string; count: number }>>;
-  /** The global seq the next entry takes (call inside the append's unit of work; never reused). */
-  nextSeq(): Promise<number>;
   /**
    * Writes an entry, makes it its chain's head (`prevSeal`: what its seal chains from; a new
    * chain is anchored at `genesis`) and counts its risk, together.

@@ -102,8 +102,7 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
    * change back), alone it is its own.
    */
   const appendIn = async (store: AuditRepository, input: AppendInput): Promise<AuditEntry> => {
-    await store.lockChain(input.orgId);
-    const chain = await store.chain(input.orgId);
+    const { chain, seq } = await store.lockChainToAppend(input.orgId);
     const previous = stripPrefix(await previousHash(store, input.orgId, chain));
     const timestamp = clock.now().toISOString();
     const credentialId = credential?.();
@@ -114,7 +113,7 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
     const row = {
       id: orderedId('aud'),
       orgId: input.orgId,
-      seq: await store.nextSeq(),
+      seq,
       chainSeq: (chain?.headSeq ?? 0) + 1,
       timestamp,
       actorType: input.actorType,
@@ -203,8 +202,7 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
         const cutoff = new Date(clock.now().getTime() - retentionDays * 86_400_000).toISOString();
         const orgs: RetentionResult['orgs'] = [];
         for (const { orgId } of await store.chains()) {
-          await store.lockChain(orgId);
-          const chain = (await store.chain(orgId))!;
+          const chain = (await store.lockChain(orgId))!;
           const firstKept = await store.firstKeptSeq(orgId, cutoff);
           // Only a prefix can go: chain positions stay contiguous and the anchor is exact.
           const lastRemoved = firstKept === null ? chain.headSeq : firstKept - 1;

@@ -83,10 +83,10 @@ export function createAuditSqlite(db: Db): AuditRepository {
 
   return {
     // The unit of work runs one at a time on the one connection: the chain cannot fork.
-    lockChain: async () => undefined,
+    lockChain: async (orgId) => chainReads.chain(orgId),
+    lockChainToAppend: async (orgId) => ({ chain: chainReads.chain(orgId), seq: (lastSeq.get() ?? 0) + 1 }),
     chain: async (orgId) => chainReads.chain(orgId),
     chains: async () => chainReads.chains(),
-    nextSeq: async () => (lastSeq.get() ?? 0) + 1,
     async insert(e, prevSeal, genesis) {
       insert.run(e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId, e.digest, e.seal);
       upsertHead.run(e.orgId, e.hash, e.chainSeq, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest);

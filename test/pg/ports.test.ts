@@ -58,29 +58,60 @@ describe('the change stamp', () => {
 });
 
 describe('the chain lock', () => {
-  it("makes a second writer of the same org wait for the first one's commit, and no other org's", async () => {
+  /** Three units (a, b on one org, c on another) on one migrated database; `chain`: org-1 already has a chain. */
+  async function units(chain: boolean) {
     const db = await migratedDatabase();
     const p = pool(db.url, 4);
+    if (chain) await p.query("INSERT INTO audit_chains (org_id, head_hash, head_seq, anchor_hash, anchor_seq) VALUES ('org-1', 'h', 7, 'g', 0)");
     const [a, b, c] = [await p.connect(), await p.connect(), await p.connect()];
     onCleanup(async () => [a, b, c].forEach((x) => x.release()));
     for (const x of [a, b, c]) await x.query('BEGIN');
     const bPid = (await b.query('SELECT pg_backend_pid() AS pid')).rows[0].pid as number;
-    await createAuditPg(a).lockChain('org-1');
-    let bLocked = false;
-    const bWaits = createAuditPg(b)
-      .lockChain('org-1')
-      .then(() => (bLocked = true));
-    // Another org's chain is free.
-    await createAuditPg(c).lockChain('org-2');
-    // b is queued on the lock (seen by the server), not granted.
-    for (;;) {
-      const { rows } = await p.query("SELECT count(*) AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND pid = $1", [bPid]);
-      if (rows[0].n === 1) break;
-    }
-    expect(bLocked).toBe(false);
+    /** Until b is queued on a lock (seen by the server), not granted. */
+    const bQueued = async () => {
+      for (;;) {
+        const { rows } = await p.query('SELECT count(*) AS n FROM pg_locks WHERE NOT granted AND pid = $1', [bPid]);
+        if (rows[0].n > 0) return;
+      }
+    };
+    return { a, b, c, bQueued };
+  }
+
+  for (const chain of [false, true]) {
+    it(`makes a second writer of the same org wait for the first one's commit, and no other org's (${chain ? 'a chain' : 'no chain yet'})`, async () => {
+      const { a, b, c, bQueued } = await units(chain);
+      expect((await createAuditPg(a).lockChain('org-1'))?.headSeq).toBe(chain ? 7 : undefined);
+      let bLocked = false;
+      const bWaits = createAuditPg(b)
+        .lockChain('org-1')
+        .then(() => (bLocked = true));
+      // Another org's chain is free.
+      await createAuditPg(c).lockChain('org-2');
+      await bQueued();
+      expect(bLocked).toBe(false);
+      await a.query('COMMIT');
+      await bWaits;
+      expect(bLocked).toBe(true);
+      await b.query('COMMIT');
+      await c.query('COMMIT');
+    });
+  }
+
+  it("takes an append's seq once the chain is held, so seqs follow the order appends hold their chains", async () => {
+    const { a, b, c, bQueued } = await units(true);
+    const first = await createAuditPg(a).lockChainToAppend('org-1');
+    expect(first.chain?.headSeq).toBe(7);
+    const second = createAuditPg(b).lockChainToAppend('org-1');
+    await bQueued();
+    // Taken while b waits: b's seq must come after it.
+    const other = await createAuditPg(c).lockChainToAppend('org-2');
+    expect(other.chain).toBeUndefined();
+    // The head as the first holder left it.
+    await a.query("UPDATE audit_chains SET head_seq = 8 WHERE org_id = 'org-1'");
     await a.query('COMMIT');
-    await bWaits;
-    expect(bLocked).toBe(true);
+    const got = await second;
+    expect(got.chain?.headSeq).toBe(8);
+    expect([first.seq < other.seq, other.seq < got.seq]).toEqual([true, true]);
     await b.query('COMMIT');
     await c.query('COMMIT');
   });
