@@ -46,18 +46,13 @@ export interface Repositories {
  */
 export interface UnitOfWork {
   run<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
-  /**
-   * Inside a unit: `fn` in a savepoint, so its failure rolls back its own writes only (the
-   * rejection is passed on and the unit goes on). Outside a unit: the same as run().
-   */
-  savepoint<T>(fn: (tx: Repositories) => Promise<T>): Promise<T>;
   /** The repositories of the unit open in this async context, else the engine's own (no transaction). */
   current(): Repositories;
   /** Whether a unit is open in this async context. */
   active(): boolean;
   /**
    * Runs `fn` once the unit open in this async context has committed, in the order queued;
-   * dropped when the unit (or the savepoint it was queued in) rolls back. Outside a unit it
+   * dropped when the unit rolls back. Outside a unit it
    * runs at once. Live events go out this way, so none ever describes a rolled-back change.
    * `fn` must not throw (a throw is swallowed: the commit already happened).
    */

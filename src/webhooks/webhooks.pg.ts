@@ -36,10 +36,10 @@ const W = {
   ),
   prune: stmt('wh:prune', 'DELETE FROM webhook_deliveries WHERE received_at < $1'),
   prunePayloads: stmt('wh:prunePayloads', 'DELETE FROM webhook_payloads WHERE received_at < $1'),
-  receipt: stmt('wh:receipt', 'INSERT INTO webhook_receipts (org_id, received_at) VALUES ($1, $2)'),
-  activity: stmt(
-    'wh:activity',
-    `INSERT INTO org_webhook_activity (org_id, last_delivery_at) VALUES ($1, $2)
+  receipt: stmt(
+    'wh:receipt',
+    `WITH r AS (INSERT INTO webhook_receipts (org_id, received_at) VALUES ($1, $2))
+     INSERT INTO org_webhook_activity (org_id, last_delivery_at) VALUES ($1, $2)
      ON CONFLICT (org_id) DO UPDATE SET last_delivery_at = GREATEST(org_webhook_activity.last_delivery_at, excluded.last_delivery_at)`,
   ),
   pruneReceipts: stmt('wh:pruneReceipts', 'DELETE FROM webhook_receipts WHERE received_at < $1'),
@@ -53,10 +53,7 @@ export function createWebhooksPg(q: Queryable): WebhooksRepository {
       (await scalar<ClaimOutcome>(q, W.claim, [c.deliveryId, c.event, c.target, c.sha256, c.at, c.replayedAfter, c.receiptFor, c.idsKeptFrom]))!,
     pruneBefore: (cutoff) => exec(q, W.prune, [cutoff]),
     prunePayloadsBefore: (cutoff) => exec(q, W.prunePayloads, [cutoff]),
-    async recordReceipt(orgId, at) {
-      await exec(q, W.receipt, [orgId, at]);
-      await exec(q, W.activity, [orgId, at]);
-    },
+    recordReceipt: async (orgId, at) => void (await exec(q, W.receipt, [orgId, at])),
     pruneReceiptsBefore: (cutoff) => exec(q, W.pruneReceipts, [cutoff]),
     receiptsSince: async (orgId, since) => (await scalar<number>(q, W.countSince, [orgId, since])) ?? 0,
     lastReceiptAt: async (orgId) => (await scalar<string>(q, W.lastAt, [orgId])) ?? null,

@@ -16,6 +16,8 @@ const DELIVERY_TTL_MS = 7 * 86_400_000;
 export const REPLAY_WINDOW_MS = 72 * 3_600_000;
 const RECEIPT_TTL_MS = 86_400_000;
 const PRUNE_EVERY_MS = 3_600_000;
+/** Deliveries applied in one unit of work at most (a longer unit holds the lock longer). */
+const MAX_BATCH = 50;
 
 export type { MemoryPort } from './reaction-runner.js';
 
@@ -139,9 +141,13 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
   }
 
   /**
-   * Group commit: deliveries that arrive in the same turn of the event loop are applied in
-   * one transaction (one WAL commit instead of one each), each inside its own savepoint so
-   * a failing delivery rolls back alone. Every caller is answered only after the commit.
+   * Group commit: deliveries are applied in batches, one batch at a time in this process, and
+   * those that arrive while a batch runs form the next one: one commit for many, and on
+   * PostgreSQL one turn at the unit lock instead of one each. A batch is one unit of work; if
+   * any delivery in it fails, the unit rolls back whole and each of its deliveries runs again
+   * in a unit of its own, so a failing delivery fails alone (failures are rare: a savepoint
+   * per delivery would cost every delivery two more round trips). Every caller is answered
+   * only after its commit.
    */
   interface Job {
     d: Delivery;
@@ -150,33 +156,36 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
     reject: (err: unknown) => void;
   }
   let queue: Job[] = [];
-  const applyBatch = (jobs: Job[]) =>
-    uow.run(async () => {
-      const outcomes: Array<{ ok?: DeliveryResult; err?: unknown }> = [];
-      for (const job of jobs) {
-        try {
-          outcomes.push({ ok: await uow.savepoint(() => processOne(job.d, job.mapped)) });
-        } catch (err) {
-          outcomes.push({ err });
-        }
-      }
-      return outcomes;
-    });
-  async function flush(): Promise<void> {
-    const jobs = queue;
-    queue = [];
-    let outcomes: Array<{ ok?: DeliveryResult; err?: unknown }>;
+  let draining = false;
+  async function runAlone(job: Job): Promise<void> {
     try {
-      outcomes = await applyBatch(jobs);
+      job.resolve(await uow.run(() => processOne(job.d, job.mapped)));
     } catch (err) {
-      for (const job of jobs) job.reject(err);
+      job.reject(err);
+    }
+  }
+  async function runBatch(jobs: Job[]): Promise<void> {
+    if (jobs.length === 1) return runAlone(jobs[0]!);
+    let results: DeliveryResult[];
+    try {
+      results = await uow.run(async () => {
+        const out: DeliveryResult[] = [];
+        for (const job of jobs) out.push(await processOne(job.d, job.mapped));
+        return out;
+      });
+    } catch {
+      for (const job of jobs) await runAlone(job);
       return;
     }
-    jobs.forEach((job, i) => {
-      const o = outcomes[i]!;
-      if ('err' in o) job.reject(o.err);
-      else job.resolve(o.ok!);
-    });
+    jobs.forEach((job, i) => job.resolve(results[i]!));
+  }
+  async function drain(): Promise<void> {
+    while (queue.length > 0) {
+      const jobs = queue.slice(0, MAX_BATCH);
+      queue = queue.slice(MAX_BATCH);
+      await runBatch(jobs);
+    }
+    draining = false;
   }
 
   return {
@@ -187,8 +196,10 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
       if (isHandled(d.event) && !mapped) throw badRequest('INVALID_PAYLOAD', `Payload is missing fields a ${d.event} event needs`);
       pruneIfDue();
       return new Promise<DeliveryResult>((resolve, reject) => {
-        if (queue.length === 0) setImmediate(() => void flush());
         queue.push({ d, mapped, resolve, reject });
+        if (draining) return;
+        draining = true;
+        setImmediate(() => void drain());
       });
     },
   };

@@ -47,23 +47,6 @@ describe('UnitOfWork.afterCommit (the engine under test)', () => {
     expect(ran).toEqual([]);
   });
 
-  it('drops the hooks of a savepoint that rolls back and keeps the unit’s others', async () => {
-    const ran: string[] = [];
-    await engine.uow.run(async (tx) => {
-      await tx.orgs.insert(org('kept'));
-      engine.uow.afterCommit(() => ran.push('before'));
-      await expect(
-        engine.uow.savepoint(async (sp) => {
-          await sp.orgs.insert(org('undone'));
-          engine.uow.afterCommit(() => ran.push('undone'));
-          throw new Error('savepoint fails');
-        }),
-      ).rejects.toThrow('savepoint fails');
-      await engine.uow.savepoint(async () => engine.uow.afterCommit(() => ran.push('released')));
-    });
-    expect(ran).toEqual(['before', 'released']);
-  });
-
   it('runs a hook at once outside a unit, and a throwing hook stops neither the commit nor the others', async () => {
     const ran: string[] = [];
     engine.uow.afterCommit(() => ran.push('now'));

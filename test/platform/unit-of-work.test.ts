@@ -37,20 +37,6 @@ describe('the SQLite unit of work', () => {
     expect(await engine.repos.orgs.ids()).toEqual(['default']);
   });
 
-  it('rolls back a failed savepoint alone and goes on with the unit', async () => {
-    await engine.uow.run(async (tx) => {
-      await tx.orgs.insert(org('a'));
-      await expect(
-        engine.uow.savepoint(async (sp) => {
-          await sp.orgs.insert(org('b'));
-          throw new Error('b fails');
-        }),
-      ).rejects.toThrow('b fails');
-      await tx.orgs.insert(org('c'));
-    });
-    expect(await engine.repos.orgs.ids()).toEqual(['a', 'c', 'default']);
-  });
-
   it('runs units one after another and keeps reads outside them off uncommitted writes', async () => {
     const events: string[] = [];
     let release!: () => void;

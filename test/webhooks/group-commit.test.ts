@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { auditOf, deliver, linkRepo, push } from './fixtures.js';
+import { execSql } from '../helpers/engine-db.js';
 
 let t: TestApp;
 beforeEach(async () => {
@@ -25,5 +26,28 @@ describe('POST /webhooks/github under a burst (group commit)', () => {
     // The documents reached the real memory module (L3 push → context_updated).
     const memory = await t.api().get('/api/memory').expect(200);
     expect(memory.body.vectorStore.totalEmbeddings).toBe(12);
+  });
+});
+
+describe('POST /webhooks/github: a delivery that fails inside a batch', () => {
+  it('fails alone: the others of its burst are applied, and it leaves nothing behind (sent again, it runs again)', async () => {
+    await linkRepo(t, undefined, { level: 3 });
+    // A database that refuses one delivery's memory document (an L3 push stores its commits).
+    if (t.deps.engine.kind === 'sqlite') {
+      await execSql(t, "CREATE TRIGGER boom BEFORE INSERT ON memory_documents WHEN NEW.text LIKE '%boom%' BEGIN SELECT RAISE(ABORT, 'boom'); END");
+    } else {
+      await execSql(t, "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.text LIKE '%boom%' THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$");
+      await execSql(t, 'CREATE TRIGGER boom BEFORE INSERT ON memory_documents FOR EACH ROW EXECUTE FUNCTION boom()');
+    }
+    const ids = Array.from({ length: 12 }, (_, i) => `mixed-${i}`);
+    const failing = new Set(['mixed-3', 'mixed-8']);
+    const answers = await Promise.all(ids.map((id) => deliver(t, 'push', push({ messages: [failing.has(id) ? `boom ${id}` : `commit ${id}`] }), { id, secret: 's' })));
+    expect(answers.map((r) => r.status)).toEqual(ids.map((id) => (failing.has(id) ? 500 : 200)));
+    expect(answers.filter((r) => r.status === 200).every((r) => r.body.processed === true)).toBe(true);
+    const ciEvents = await auditOf(t, 'default', { action: 'ci_event' });
+    expect(ciEvents.map((e) => (e.metadata as { deliveryId: string }).deliveryId).sort()).toEqual(ids.filter((id) => !failing.has(id)).sort());
+    // Not recorded as seen: the same delivery fails again instead of being answered as a duplicate.
+    expect((await deliver(t, 'push', push({ messages: ['boom mixed-3'] }), { id: 'mixed-3', secret: 's' })).status).toBe(500);
+    expect((await t.api().get('/api/audit/verify').expect(200)).body).toMatchObject({ valid: true });
   });
 });

@@ -18,8 +18,7 @@ interface Frame {
   client: pg.PoolClient;
   /** False once the unit has ended: a promise left running past it no longer joins it. */
   open: boolean;
-  savepoints: number;
-  /** afterCommit callbacks queued by this unit (a savepoint that rolls back cuts its own off). */
+  /** afterCommit callbacks queued by this unit. */
   hooks: Array<() => void>;
 }
 
@@ -41,7 +40,7 @@ export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (
     const joined = open();
     if (joined) return fn(joined.repos);
     const client = await pool.connect();
-    const frame: Frame = { repos: bind(client), client, open: true, savepoints: 0, hooks: [] };
+    const frame: Frame = { repos: bind(client), client, open: true, hooks: [] };
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -71,23 +70,6 @@ export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (
 
   return {
     run,
-    async savepoint<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-      const frame = open();
-      if (!frame) return run(fn);
-      const name = `uow_sp${++frame.savepoints}`;
-      const mark = frame.hooks.length;
-      await frame.client.query(`SAVEPOINT ${name}`);
-      try {
-        const result = await fn(frame.repos);
-        await frame.client.query(`RELEASE SAVEPOINT ${name}`);
-        return result;
-      } catch (err) {
-        frame.hooks.length = mark;
-        await frame.client.query(`ROLLBACK TO SAVEPOINT ${name}`);
-        await frame.client.query(`RELEASE SAVEPOINT ${name}`);
-        throw err;
-      }
-    },
     current: () => open()?.repos ?? outside,
     active: () => open() !== undefined,
     afterCommit(fn) {

@@ -6,8 +6,7 @@ import { runHooks } from '../hooks.js';
 interface Frame {
   /** False once the unit has ended: a promise left running past it no longer joins it. */
   open: boolean;
-  savepoints: number;
-  /** afterCommit callbacks queued by this unit (a savepoint that rolls back cuts its own off). */
+  /** afterCommit callbacks queued by this unit. */
   hooks: Array<() => void>;
 }
 
@@ -49,7 +48,7 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
     if (inUnit()) return fn();
     const wait = acquire();
     if (wait) await wait;
-    const frame: Frame = { open: true, savepoints: 0, hooks: [] };
+    const frame: Frame = { open: true, hooks: [] };
     try {
       return await frames.run(frame, fn);
     } finally {
@@ -62,7 +61,7 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
     if (inUnit()) return fn(repos);
     const wait = acquire();
     if (wait) await wait;
-    const frame: Frame = { open: true, savepoints: 0, hooks: [] };
+    const frame: Frame = { open: true, hooks: [] };
     let committed = false;
     try {
       db.exec('BEGIN IMMEDIATE');
@@ -92,23 +91,6 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
 
   const uow: UnitOfWork = {
     run,
-    async savepoint<T>(fn: (tx: Repositories) => Promise<T>): Promise<T> {
-      const frame = frames.getStore();
-      if (frame?.open !== true) return run(fn);
-      const name = `uow_sp${++frame.savepoints}`;
-      const mark = frame.hooks.length;
-      db.exec(`SAVEPOINT ${name}`);
-      try {
-        const result = await fn(repos);
-        db.exec(`RELEASE ${name}`);
-        return result;
-      } catch (err) {
-        frame.hooks.length = mark;
-        db.exec(`ROLLBACK TO ${name}`);
-        db.exec(`RELEASE ${name}`);
-        throw err;
-      }
-    },
     current: () => (inUnit() ? repos : outside),
     active: inUnit,
     afterCommit(fn) {
