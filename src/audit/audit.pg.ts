@@ -1,4 +1,4 @@
-import { exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
+import { arrays, exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import { AUDIT_ENTRY_ROW, type AuditFilter, type AuditRepository, type ChainLink, type ChainState } from './audit.repository.js';
@@ -29,6 +29,7 @@ const S = {
   // waits for the other), never a chain.
   lock: stmt('audit:lock', 'SELECT pg_advisory_xact_lock($1, hashtext($2))'),
   nextSeq: stmt('audit:nextSeq', `SELECT ${NEXT_SEQ}`),
+  seqBlock: stmt('audit:seqBlock', `SELECT ${NEXT_SEQ} FROM generate_series(1, $1)`),
   // The entry, its chain's new head and its risk count in one round trip.
   insert: stmt(
     'audit:insert',
@@ -90,8 +91,32 @@ const shapes = pgShapes<AuditFilter>(
       : `SELECT ${COLUMNS} FROM audit_entries ${where} ORDER BY ${f.orgId ? 'chain_seq' : 'seq'} ${variant} LIMIT $${next} OFFSET $${next + 1}`,
 );
 
-export function createAuditPg(q: Queryable): AuditRepository {
+/** The most global seqs one unit takes ahead in one round trip. */
+const SEQ_BLOCK_MAX = 64;
+
+/**
+ * `inUnit`: bound to one unit of work's transaction, which ends whole (units have no
+ * savepoints). Such an instance remembers the head of each chain it holds as its own appends
+ * left it, so a second append to the same org reads nothing, and takes global seqs ahead in
+ * blocks that double (2, 4, … 64), so an append rarely needs a round trip for its own. Seqs
+ * are taken while the unit holds the unit-of-work lock, so they still follow commit order;
+ * those left unused are gaps, which readers of the log take in their stride (positions are
+ * compared, never counted).
+ */
+export function createAuditPg(q: Queryable, inUnit = false): AuditRepository {
   const reads = createChainReadsPg(q);
+  const held = new Map<string, ChainState>();
+  /** What lockChainToAppend last answered per org, for insert() to build the new head from. */
+  const before = new Map<string, ChainState | undefined>();
+  let ahead: number[] = [];
+  let block = 1;
+  async function takeSeq(): Promise<number> {
+    if (ahead.length === 0) {
+      block = Math.min(block * 2, SEQ_BLOCK_MAX);
+      ahead = (await arrays<[number]>(q, S.seqBlock, [block])).map(([n]) => n).sort((a, b) => a - b);
+    }
+    return ahead.shift()!;
+  }
   /** The head under the chain's lock; `withSeq`: the next seq too, when the chain exists. */
   async function lockHead(orgId: string, withSeq: boolean): Promise<(ChainState & { nextSeq?: number }) | undefined> {
     const locked = await one<ChainState & { nextSeq?: number }>(q, withSeq ? S.lockHeadSeq : S.lockHead, [orgId]);
@@ -101,12 +126,20 @@ export function createAuditPg(q: Queryable): AuditRepository {
     // (locked too, so an appender that finds the row from now on waits for this unit).
     return one<ChainState>(q, S.lockHead, [orgId]);
   }
+  async function lockForAppend(orgId: string): Promise<{ chain: ChainState | undefined; seq: number }> {
+    const known = held.get(orgId);
+    if (known) return { chain: known, seq: await takeSeq() };
+    if (ahead.length > 0) return { chain: await lockHead(orgId, false), seq: ahead.shift()! };
+    const locked = await lockHead(orgId, true);
+    if (locked?.nextSeq !== undefined) return { chain: stripSeq(locked), seq: locked.nextSeq };
+    return { chain: locked, seq: await takeSeq() };
+  }
   return {
     lockChain: (orgId) => lockHead(orgId, false),
     async lockChainToAppend(orgId) {
-      const locked = await lockHead(orgId, true);
-      if (locked?.nextSeq !== undefined) return { chain: stripSeq(locked), seq: locked.nextSeq };
-      return { chain: locked, seq: (await scalar<number>(q, S.nextSeq))! };
+      const got = await lockForAppend(orgId);
+      if (inUnit) before.set(orgId, got.chain);
+      return got;
     },
     chain: reads.chain,
     chains: reads.chains,
@@ -115,8 +148,17 @@ export function createAuditPg(q: Queryable): AuditRepository {
         e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk,
         e.projectId, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest,
       ]);
+      if (!inUnit || !before.has(e.orgId)) return;
+      // The head as the statement above left it (a new chain is anchored at genesis).
+      const prev = before.get(e.orgId) ?? { anchorHash: genesis.hash, anchorSeq: 0, anchorDigest: genesis.digest, anchorSeal: null, sealKey: null, sealFrom: null };
+      held.set(e.orgId, { ...prev, headHash: e.hash, headSeq: e.chainSeq, headDigest: e.digest, headSeal: e.seal, headPrevSeal: prevSeal });
+      before.delete(e.orgId);
     },
-    startSealing: async (orgId, keyId, chainSeq) => void (await exec(q, S.startSealing, [keyId, chainSeq, orgId])),
+    async startSealing(orgId, keyId, chainSeq) {
+      await exec(q, S.startSealing, [keyId, chainSeq, orgId]);
+      const known = held.get(orgId);
+      if (known) held.set(orgId, { ...known, sealKey: keyId, sealFrom: chainSeq });
+    },
     riskCount: async (orgId, risk) =>
       (orgId === null ? await scalar<number>(q, S.riskAll, [risk]) : await scalar<number>(q, S.riskOrg, [risk, orgId])) ?? 0,
     async chainPage(orgId, c: ChainState, offset, limit, order) {
@@ -146,6 +188,8 @@ export function createAuditPg(q: Queryable): AuditRepository {
     linkAt: reads.linkAt,
     hashAt: (orgId, chainSeq) => scalar<string>(q, S.hashAt, [orgId, chainSeq]),
     async deletePrefix(orgId, chainSeq, anchor: ChainLink) {
+      // The anchor moves: the next append reads the head again (the lock is still this unit's).
+      held.delete(orgId);
       const removed = await rows<{ risk: string; n: number }>(q, S.prefixRisks, [orgId, chainSeq]);
       // The gate opens inside this transaction only: other connections still meet it closed.
       await exec(q, S.gate, [1]);

@@ -88,7 +88,7 @@ export interface AuditRepository {
    * org has no chain yet.
    */
   lockChain(orgId: string): Promise<ChainState | undefined>;
-  /** lockChain for an append, with the global seq the new entry takes (taken once the lock is held; never reused). */
+  /** lockChain for an append, with the global seq the new entry takes (taken while the lock is held, never reused: seqs follow commit order). */
   lockChainToAppend(orgId: string): Promise<{ chain: ChainState | undefined; seq: number }>;
   chain(orgId: string): Promise<ChainState | undefined>;
   /** Every org with a chain, sorted by org id; `count` = entries kept (head - anchor). */

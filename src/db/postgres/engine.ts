@@ -47,11 +47,12 @@ export class DatabaseUnreachableError extends Error {
   }
 }
 
-export function pgRepositories(q: Queryable): Repositories {
+/** `inUnit`: bound to one unit of work's transaction (see createAuditPg). */
+export function pgRepositories(q: Queryable, inUnit = false): Repositories {
   return {
     agents: createAgentsPg(q),
     approvals: createApprovalsPg(q),
-    audit: createAuditPg(q),
+    audit: createAuditPg(q, inUnit),
     channels: createChannelsPg(q),
     deploys: createDeploysPg(q),
     idempotency: createIdempotencyPg(q),
@@ -106,7 +107,7 @@ export async function createPostgresEngine(config: PostgresEngineConfig): Promis
       kind: 'postgres',
       pool,
       repos,
-      uow: createPgUnitOfWork(pool, repos, pgRepositories),
+      uow: createPgUnitOfWork(pool, repos, (client) => pgRepositories(client, true)),
       stamp: createPgStamp(pool),
       auditSnapshot: createPgSnapshotReader(pool),
       vectors: createPgVectorSearch(pool),
