@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
@@ -5,6 +6,10 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     environment: 'node',
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: one on a two-core machine, where
+    // many files spend most of their time waiting on the processes they start (servers,
+    // PostgreSQL, Redis, Chromium). Two workers there at least.
+    maxWorkers: Math.max(2, os.availableParallelism() - 1),
     testTimeout: 20_000,
     hookTimeout: 20_000,
     projects: [

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildServer, json, ROOT, startServer, type ServerProcess } from '../reliability/server-process.js';
+import { buildServer, json, printed, ROOT, startServer, type ServerProcess } from '../reliability/server-process.js';
 
 /**
  * The shell steps of docs/ci-integrations.md, run as written (bash, openssl, curl, jq)
@@ -108,7 +108,7 @@ describe('docs/ci-integrations.md, run as written', () => {
 describe('two server processes on one database file', () => {
   it('the second, without DEPLOY_WEBHOOK_SECRET, warns once at start-up', async () => {
     b = await startServer({ DATABASE_PATH: path.join(dir, 'ci.db'), RATE_LIMIT_MAX: '0', WEBHOOK_RATE_LIMIT_MAX: '0', SCHEDULER_ENABLED: 'false', LOG_LEVEL: 'warn' });
-    expect(b.output().match(/DEPLOY_WEBHOOK_SECRET is not set/g)).toHaveLength(1);
+    expect((await printed(b, 'DEPLOY_WEBHOOK_SECRET is not set')).match(/DEPLOY_WEBHOOK_SECRET is not set/g)).toHaveLength(1);
   });
 
   it('voters on both at once: the quorum decides once, every accepted vote is kept, the rest are refused', async () => {

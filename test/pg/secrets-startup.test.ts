@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, buildServer, json, startServer, type ServerProcess } from '../reliability/server-process.js';
+import { ROOT, buildServer, json, printed, startServer, type ServerProcess } from '../reliability/server-process.js';
 import { migratedDatabase, pool } from './support.js';
 
 // SECRETS_KEY as the compiled server sees it at start-up over PostgreSQL: the sealing pass on
@@ -50,7 +50,7 @@ describe('SECRETS_KEY at start-up on PostgreSQL', () => {
     expect(await stored()).toBe(secret);
 
     const keyed = await up({ DATABASE_URL: db.url, SECRETS_KEY: KEY_A });
-    expect(keyed.output()).toContain('stored secrets encrypted with SECRETS_KEY');
+    expect(await printed(keyed, 'stored secrets encrypted')).toContain('stored secrets encrypted with SECRETS_KEY');
     await stop(keyed);
     expect(await stored()).toMatch(/^enc:v1:/);
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { allEntries, buildServer, deliver, failedRun, json, startServer, type ServerProcess } from './server-process.js';
+import { allEntries, buildServer, deliver, failedRun, json, printed, startServer, type ServerProcess } from './server-process.js';
 import { TEST_ENGINE } from '../helpers/deps.js';
 import { freshMigratedDatabase, type TestDatabase } from '../helpers/pg.js';
 
@@ -82,7 +82,7 @@ function send(url: string, op: Op) {
 describe('crash safety: SIGKILL mid-stream, restart on the same database', () => {
   it('keeps every acknowledged change, half-applies nothing, and every chain verifies', async () => {
     server = await startServer(env);
-    expect(server.output().match(/API_TOKENS is not set/g)).toHaveLength(1);
+    expect((await printed(server, 'API_TOKENS is not set')).match(/API_TOKENS is not set/g)).toHaveLength(1);
     const { repos, taskAgents } = await setUp(server.url);
 
     const first = server;

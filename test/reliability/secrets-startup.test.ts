@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, buildServer, json, startServer, type ServerProcess } from './server-process.js';
+import { ROOT, buildServer, json, printed, startServer, type ServerProcess } from './server-process.js';
 
 /** SECRETS_KEY as the compiled server sees it at start-up: warning, sealing pass, refusal. */
 const KEY_A = 'first-secrets-key-of-32-characters!';
@@ -63,7 +63,7 @@ const storedSecret = (file: string) => {
 describe('SECRETS_KEY at start-up', () => {
   it('warns once that secrets are stored in plain text when it is unset', async () => {
     const s = await up(envFor('plain.db'));
-    expect(s.output().match(/SECRETS_KEY is not set: channel settings and org webhook secrets are stored in plain text/g)).toHaveLength(1);
+    expect((await printed(s, 'SECRETS_KEY is not set')).match(/SECRETS_KEY is not set: channel settings and org webhook secrets are stored in plain text/g)).toHaveLength(1);
     await stop(s);
     const keyed = await up(envFor('keyed.db', { SECRETS_KEY: KEY_A }));
     expect(keyed.output()).not.toContain('SECRETS_KEY is not set');
@@ -77,7 +77,7 @@ describe('SECRETS_KEY at start-up', () => {
     expect(storedSecret('upgrade.db')).toBe(secret);
 
     const keyed = await up(envFor('upgrade.db', { SECRETS_KEY: KEY_A }));
-    expect(keyed.output()).toContain('stored secrets encrypted with SECRETS_KEY');
+    expect(await printed(keyed, 'stored secrets encrypted')).toContain('stored secrets encrypted with SECRETS_KEY');
     const info = await json(`${keyed.url}/api/webhooks`, { headers: { 'x-org-id': 'org-acme' } });
     expect(info.body.secretConfigured).toBe(true);
     await stop(keyed);

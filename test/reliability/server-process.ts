@@ -52,6 +52,15 @@ export async function startServer(env: Record<string, string>): Promise<ServerPr
   throw new Error(`server did not come up: ${out}`);
 }
 
+/**
+ * The process's output once it holds `text`: a line logged at start-up can reach the pipe
+ * after /health first answers (the logger writes asynchronously), more so on a loaded machine.
+ */
+export async function printed(s: Pick<ServerProcess, 'output'>, text: string): Promise<string> {
+  for (let i = 0; i < 400 && !s.output().includes(text); i++) await new Promise((r) => setTimeout(r, 25));
+  return s.output();
+}
+
 export async function json<T = any>(url: string, init: RequestInit = {}): Promise<{ status: number; body: T; headers: Headers }> {
   const res = await fetch(url, { ...init, headers: { 'content-type': 'application/json', ...init.headers } });
   const text = await res.text();
