@@ -57,6 +57,7 @@ export interface WebhooksServiceDeps {
 }
 
 import { noEmit, type EmitPort } from '../events/events.types.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -146,8 +147,9 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
    * PostgreSQL one turn at the unit lock instead of one each. A batch is one unit of work; if
    * any delivery in it fails, the unit rolls back whole and each of its deliveries runs again
    * in a unit of its own, so a failing delivery fails alone (failures are rare: a savepoint
-   * per delivery would cost every delivery two more round trips). Every caller is answered
-   * only after its commit.
+   * per delivery would cost every delivery two more round trips); when the database is
+   * unreachable, the whole batch fails at once instead. Every caller is answered only after
+   * its commit.
    */
   interface Job {
     d: Delivery;
@@ -173,7 +175,9 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
         for (const job of jobs) out.push(await processOne(job.d, job.mapped));
         return out;
       });
-    } catch {
+    } catch (err) {
+      // Unreachable, the database fails every rerun as well (each after the pool's timeout).
+      if (isDatabaseUnavailable(err)) return jobs.forEach((job) => job.reject(err));
       for (const job of jobs) await runAlone(job);
       return;
     }

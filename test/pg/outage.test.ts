@@ -3,6 +3,7 @@ import pg from 'pg';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { startEmbeddedPostgres, type EmbeddedServer } from '../helpers/embedded-pg.js';
 import { createPostgresEngine } from '../../src/db/postgres/engine.js';
+import { deliver, linkRepo, push } from '../webhooks/fixtures.js';
 
 let server: EmbeddedServer | undefined;
 let t: TestApp | undefined;
@@ -44,5 +45,26 @@ describe('PostgreSQL lost while the server runs', () => {
     expect(names).toEqual(['Before', 'After']);
     expect(await t.services.scheduler.fire('health-check')).toMatchObject({ name: 'health-check', ok: true });
     expect((await t.api().get('/health').expect(200)).body).toMatchObject({ status: 'ok', checks: { database: { status: 'ok', engine: 'postgres' } } });
+  }, 60_000);
+
+  it('answers every webhook delivery of a burst 503 while it is gone, records none of them, and processes them once it is back', async () => {
+    server = await startEmbeddedPostgres();
+    const admin = new pg.Client({ connectionString: server.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE outage_webhooks');
+    await admin.end();
+    const url = server.url.replace(/\/postgres$/, '/outage_webhooks');
+    t = await makeTestApp({ engine: await createPostgresEngine({ url, poolMax: 2 }), env: { GITHUB_WEBHOOK_SECRET: 's' } });
+    await linkRepo(t, undefined, { level: 3 });
+    const app = t;
+    const burst = () => Promise.all(Array.from({ length: 8 }, (_, i) => deliver(app, 'push', push({ messages: [`commit ${i}`] }), { id: `outage-${i}`, secret: 's' })));
+
+    await server.pause();
+    const refused = await burst();
+    expect(refused.map((r) => [r.status, r.body.code, r.headers['retry-after']])).toEqual(Array(8).fill([503, 'DATABASE_UNAVAILABLE', '5']));
+
+    await server.resume();
+    const processed = await burst();
+    expect(processed.map((r) => [r.status, r.body.processed])).toEqual(Array(8).fill([200, true]));
   }, 60_000);
 });
