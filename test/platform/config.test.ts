@@ -34,6 +34,22 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(c)).toBe(true);
   });
 
+  it("has the documented defaults of the variables added for replicas, live events, deploys and metrics", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ DATABASE_POOL_MAX: 10, EVENTS_HEARTBEAT_MS: 15_000, EVENTS_MAX_STREAMS: 1000 });
+    expect([c.DATABASE_URL, c.REDIS_URL, c.AUDIT_HMAC_KEY, c.SECRETS_KEY, c.DEPLOY_WEBHOOK_SECRET, c.METRICS_TOKEN]).toEqual(Array(6).fill(undefined));
+    expect(loadConfig({ EVENTS_HEARTBEAT_MS: '200', EVENTS_MAX_STREAMS: '5' })).toMatchObject({ EVENTS_HEARTBEAT_MS: 200, EVENTS_MAX_STREAMS: 5 });
+  });
+
+  it.each([
+    ['EVENTS_HEARTBEAT_MS', '0'],
+    ['EVENTS_HEARTBEAT_MS', 'often'],
+    ['EVENTS_MAX_STREAMS', '0'],
+    ['EVENTS_MAX_STREAMS', '-1'],
+  ])('refuses %s=%j, naming it', (name, value) => {
+    expect(errorOf({ [name]: value })).toMatch(new RegExp(`^Invalid configuration: ${name} `));
+  });
+
   it('treats empty values as unset', () => {
     expect(loadConfig({ PORT: '', RATE_LIMIT_MAX: ' ', SCHEDULER_ENABLED: '' })).toMatchObject({ PORT: 3000, RATE_LIMIT_MAX: 100, SCHEDULER_ENABLED: true });
   });
