@@ -4,7 +4,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import type { Logger } from '../logger.js';
 import { decodeCursor } from './cursor.js';
 import type { EventHub } from './events.hub.js';
-import { frameOf, createSseWriter, type SseSink, type SseWriter } from './sse-writer.js';
+import { frameOf, createSseWriter, type EncodeFrames, type SseSink, type SseWriter } from './sse-writer.js';
 import { auditEvent } from './events.hub.js';
 import type { EventType } from './events.types.js';
 
@@ -19,17 +19,29 @@ const REPLAY_PAGE = 200;
  */
 export const FLUSH_MS = 50;
 
-/** Gathers the streams that have frames queued and flushes them together. */
-function createFlusher() {
-  const due: Array<() => void> = [];
+/**
+ * Gathers the streams that have frames queued and flushes them together. Streams that queued
+ * the very same frames (the streams of one scope, given each frame as one shared string) are
+ * given one buffer: the frames are encoded once per flush, not once per stream.
+ */
+export function createFrameFlusher() {
+  const due: Array<(encode: EncodeFrames) => void> = [];
   let timer: NodeJS.Timeout | undefined;
   let last = 0;
   const run = () => {
     timer = undefined;
     last = Date.now();
-    for (const flush of due.splice(0)) flush();
+    const encoded = new Map<string, { frames: readonly string[]; bytes: Buffer }>();
+    const encode: EncodeFrames = (frames) => {
+      const seen = encoded.get(frames[0]!);
+      if (seen && seen.frames.length === frames.length && seen.frames.every((f, i) => f === frames[i])) return seen.bytes;
+      const bytes = Buffer.from(frames.join(''));
+      if (!seen) encoded.set(frames[0]!, { frames, bytes });
+      return bytes;
+    };
+    for (const flush of due.splice(0)) flush(encode);
   };
-  return (flush: () => void) => {
+  return (flush: (encode: EncodeFrames) => void) => {
     due.push(flush);
     timer ??= setTimeout(run, Math.max(0, last + FLUSH_MS - Date.now()));
   };
@@ -55,7 +67,7 @@ const tooMany = (message: string) => retryLater('RATE_LIMITED', message);
 
 export function createEventsService({ hub, heartbeatMs, maxStreams, metrics, logger }: EventsServiceDeps) {
   const open = new Set<SseWriter>();
-  const schedule = createFlusher();
+  const schedule = createFrameFlusher();
   const perIp = new Map<string, number>();
   let stopping = false;
 

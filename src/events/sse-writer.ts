@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 /** What a stream writes to: the HTTP response in the server, anything writable in a unit test. */
 export interface SseSink {
   /** False when the bytes had to be buffered (the client is behind). */
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   /** Bytes written but not yet taken by the client. */
   readonly pending: number;
   once(event: 'drain' | 'close', fn: () => void): void;
@@ -13,13 +13,16 @@ export interface SseSink {
   destroy(): void;
 }
 
+/** The bytes of queued frames; streams that queued the very same frames may be given the same buffer. */
+export type EncodeFrames = (frames: readonly string[]) => string | Buffer;
+
 export interface SseWriterOptions {
   heartbeatMs: number;
   /**
-   * Asks for flush() soon: frames queued meanwhile go out in one write. Without it every
-   * frame is written at once.
+   * Asks for flush(encode) soon: frames queued meanwhile go out in one write. Without it
+   * every frame is written at once.
    */
-  schedule?: (flush: () => void) => void;
+  schedule?: (flush: (encode: EncodeFrames) => void) => void;
   /** A client with this many bytes waiting for it is cut off. */
   maxPendingBytes: number;
   onClose: (reason: 'client' | 'slow' | 'shutdown') => void;
@@ -57,19 +60,22 @@ export function responseSink(res: ServerResponse): SseSink {
  */
 export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
   let closed = false;
-  /** Frames accepted but not yet written (see `schedule`). */
-  let queued = '';
-  const flush = () => {
-    if (closed || queued === '') return;
-    const out = queued;
-    queued = '';
+  /** Frames accepted but not yet written (see `schedule`), and their length. */
+  let queued: string[] = [];
+  let queuedLength = 0;
+  const flush = (encode: EncodeFrames = (frames) => frames.join('')) => {
+    if (closed || queued.length === 0) return;
+    const out = encode(queued);
+    queued = [];
+    queuedLength = 0;
     sink.write(out);
   };
   const close = (reason: 'client' | 'slow' | 'shutdown') => {
     if (closed) return;
     if (reason === 'shutdown') flush();
     closed = true;
-    queued = '';
+    queued = [];
+    queuedLength = 0;
     clearInterval(beat);
     opts.onClose(reason);
     if (reason === 'slow') sink.destroy();
@@ -93,13 +99,14 @@ export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
      */
     send(frame: string): boolean {
       if (closed) return false;
-      if (sink.pending + queued.length + frame.length > opts.maxPendingBytes) {
+      if (sink.pending + queuedLength + frame.length > opts.maxPendingBytes) {
         close('slow');
         return false;
       }
       if (!opts.schedule) return sink.write(frame);
-      if (queued === '') opts.schedule(flush);
-      queued += frame;
+      if (queued.length === 0) opts.schedule(flush);
+      queued.push(frame);
+      queuedLength += frame.length;
       return true;
     },
     /** Writes now, bypassing the queue (a replay page: already one write, and paced by drain). */

@@ -5,6 +5,7 @@ import { decodeCursor, encodeCursor } from '../../src/events/cursor.js';
 import { createSseWriter, frameOf, type SseSink } from '../../src/events/sse-writer.js';
 import { createAssembler, toPayloads } from '../../src/events/bus.pg.js';
 import { reaches } from '../../src/events/events.hub.js';
+import { createFrameFlusher, FLUSH_MS } from '../../src/events/events.service.js';
 import { EVENT_TYPES, INSTANCE_TYPES } from '../../src/events/events.types.js';
 
 describe('event cursors', () => {
@@ -118,5 +119,24 @@ describe('which stream an event reaches', () => {
       expect(reaches({ orgId: null, types: new Set([type]) }, { type, orgId })).toBe(true);
       expect(reaches({ orgId: null, types: new Set() }, { type, orgId })).toBe(false);
     }
+  });
+});
+
+describe('the frame flusher', () => {
+  it('gives streams that queued the same frames one buffer, and a stream with other frames its own', async () => {
+    const schedule = createFrameFlusher();
+    const sinks = [stalledSink(), stalledSink(), stalledSink()];
+    const writers = sinks.map((sink) => createSseWriter(sink, { heartbeatMs: 60_000, maxPendingBytes: 1_000_000, schedule, onClose: () => undefined }));
+    const one = frameOf({ type: 'agent.created', orgId: 'a', at: 'now', data: { n: 1 } });
+    const two = frameOf({ type: 'agent.created', orgId: 'a', at: 'now', data: { n: 'é' } });
+    for (const w of writers.slice(0, 2)) [one, two].forEach((f) => w.send(f));
+    writers[2]!.send(one);
+    await new Promise((r) => setTimeout(r, FLUSH_MS * 3));
+    const [a, b, c] = sinks.map((s) => s.written.at(-1) as unknown as Buffer);
+    expect(a).toBeInstanceOf(Buffer);
+    expect(a).toBe(b);
+    expect(a!.toString()).toBe(one + two);
+    expect(c).not.toBe(a);
+    expect(c!.toString()).toBe(one);
   });
 });
