@@ -112,7 +112,8 @@ export function createAuditPg(q: Queryable, inUnit = false): AuditRepository {
   let block = 1;
   async function takeSeq(): Promise<number> {
     if (ahead.length === 0) {
-      block = Math.min(block * 2, SEQ_BLOCK_MAX);
+      // Ahead only inside a unit: a seq kept for later outside one could be used after others.
+      block = inUnit ? Math.min(block * 2, SEQ_BLOCK_MAX) : 1;
       ahead = (await arrays<[number]>(q, S.seqBlock, [block])).map(([n]) => n).sort((a, b) => a - b);
     }
     return ahead.shift()!;
