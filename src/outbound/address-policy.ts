@@ -12,12 +12,13 @@ const METADATA: ReadonlyArray<[ipaddr.IPv4 | ipaddr.IPv6, number]> = [
 
 // IPv6 forms that carry an IPv4 address in their last 32 bits and can deliver to it: mapped
 // (::ffff:a.b.c.d), translated (::ffff:0:a.b.c.d) and NAT64 (64:ff9b::a.b.c.d). The deprecated
-// IPv4-compatible form (::a.b.c.d) is treated the same way, to be safe.
+// IPv4-compatible form (::a.b.c.d) is treated the same way, to be safe, except ::1, which is
+// loopback and not 0.0.0.1 (:: itself never gets here: it is unspecified).
 const EMBEDDING: ReadonlySet<string> = new Set(['ipv4Mapped', 'rfc6145', 'rfc6052']);
 
 function embeddedIPv4(v6: ipaddr.IPv6): ipaddr.IPv4 | undefined {
   const p = v6.parts;
-  const compatible = p.slice(0, 6).every((x) => x === 0) && !(p[6] === 0 && (p[7] === 0 || p[7] === 1));
+  const compatible = p.slice(0, 6).every((x) => x === 0) && !(p[6] === 0 && p[7] === 1);
   if (!EMBEDDING.has(v6.range()) && !compatible) return undefined;
   return new ipaddr.IPv4([p[6]! >> 8, p[6]! & 0xff, p[7]! >> 8, p[7]! & 0xff]);
 }
