@@ -1,3 +1,5 @@
+import { noEmit, type EmitPort } from '../events/events.types.js';
+import { isDatabaseUnavailable } from '../db/unavailable.js';
 import { everyInterval, type Clock } from '../clock.js';
 import type { UnitOfWork } from '../db/engine.js';
 import { badRequest } from '../http/errors.js';
@@ -56,8 +58,6 @@ export interface WebhooksServiceDeps {
   emit?: EmitPort;
 }
 
-import { noEmit, type EmitPort } from '../events/events.types.js';
-import { isDatabaseUnavailable } from '../db/unavailable.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -157,7 +157,7 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
     resolve: (r: DeliveryResult) => void;
     reject: (err: unknown) => void;
   }
-  let queue: Job[] = [];
+  const queue: Job[] = [];
   let draining = false;
   async function runAlone(job: Job): Promise<void> {
     try {
@@ -184,11 +184,7 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
     jobs.forEach((job, i) => job.resolve(results[i]!));
   }
   async function drain(): Promise<void> {
-    while (queue.length > 0) {
-      const jobs = queue.slice(0, MAX_BATCH);
-      queue = queue.slice(MAX_BATCH);
-      await runBatch(jobs);
-    }
+    while (queue.length > 0) await runBatch(queue.splice(0, MAX_BATCH));
     draining = false;
   }
 
