@@ -15,7 +15,7 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/pg/**'] },
+        test: { name: 'sqlite', include: ['test/**/*.test.ts'], exclude: ['test/pg/**'], globalSetup: ['test/build-dist.ts'] },
       },
       {
         extends: true,
@@ -43,7 +43,7 @@ export default defineConfig({
             'test/platform/database.test.ts',
             'test/webhooks/responses-restart.test.ts',
           ],
-          globalSetup: ['test/pg/global-setup.ts'],
+          globalSetup: ['test/build-dist.ts', 'test/pg/global-setup.ts'],
           env: { TEST_ENGINE: 'postgres' },
         },
       },

@@ -6,9 +6,15 @@ import { sign } from '@octokit/webhooks-methods';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
-/** Compiles src/ to dist/ the way `npm start` does. */
+/**
+ * Compiles src/ to dist/ the way `npm start` does. In a whole run the global set-up
+ * (test/build-dist.ts) has compiled it already, before any worker started; compiling again
+ * here would rewrite dist/ under servers other files are starting, so it is skipped then.
+ * A file run on its own outside vitest's set-up still compiles.
+ */
 export function buildServer(): void {
-  execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+  if (process.env.CODESPAR_TEST_DIST_BUILT === '1') return;
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
 }
 
 export async function freePort(): Promise<number> {
