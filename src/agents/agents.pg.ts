@@ -1,5 +1,6 @@
 import { exec, one, rows, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
+import { writeOrHold, type HeldWrite } from '../db/postgres/held-writes.js';
 import type { StatName } from './agents.schemas.js';
 import { AGENT_ROW, STAT_COLUMN, type AgentFilter, type AgentRow, type AgentsRepository } from './agents.repository.js';
 
@@ -18,6 +19,7 @@ const S = {
   setLevel: stmt('agents:setLevel', 'UPDATE agents SET autonomy_level = $1, last_activity = $2 WHERE id = $3'),
   setProject: stmt('agents:setProject', 'UPDATE agents SET project_id = $1, last_activity = $2 WHERE id = $3'),
   touch: stmt('agents:touch', 'UPDATE agents SET last_activity = $1 WHERE id = $2'),
+  touchMany: stmt('agents:touchMany', 'UPDATE agents a SET last_activity = t.at FROM unnest($1::text[], $2::text[]) AS t(id, at) WHERE a.id = t.id'),
   remove: stmt('agents:remove', 'DELETE FROM agents WHERE id = $1'),
   projectAgent: stmt(
     'agents:projectAgent',
@@ -44,6 +46,22 @@ const listFor = pgShapes<AgentFilter>(
   (where) => `SELECT ${COLUMNS} FROM agents ${where} ORDER BY created_at, row_seq`,
 );
 
+interface Touch {
+  id: string;
+  at: string;
+}
+
+/** An agent's last activity, held back by a unit: one statement for all, the latest per agent. */
+const TOUCHES: HeldWrite<Touch> = {
+  name: 'agent activity',
+  values: (t) => [t.at, t.id],
+  async write(q, held) {
+    if (held.length === 1) return void (await exec(q, S.touch, [held[0]!.at, held[0]!.id]));
+    const latest = new Map(held.map((t) => [t.id, t.at]));
+    await exec(q, S.touchMany, [[...latest.keys()], [...latest.values()]]);
+  },
+};
+
 export function createAgentsPg(q: Queryable): AgentsRepository {
   return {
     get: (id) => one<AgentRow>(q, S.byId, [id]),
@@ -57,7 +75,7 @@ export function createAgentsPg(q: Queryable): AgentsRepository {
     restart: async (id, at) => void (await exec(q, S.restart, [at, id])),
     setLevel: async (id, level, at) => void (await exec(q, S.setLevel, [level, at, id])),
     setProject: async (id, projectId, at) => void (await exec(q, S.setProject, [projectId, at, id])),
-    touch: async (id, at) => void (await exec(q, S.touch, [at, id])),
+    touch: (id, at) => writeOrHold(q, TOUCHES, { id, at }),
     remove: async (id) => (await exec(q, S.remove, [id])) > 0,
     projectAgent: (projectId) => one<AgentRow>(q, S.projectAgent, [projectId]),
     ofProject: (projectId) => rows<AgentRow>(q, S.ofProject, [projectId]),

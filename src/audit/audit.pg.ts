@@ -1,7 +1,8 @@
 import { arrays, exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
-import { AUDIT_ENTRY_ROW, type AuditFilter, type AuditRepository, type ChainLink, type ChainState } from './audit.repository.js';
+import { writeOrHold, type HeldWrite } from '../db/postgres/held-writes.js';
+import { AUDIT_ENTRY_ROW, type NewEntryRow, type AuditFilter, type AuditRepository, type ChainLink, type ChainState } from './audit.repository.js';
 import { CHAIN_STATE_COLUMNS, createChainReadsPg } from './audit.chain-reads.pg.js';
 
 type EntryRow = Record<string, unknown>;
@@ -45,6 +46,26 @@ const S = {
      )
      INSERT INTO audit_risk_counts (org_id, risk, n) VALUES ($3, $12, 1)
      ON CONFLICT (org_id, risk) DO UPDATE SET n = audit_risk_counts.n + 1`,
+  ),
+  // Entries held back by a unit, in one round trip: the entries in append order, each chain's
+  // last head among them, and the risk counts summed per org and risk (an upsert may touch a
+  // row once per statement).
+  insertMany: stmt(
+    'audit:insertMany',
+    `WITH e AS (
+       INSERT INTO audit_entries (seq, id, org_id, chain_seq, timestamp, actor_type, actor_id, action, result, metadata, hash, risk, project_id, digest, seal)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                            $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+     ), h AS (
+       INSERT INTO audit_chains (org_id, head_hash, head_seq, head_digest, head_seal, head_prev_seal, anchor_hash, anchor_seq, anchor_digest, anchor_seal)
+       SELECT o, hh, hs, hd, hse, hps, $22, 0, $23, NULL
+       FROM unnest($16::text[], $17::text[], $18::bigint[], $19::text[], $20::text[], $21::text[]) AS t(o, hh, hs, hd, hse, hps)
+       ON CONFLICT (org_id) DO UPDATE SET
+         head_hash = excluded.head_hash, head_seq = excluded.head_seq, head_digest = excluded.head_digest,
+         head_seal = excluded.head_seal, head_prev_seal = excluded.head_prev_seal
+     )
+     INSERT INTO audit_risk_counts (org_id, risk, n) SELECT * FROM unnest($24::text[], $25::text[], $26::bigint[])
+     ON CONFLICT (org_id, risk) DO UPDATE SET n = audit_risk_counts.n + excluded.n`,
   ),
   startSealing: stmt('audit:startSealing', 'UPDATE audit_chains SET seal_key = $1, seal_from = $2 WHERE org_id = $3'),
   riskAll: stmt('audit:riskAll', 'SELECT COALESCE(SUM(n), 0) FROM audit_risk_counts WHERE risk = $1'),
@@ -90,6 +111,46 @@ const shapes = pgShapes<AuditFilter>(
       ? `SELECT COUNT(*) FROM audit_entries ${where}`
       : `SELECT ${COLUMNS} FROM audit_entries ${where} ORDER BY ${f.orgId ? 'chain_seq' : 'seq'} ${variant} LIMIT $${next} OFFSET $${next + 1}`,
 );
+
+interface HeldEntry {
+  e: NewEntryRow;
+  prevSeal: string | null;
+  genesis: { hash: string; digest: string };
+}
+
+const entryValues = ({ e, prevSeal, genesis }: HeldEntry): unknown[] => [
+  e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk,
+  e.projectId, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest,
+];
+
+/** Audit entries: one statement for one, another for many (held back by a unit). */
+const ENTRIES: HeldWrite<HeldEntry> = {
+  name: 'audit entries',
+  values: entryValues,
+  async write(q, held) {
+    if (held.length === 1) return void (await exec(q, S.insert, entryValues(held[0]!)));
+    const col = <T>(f: (e: NewEntryRow) => T): T[] => held.map((h) => f(h.e));
+    const heads = new Map<string, HeldEntry>();
+    const risks = new Map<string, { orgId: string; risk: string; n: number }>();
+    for (const h of held) {
+      heads.set(h.e.orgId, h);
+      const key = `${h.e.orgId}\u0000${h.e.risk}`;
+      const r = risks.get(key);
+      if (r) r.n++;
+      else risks.set(key, { orgId: h.e.orgId, risk: h.e.risk, n: 1 });
+    }
+    const last = [...heads.values()];
+    const counts = [...risks.values()];
+    await exec(q, S.insertMany, [
+      col((e) => e.seq), col((e) => e.id), col((e) => e.orgId), col((e) => e.chainSeq), col((e) => e.timestamp),
+      col((e) => e.actorType), col((e) => e.actorId), col((e) => e.action), col((e) => e.result), col((e) => e.metadataJson),
+      col((e) => e.hash), col((e) => e.risk), col((e) => e.projectId), col((e) => e.digest), col((e) => e.seal),
+      last.map((h) => h.e.orgId), last.map((h) => h.e.hash), last.map((h) => h.e.chainSeq), last.map((h) => h.e.digest),
+      last.map((h) => h.e.seal), last.map((h) => h.prevSeal), held[0]!.genesis.hash, held[0]!.genesis.digest,
+      counts.map((c) => c.orgId), counts.map((c) => c.risk), counts.map((c) => c.n),
+    ]);
+  },
+};
 
 /** The most global seqs one unit takes ahead in one round trip. */
 const SEQ_BLOCK_MAX = 64;
@@ -145,10 +206,8 @@ export function createAuditPg(q: Queryable, inUnit = false): AuditRepository {
     chain: reads.chain,
     chains: reads.chains,
     async insert(e, prevSeal, genesis) {
-      await exec(q, S.insert, [
-        e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk,
-        e.projectId, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest,
-      ]);
+      // In a unit, held back and sent with the unit's other entries (held-writes.ts).
+      await writeOrHold(q, ENTRIES, { e, prevSeal, genesis });
       if (!inUnit || !before.has(e.orgId)) return;
       // The head as the statement above left it (a new chain is anchored at genesis).
       const prev = before.get(e.orgId) ?? { anchorHash: genesis.hash, anchorSeq: 0, anchorDigest: genesis.digest, anchorSeal: null, sealKey: null, sealFrom: null };

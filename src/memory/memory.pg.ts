@@ -1,7 +1,8 @@
 import { exec, one, rows, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
+import { writeOrHold, type HeldWrite } from '../db/postgres/held-writes.js';
 import { cosine, fromBlob } from './embedder.js';
-import { DOCUMENT_ROW, type DocStats, type MemoryRepository, type StoreScope, type StoredDocument, type VectorMatch, type VectorSearch } from './memory.repository.js';
+import { DOCUMENT_ROW, type NewDocument, type DocStats, type MemoryRepository, type StoreScope, type StoredDocument, type VectorMatch, type VectorSearch } from './memory.repository.js';
 
 const scopeFilters = [
   ['orgId', (p: string) => `org_id = ${p}`],
@@ -34,6 +35,11 @@ const S = {
     'mem:insertDoc',
     `INSERT INTO memory_documents (id, org_id, project_id, source, text, embedding, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
   ),
+  insertDocs: stmt(
+    'mem:insertDocs',
+    `INSERT INTO memory_documents (id, org_id, project_id, source, text, embedding, created_at)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[])`,
+  ),
   bySeq: stmt(
     'mem:bySeq',
     `SELECT ${DOCUMENT_ROW.select()} FROM memory_documents WHERE seq = $1`,
@@ -45,10 +51,23 @@ const S = {
   purge: stmt('mem:purge', 'DELETE FROM conversations WHERE received_at < $1'),
 };
 
+const docValues = (d: NewDocument): unknown[] => [d.id, d.orgId, d.projectId, d.source, d.text, d.embedding, d.createdAt];
+
+/** Documents, held back by a unit: one statement for all, in the order they were added. */
+const DOCUMENTS: HeldWrite<NewDocument> = {
+  name: 'memory documents',
+  values: docValues,
+  async write(q, held) {
+    if (held.length === 1) return void (await exec(q, S.insertDoc, docValues(held[0]!)));
+    const col = (i: number) => held.map((d) => docValues(d)[i]);
+    await exec(q, S.insertDocs, [col(0), col(1), col(2), col(3), col(4), col(5), col(6)]);
+  },
+};
+
 export function createMemoryPg(q: Queryable): MemoryRepository {
   const stats = async (shape: ReturnType<typeof docStats>): Promise<DocStats> => (await one<DocStats>(q, shape.stmt, shape.values))!;
   return {
-    insertDocument: async (d) => void (await exec(q, S.insertDoc, [d.id, d.orgId, d.projectId, d.source, d.text, d.embedding, d.createdAt])),
+    insertDocument: (d) => writeOrHold(q, DOCUMENTS, d),
     docStats: (s) => stats(docStats(s)),
     projectDocStats: (s) => stats(projectDocStats(s)),
     document: (seq) => one<StoredDocument>(q, S.bySeq, [seq]),

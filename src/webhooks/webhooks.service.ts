@@ -11,7 +11,8 @@ import type { ProjectRow } from '../projects/projects.repository.js';
 import { isHandled, toCIEvent, type CIEvent, type CIFacts, type Mapped } from './ci-event.js';
 import { decide, kindOf, type Outcome } from './reactions.js';
 import { createReactor, type MemoryPort, type Occurrence } from './reaction-runner.js';
-import type { WebhooksRepository } from './webhooks.repository.js';
+import type { AgentRow } from '../agents/agents.repository.js';
+import type { ClaimOutcome, WebhooksRepository } from './webhooks.repository.js';
 
 const DELIVERY_TTL_MS = 7 * 86_400_000;
 /** A body seen at the same URL this recently under another delivery id is a replay. */
@@ -74,18 +75,41 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
   );
 
   /**
+   * What a batch reads once for all its deliveries: the projects linked to a repo and their
+   * agents. Nothing a delivery writes changes what another one reads there (links, orgs,
+   * agents' levels and status), so a batch answers as if its reads had been made at its start.
+   */
+  interface BatchReads {
+    linked(repo: string): Promise<ProjectRow[]>;
+    agent(id: string): Promise<AgentRow | undefined>;
+  }
+  function batchReads(): BatchReads {
+    const linked = new Map<string, Promise<ProjectRow[]>>();
+    const agentsById = new Map<string, Promise<AgentRow | undefined>>();
+    const once = <T>(m: Map<string, Promise<T>>, key: string, read: () => Promise<T>): Promise<T> => {
+      let got = m.get(key);
+      if (!got) m.set(key, (got = read()));
+      return got;
+    };
+    return {
+      linked: (repo) => once(linked, repo, () => projects.linkedTo(repo)),
+      agent: (id) => once(agentsById, id, () => agents.byId(id)),
+    };
+  }
+
+  /**
    * Linking a repo proves nothing about who owns it: an org URL reaches only its own org's
    * projects, and in a multi-tenant deployment the instance URL only those it can vouch for.
    */
-  async function routed(repo: string, orgId: string | null): Promise<ProjectRow[]> {
-    const linked = await projects.linkedTo(repo);
+  async function routed(reads: BatchReads, repo: string, orgId: string | null): Promise<ProjectRow[]> {
+    const linked = await reads.linked(repo);
     if (orgId !== null) return linked.filter((p) => p.orgId === orgId);
     if (!restrictInstanceUrl) return linked;
     return linked.filter((p) => p.orgId === DEFAULT_ORG || p.webhookConfigured);
   }
 
   /** The project agent's work for one project; every write joins the delivery's transaction. */
-  async function actFor(p: ProjectRow, ci: CIEvent, facts: CIFacts, deliveryId: string | null): Promise<ProjectOutcome> {
+  async function actFor(reads: BatchReads, p: ProjectRow, ci: CIEvent, facts: CIFacts, deliveryId: string | null): Promise<ProjectOutcome> {
     const branch = ci.branch ?? p.defaultBranch;
     await audit.append({
       orgId: p.orgId,
@@ -100,38 +124,42 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
       const b = facts.build;
       await projects.setLastBuild(p.id, { workflow: b.workflow, branch, conclusion: ci.conclusion, sha: b.sha, url: b.url, at: b.at ?? clock.now().toISOString() });
     }
-    const agent = p.agentId ? await agents.byId(p.agentId) : undefined;
+    const agent = p.agentId ? await reads.agent(p.agentId) : undefined;
     const plan = decide(kindOf(ci, facts), agent);
     const spawned = agent ? await carryOut(plan, agent, p, occurrence({ ...ci, branch }, facts)) : null;
     return { projectId: p.id, agentId: agent?.id ?? null, outcome: plan.outcome, spawnedAgentId: spawned };
   }
 
-  /** One delivery, inside the batch's unit of work. */
-  async function processOne(d: Delivery, mapped: Mapped | undefined): Promise<DeliveryResult> {
-    const base = { received: true as const, event: d.event };
+  /** De-duplication and the replay rule: whether this delivery is to be applied. */
+  async function claim(d: Delivery): Promise<ClaimOutcome> {
     const now = clock.now();
-    const at = now.toISOString();
-    const claim = await store().claim({
+    return store().claim({
       deliveryId: d.deliveryId,
       event: d.event,
       target: d.orgId ?? '',
       sha256: d.bodySha256,
-      at,
+      at: now.toISOString(),
       idsKeptFrom: ago(now, DELIVERY_TTL_MS),
       replayedAfter: ago(now, REPLAY_WINDOW_MS),
       receiptFor: d.orgId,
     });
-    if (claim === 'duplicate') return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
-    if (claim === 'replayed') return { ...base, processed: false, duplicate: true, reason: 'Replayed payload' };
+  }
+
+  /** One delivery, once claimed, inside the batch's unit of work. */
+  async function apply(d: Delivery, mapped: Mapped | undefined, claimed: ClaimOutcome, reads: BatchReads): Promise<DeliveryResult> {
+    const base = { received: true as const, event: d.event };
+    if (claimed === 'duplicate') return { ...base, processed: false, duplicate: true, reason: 'Duplicate delivery' };
+    if (claimed === 'replayed') return { ...base, processed: false, duplicate: true, reason: 'Replayed payload' };
     if (d.event === 'ping') return { ...base, processed: true };
     if (!mapped) return { ...base, processed: false, reason: 'Event type not handled' };
     const { ciEvent, facts } = mapped;
-    const linked = await routed(ciEvent.repo, d.orgId);
+    const linked = await routed(reads, ciEvent.repo, d.orgId);
     const head = { ...base, action: facts.action, repo: ciEvent.repo };
     if (linked.length === 0) return { ...head, processed: false, reason: 'Repository not linked' };
+    const at = clock.now().toISOString();
     if (d.orgId === null) for (const orgId of new Set(linked.map((p) => p.orgId))) await store().recordReceipt(orgId, at);
     const outcomes: ProjectOutcome[] = [];
-    for (const p of linked) outcomes.push(await actFor(p, ciEvent, facts, d.deliveryId));
+    for (const p of linked) outcomes.push(await actFor(reads, p, ciEvent, facts, d.deliveryId));
     const shown = { ...ciEvent, branch: ciEvent.branch ?? linked[0]!.defaultBranch };
     // Each org sees its own projects' outcomes only.
     for (const orgId of new Set(linked.map((p) => p.orgId))) {
@@ -139,6 +167,21 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
       emit('ci.event', orgId, { ciEvent: shown, outcomes: outcomes.filter((o) => mine.has(o.projectId)) });
     }
     return { ...head, processed: true, ciEvent: shown, outcomes };
+  }
+
+  /**
+   * Deliveries in one unit of work: every claim first (a claim only meets other claims), then
+   * each claimed delivery in order. On PostgreSQL the writes they make without needing an
+   * answer are held and sent together (one statement per kind), so a batch costs a round trip
+   * per delivery plus a few of its own.
+   */
+  async function applyAll(jobs: Job[]): Promise<DeliveryResult[]> {
+    const claims: ClaimOutcome[] = [];
+    for (const job of jobs) claims.push(await claim(job.d));
+    const reads = batchReads();
+    const out: DeliveryResult[] = [];
+    for (const [i, job] of jobs.entries()) out.push(await apply(job.d, job.mapped, claims[i]!, reads));
+    return out;
   }
 
   /**
@@ -161,7 +204,7 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
   let draining = false;
   async function runAlone(job: Job): Promise<void> {
     try {
-      job.resolve(await uow.run(() => processOne(job.d, job.mapped)));
+      job.resolve((await uow.run(() => applyAll([job])))[0]!);
     } catch (err) {
       job.reject(err);
     }
@@ -170,11 +213,7 @@ export function createWebhooksService({ uow, audit, agents, projects, memory, cl
     if (jobs.length === 1) return runAlone(jobs[0]!);
     let results: DeliveryResult[];
     try {
-      results = await uow.run(async () => {
-        const out: DeliveryResult[] = [];
-        for (const job of jobs) out.push(await processOne(job.d, job.mapped));
-        return out;
-      });
+      results = await uow.run(() => applyAll(jobs));
     } catch (err) {
       // Unreachable, the database fails every rerun as well (each after the pool's timeout).
       if (isDatabaseUnavailable(err)) return jobs.forEach((job) => job.reject(err));

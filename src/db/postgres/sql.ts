@@ -25,8 +25,13 @@ const hasNul = (v: unknown): boolean => typeof v === 'string' && v.includes('\u0
  */
 function bindable(s: Stmt, values: unknown[]): unknown[] {
   if (!values.some(hasNul)) return values;
-  if (/\bINSERT\b/i.test(s.text)) throw new AppError('VALIDATION_ERROR', 'Text must not contain the NUL character');
+  if (/\bINSERT\b/i.test(s.text)) refuseUnstorable(values);
   return values.map((v) => (hasNul(v) ? null : v));
+}
+
+/** The check above for values that are to be stored (a write held back by a unit, see held-writes.ts). */
+export function refuseUnstorable(values: unknown[]): void {
+  if (values.some(hasNul)) throw new AppError('VALIDATION_ERROR', 'Text must not contain the NUL character');
 }
 
 export async function rows<R extends object>(q: Queryable, s: Stmt, values: unknown[] = []): Promise<R[]> {

@@ -1,0 +1,73 @@
+import type pg from 'pg';
+import { refuseUnstorable, type Queryable } from './sql.js';
+
+/**
+ * A kind of write that a unit of work may hold back and send later together with the others
+ * of its kind, in one statement. Only writes whose caller needs nothing back from the
+ * database qualify (the values are all known beforehand) and that no rule catches an error of
+ * (such as a unique key used as a claim).
+ */
+export interface HeldWrite<R> {
+  /** For messages and tests. */
+  readonly name: string;
+  /** The values of one row as a statement would bind them (checked when the row is held). */
+  values(row: R): unknown[];
+  /** Writes `rows`, in the order they were made, in one statement. */
+  write(q: Queryable, rows: R[]): Promise<void>;
+}
+
+/**
+ * One unit's connection, holding writes back. Any statement sent through it first sends
+ * every write held so far, so whatever runs in the unit reads what it wrote, exactly as if
+ * each write had gone out when it was made; the unit sends what is still held before its
+ * COMMIT (`flush`). A held write that fails therefore fails a later statement of the same
+ * unit, or its commit: the unit rolls back whole either way, as it would have.
+ */
+export interface UnitConnection extends Pick<pg.PoolClient, 'query'> {
+  hold<R>(kind: HeldWrite<R>, row: R): void;
+  flush(): Promise<void>;
+}
+
+const UNIT = Symbol('unit connection');
+
+export function unitConnection(client: Pick<pg.PoolClient, 'query'>): UnitConnection {
+  const held = new Map<HeldWrite<never>, unknown[]>();
+  function flush(): Promise<void> {
+    if (held.size === 0) return Promise.resolve();
+    // Every kind's statement is queued on the connection now, synchronously, before whatever
+    // statement asked for the flush: the driver sends them in that order.
+    const pending = [...held].map(([kind, rows]) => (kind as HeldWrite<unknown>).write(client, rows));
+    held.clear();
+    return Promise.all(pending).then(() => undefined);
+  }
+  const query = ((...args: unknown[]) => {
+    const send = () => (client.query as (...a: unknown[]) => unknown)(...args);
+    return held.size === 0 ? send() : flush().then(send);
+  }) as pg.PoolClient['query'];
+  return Object.assign(
+    {
+      query,
+      hold<R>(kind: HeldWrite<R>, row: R) {
+        refuseUnstorable(kind.values(row));
+        const rows = held.get(kind as HeldWrite<never>);
+        if (rows) rows.push(row);
+        else held.set(kind as HeldWrite<never>, [row]);
+      },
+      flush,
+    },
+    { [UNIT]: true },
+  );
+}
+
+const isUnitConnection = (q: Queryable): q is UnitConnection => UNIT in q;
+
+/** Holds the row back when `q` is a unit's connection; writes it now otherwise. */
+export function writeOrHold<R>(q: Queryable, kind: HeldWrite<R>, row: R): Promise<void> {
+  if (!isUnitConnection(q)) return kind.write(q, [row]);
+  try {
+    q.hold(kind, row);
+    return Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
