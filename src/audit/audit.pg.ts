@@ -1,7 +1,7 @@
 import { arrays, exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
 import { pgShapes } from '../db/postgres/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
-import { writeOrHold, type HeldWrite } from '../db/postgres/held-writes.js';
+import { pastHeldWrites, writeOrHold, type HeldWrite } from '../db/postgres/held-writes.js';
 import { AUDIT_ENTRY_ROW, type NewEntryRow, type AuditFilter, type AuditRepository, type ChainLink, type ChainState } from './audit.repository.js';
 import { CHAIN_STATE_COLUMNS, createChainReadsPg } from './audit.chain-reads.pg.js';
 
@@ -29,8 +29,9 @@ const S = {
   // transaction-scoped lock instead. Two org ids whose hashes collide only share a lock (one
   // waits for the other), never a chain.
   lock: stmt('audit:lock', 'SELECT pg_advisory_xact_lock($1, hashtext($2))'),
-  nextSeq: stmt('audit:nextSeq', `SELECT ${NEXT_SEQ}`),
-  seqBlock: stmt('audit:seqBlock', `SELECT ${NEXT_SEQ} FROM generate_series(1, $1)`),
+  // Sequence values only: they may go out ahead of the entries the unit holds (held-writes.ts).
+  nextSeq: pastHeldWrites(stmt('audit:nextSeq', `SELECT ${NEXT_SEQ}`)),
+  seqBlock: pastHeldWrites(stmt('audit:seqBlock', `SELECT ${NEXT_SEQ} FROM generate_series(1, $1)`)),
   // The entry, its chain's new head and its risk count in one round trip.
   insert: stmt(
     'audit:insert',

@@ -1,5 +1,11 @@
 import { exec, one, rows, scalar, stmt, type Queryable } from '../db/postgres/sql.js';
+import { writeOrHold, type HeldWrite } from '../db/postgres/held-writes.js';
 import { ORG_SECRET_ROW, type ClaimOutcome, type OrgSecretsRepository, type StoredOrgSecret, type WebhooksRepository } from './webhooks.repository.js';
+
+interface Receipt {
+  orgId: string;
+  at: string;
+}
 
 const W = {
   // One round trip for the whole claim (see WebhooksRepository.claim): every write is guarded
@@ -42,18 +48,36 @@ const W = {
      INSERT INTO org_webhook_activity (org_id, last_delivery_at) VALUES ($1, $2)
      ON CONFLICT (org_id) DO UPDATE SET last_delivery_at = GREATEST(org_webhook_activity.last_delivery_at, excluded.last_delivery_at)`,
   ),
+  receipts: stmt(
+    'wh:receipts',
+    `WITH r AS (INSERT INTO webhook_receipts (org_id, received_at) SELECT * FROM unnest($1::text[], $2::text[]))
+     INSERT INTO org_webhook_activity (org_id, last_delivery_at) SELECT * FROM unnest($3::text[], $4::text[])
+     ON CONFLICT (org_id) DO UPDATE SET last_delivery_at = GREATEST(org_webhook_activity.last_delivery_at, excluded.last_delivery_at)`,
+  ),
   pruneReceipts: stmt('wh:pruneReceipts', 'DELETE FROM webhook_receipts WHERE received_at < $1'),
   countSince: stmt('wh:countSince', 'SELECT COUNT(*) FROM webhook_receipts WHERE org_id = $1 AND received_at >= $2'),
   lastAt: stmt('wh:lastAt', 'SELECT last_delivery_at FROM org_webhook_activity WHERE org_id = $1'),
 };
 
+
+/** Receipts, held back by a unit: every one kept, each org's last delivery moved once. */
+const RECEIPTS: HeldWrite<Receipt> = {
+  name: 'webhook receipts',
+  values: (r) => [r.orgId, r.at],
+  async write(q, held) {
+    if (held.length === 1) return void (await exec(q, W.receipt, [held[0]!.orgId, held[0]!.at]));
+    const latest = new Map<string, string>();
+    for (const r of held) if ((latest.get(r.orgId) ?? '') < r.at) latest.set(r.orgId, r.at);
+    await exec(q, W.receipts, [held.map((r) => r.orgId), held.map((r) => r.at), [...latest.keys()], [...latest.values()]]);
+  },
+};
 export function createWebhooksPg(q: Queryable): WebhooksRepository {
   return {
     claim: async (c) =>
       (await scalar<ClaimOutcome>(q, W.claim, [c.deliveryId, c.event, c.target, c.sha256, c.at, c.replayedAfter, c.receiptFor, c.idsKeptFrom]))!,
     pruneBefore: (cutoff) => exec(q, W.prune, [cutoff]),
     prunePayloadsBefore: (cutoff) => exec(q, W.prunePayloads, [cutoff]),
-    recordReceipt: async (orgId, at) => void (await exec(q, W.receipt, [orgId, at])),
+    recordReceipt: (orgId, at) => writeOrHold(q, RECEIPTS, { orgId, at }),
     pruneReceiptsBefore: (cutoff) => exec(q, W.pruneReceipts, [cutoff]),
     receiptsSince: async (orgId, since) => (await scalar<number>(q, W.countSince, [orgId, since])) ?? 0,
     lastReceiptAt: async (orgId) => (await scalar<string>(q, W.lastAt, [orgId])) ?? null,

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type pg from 'pg';
 import { pgRepositories } from '../../src/db/postgres/engine.js';
-import { unitConnection } from '../../src/db/postgres/held-writes.js';
+import { pastHeldWrites, unitConnection } from '../../src/db/postgres/held-writes.js';
+import { scalar, stmt } from '../../src/db/postgres/sql.js';
 import { makeTestApp, type TestApp } from '../helpers/app.js';
 import { tableSnapshot } from '../helpers/engine-db.js';
 import { migratedDatabase, onCleanup, pool } from './support.js';
@@ -54,6 +55,23 @@ describe("a unit's held writes (PostgreSQL)", () => {
     await repos.memory.insertDocument(doc(6));
     await conn.flush();
     expect(sent.slice(3)).toEqual(['mem:insertDoc']);
+    await client.query('ROLLBACK');
+  });
+
+  it('stay held while a statement marked as reading none of their tables goes out', async () => {
+    const db = await migratedDatabase();
+    const { client, sent, noting } = await notedConnection(db.url);
+    const conn = unitConnection(noting);
+    const repos = pgRepositories(conn, true);
+    const past = pastHeldWrites(stmt('test:past', 'SELECT 41 + $1::int'));
+    await client.query('BEGIN');
+    await repos.memory.insertDocument(doc(1));
+    await repos.memory.insertDocument(doc(2));
+    expect(await scalar<number>(conn, past, [1])).toBe(42);
+    expect(sent).toEqual(['test:past']);
+    // Any other statement still sends them first.
+    expect(await scalar<number>(conn, stmt('test:count', 'SELECT COUNT(*) FROM memory_documents'))).toBe(2);
+    expect(sent).toEqual(['test:past', 'mem:insertDocs', 'test:count']);
     await client.query('ROLLBACK');
   });
 

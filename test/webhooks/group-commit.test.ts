@@ -50,4 +50,26 @@ describe('POST /webhooks/github: a delivery that fails inside a batch', () => {
     expect((await deliver(t, 'push', push({ messages: ['boom mixed-3'] }), { id: 'mixed-3', secret: 's' })).status).toBe(500);
     expect((await t.api().get('/api/audit/verify').expect(200)).body).toMatchObject({ valid: true });
   });
+
+  it("counts every delivery of a burst to the instance URL in each org it reaches, and their agents' last activity", async () => {
+    await t.api().post('/api/orgs').send({ name: 'Acme' }).expect(201);
+    const mine = await linkRepo(t, undefined, { level: 3 });
+    const theirs = await linkRepo(t, undefined, { org: 'org-acme', level: 3 });
+    const ids = Array.from({ length: 10 }, (_, i) => `spread-${i}`);
+    // Later than the agents' creation, so their last activity shows the deliveries.
+    t.deps.clock.advance(60_000);
+    const answers = await Promise.all(ids.map((id) => deliver(t, 'push', push({ messages: [`commit ${id}`] }), { id, secret: 's' }).expect(200)));
+    expect(answers.every((r) => r.body.processed === true && r.body.outcomes.length === 2)).toBe(true);
+    const now = t.deps.clock.now().toISOString();
+    for (const org of ['default', 'org-acme']) {
+      const view = (await t.api().get('/api/webhooks').set('x-org-id', org).expect(200)).body;
+      expect(view, org).toMatchObject({ lastDeliveryAt: now, deliveries24h: 10 });
+    }
+    for (const { agentId } of [mine, theirs]) {
+      const agent = (await t.api().get(`/api/agents/${agentId}`).set('x-org-id', agentId === mine.agentId ? 'default' : 'org-acme').expect(200)).body;
+      expect(agent.lastActivity).toBe(now);
+    }
+    expect((await t.api().get('/api/audit/verify').expect(200)).body).toMatchObject({ valid: true });
+    expect((await t.api().get('/api/audit/verify').set('x-org-id', 'org-acme').expect(200)).body).toMatchObject({ valid: true });
+  });
 });

@@ -30,19 +30,37 @@ export interface UnitConnection extends Pick<pg.PoolClient, 'query'> {
 
 const UNIT = Symbol('unit connection');
 
+/** Names of statements that read nothing a held write changes (a sequence's next values). */
+const independent = new Set<string>();
+
+/** Marks a statement as one that may go out while writes are held (it reads none of their tables). */
+export function pastHeldWrites<S extends { name: string }>(s: S): S {
+  independent.add(s.name);
+  return s;
+}
+
 export function unitConnection(client: Pick<pg.PoolClient, 'query'>): UnitConnection {
   const held = new Map<HeldWrite<never>, unknown[]>();
+  /** The flush under way: statements asked for meanwhile wait for it (one statement at a time on a connection). */
+  let flushing: Promise<void> | undefined;
   function flush(): Promise<void> {
-    if (held.size === 0) return Promise.resolve();
-    // Every kind's statement is queued on the connection now, synchronously, before whatever
-    // statement asked for the flush: the driver sends them in that order.
-    const pending = [...held].map(([kind, rows]) => (kind as HeldWrite<unknown>).write(client, rows));
+    if (held.size === 0) return flushing ?? Promise.resolve();
+    const kinds = [...held];
     held.clear();
-    return Promise.all(pending).then(() => undefined);
+    const run = (flushing ?? Promise.resolve()).then(async () => {
+      for (const [kind, rows] of kinds) await (kind as HeldWrite<unknown>).write(client, rows);
+    });
+    flushing = run;
+    const done = () => {
+      if (flushing === run) flushing = undefined;
+    };
+    run.then(done, done);
+    return run;
   }
   const query = ((...args: unknown[]) => {
     const send = () => (client.query as (...a: unknown[]) => unknown)(...args);
-    return held.size === 0 ? send() : flush().then(send);
+    if (flushing === undefined && (held.size === 0 || independent.has((args[0] as { name?: string }).name ?? ''))) return send();
+    return flush().then(send);
   }) as pg.PoolClient['query'];
   return Object.assign(
     {
