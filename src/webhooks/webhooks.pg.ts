@@ -59,7 +59,6 @@ const W = {
   lastAt: stmt('wh:lastAt', 'SELECT last_delivery_at FROM org_webhook_activity WHERE org_id = $1'),
 };
 
-
 /** Receipts, held back by a unit: every one kept, each org's last delivery moved once. */
 const RECEIPTS: HeldWrite<Receipt> = {
   name: 'webhook receipts',
@@ -71,6 +70,7 @@ const RECEIPTS: HeldWrite<Receipt> = {
     await exec(q, W.receipts, [held.map((r) => r.orgId), held.map((r) => r.at), [...latest.keys()], [...latest.values()]]);
   },
 };
+
 export function createWebhooksPg(q: Queryable): WebhooksRepository {
   return {
     claim: async (c) =>

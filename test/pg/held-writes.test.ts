@@ -75,6 +75,24 @@ describe("a unit's held writes (PostgreSQL)", () => {
     await client.query('ROLLBACK');
   });
 
+  it('are all sent by a flush, including those held while it was sending, and refused once the unit has ended', async () => {
+    const db = await migratedDatabase();
+    const { client, sent, noting } = await notedConnection(db.url);
+    const conn = unitConnection(noting);
+    const repos = pgRepositories(conn, true);
+    await client.query('BEGIN');
+    await repos.memory.insertDocument(doc(1));
+    const flushed = conn.flush();
+    // Held while the first statement is on its way.
+    await repos.agents.touch('agt_missing', '2026-11-30T12:00:01.000Z');
+    await flushed;
+    expect(sent).toEqual(['mem:insertDoc', 'agents:touch']);
+    await client.query('ROLLBACK');
+    conn.end();
+    await expect(repos.memory.insertDocument(doc(2))).rejects.toThrow(/after its unit of work ended/);
+    expect(sent).toHaveLength(2);
+  });
+
   it('are written at once outside a unit', async () => {
     const db = await migratedDatabase();
     const { sent, noting } = await notedConnection(db.url);

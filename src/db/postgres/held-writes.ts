@@ -25,7 +25,10 @@ export interface HeldWrite<R> {
  */
 export interface UnitConnection extends Pick<pg.PoolClient, 'query'> {
   hold<R>(kind: HeldWrite<R>, row: R): void;
+  /** Sends everything held, including what is held while it runs. */
   flush(): Promise<void>;
+  /** The unit has ended: a write held from now on would never be sent, so holding one throws. */
+  end(): void;
 }
 
 const UNIT = Symbol('unit connection');
@@ -41,9 +44,14 @@ export function pastHeldWrites<S extends { name: string }>(s: S): S {
 
 export function unitConnection(client: Pick<pg.PoolClient, 'query'>): UnitConnection {
   const held = new Map<HeldWrite<never>, unknown[]>();
+  let ended = false;
   /** The flush under way: statements asked for meanwhile wait for it (one statement at a time on a connection). */
   let flushing: Promise<void> | undefined;
-  function flush(): Promise<void> {
+  async function flush(): Promise<void> {
+    // Until nothing is held: a write can be held while an earlier one is being sent.
+    while (held.size > 0 || flushing !== undefined) await flushOnce();
+  }
+  function flushOnce(): Promise<void> {
     if (held.size === 0) return flushing ?? Promise.resolve();
     const kinds = [...held];
     held.clear();
@@ -60,18 +68,20 @@ export function unitConnection(client: Pick<pg.PoolClient, 'query'>): UnitConnec
   const query = ((...args: unknown[]) => {
     const send = () => (client.query as (...a: unknown[]) => unknown)(...args);
     if (flushing === undefined && (held.size === 0 || independent.has((args[0] as { name?: string }).name ?? ''))) return send();
-    return flush().then(send);
+    return flushOnce().then(send);
   }) as pg.PoolClient['query'];
   return Object.assign(
     {
       query,
       hold<R>(kind: HeldWrite<R>, row: R) {
+        if (ended) throw new Error(`A ${kind.name} write was made after its unit of work ended`);
         refuseUnstorable(kind.values(row));
         const rows = held.get(kind as HeldWrite<never>);
         if (rows) rows.push(row);
         else held.set(kind as HeldWrite<never>, [row]);
       },
       flush,
+      end: () => void (ended = true),
     },
     { [UNIT]: true },
   );

@@ -32,9 +32,9 @@ interface Frame {
  * ROLLBACK) and hands out repositories bound to it; units on other connections run at the
  * same time, serialized by the database where they meet (row locks, unique keys, the
  * chain's advisory lock). Writes that need nothing back (audit entries, memory documents,
- * an agent's last activity) are held and sent together, one statement per kind, before the
- * unit's next statement or its COMMIT (held-writes.ts). A unit that cannot roll back (its connection died) gives the
- * connection up instead of returning it to the pool.
+ * an agent's last activity, webhook receipts) are held and sent together, one statement per
+ * kind, before the unit's next statement or its COMMIT (held-writes.ts). A unit that cannot
+ * roll back (its connection died) gives the connection up instead of returning it to the pool.
  */
 export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (q: Queryable) => Repositories): UnitOfWork {
   const frames = new AsyncLocalStorage<Frame>();
@@ -72,6 +72,7 @@ export function createPgUnitOfWork(pool: pg.Pool, outside: Repositories, bind: (
       return result;
     } finally {
       frame.open = false;
+      conn.end();
       client.release(broken);
     }
   }
