@@ -22,6 +22,16 @@ async function notedConnection(url: string): Promise<{ client: pg.PoolClient; se
   return { client, sent, noting };
 }
 
+/** A fresh database, a noted connection in a transaction, and repositories bound to it as a unit's are. */
+async function openUnit() {
+  const db = await migratedDatabase();
+  const { client, sent, noting } = await notedConnection(db.url);
+  const conn = unitConnection(noting);
+  const repos = pgRepositories(conn, true);
+  await client.query('BEGIN');
+  return { client, sent, conn, repos };
+}
+
 const doc = (i: number, text = `doc ${i}`) => ({
   id: `mem_${i}`,
   orgId: 'default',
@@ -34,11 +44,7 @@ const doc = (i: number, text = `doc ${i}`) => ({
 
 describe("a unit's held writes (PostgreSQL)", () => {
   it('go out as one statement per kind, before the next statement the unit sends, in the order they were made', async () => {
-    const db = await migratedDatabase();
-    const { client, sent, noting } = await notedConnection(db.url);
-    const conn = unitConnection(noting);
-    const repos = pgRepositories(conn, true);
-    await client.query('BEGIN');
+    const { client, sent, conn, repos } = await openUnit();
     for (let i = 1; i <= 5; i++) await repos.memory.insertDocument(doc(i));
     for (const at of ['2026-11-30T12:00:01.000Z', '2026-11-30T12:00:02.000Z']) await repos.agents.touch('agt_missing', at);
     expect(sent).toEqual([]);
@@ -59,12 +65,8 @@ describe("a unit's held writes (PostgreSQL)", () => {
   });
 
   it('stay held while a statement marked as reading none of their tables goes out', async () => {
-    const db = await migratedDatabase();
-    const { client, sent, noting } = await notedConnection(db.url);
-    const conn = unitConnection(noting);
-    const repos = pgRepositories(conn, true);
+    const { client, sent, conn, repos } = await openUnit();
     const past = pastHeldWrites(stmt('test:past', 'SELECT 41 + $1::int'));
-    await client.query('BEGIN');
     await repos.memory.insertDocument(doc(1));
     await repos.memory.insertDocument(doc(2));
     expect(await scalar<number>(conn, past, [1])).toBe(42);
@@ -76,11 +78,7 @@ describe("a unit's held writes (PostgreSQL)", () => {
   });
 
   it('are all sent by a flush, including those held while it was sending, and refused once the unit has ended', async () => {
-    const db = await migratedDatabase();
-    const { client, sent, noting } = await notedConnection(db.url);
-    const conn = unitConnection(noting);
-    const repos = pgRepositories(conn, true);
-    await client.query('BEGIN');
+    const { client, sent, conn, repos } = await openUnit();
     await repos.memory.insertDocument(doc(1));
     const flushed = conn.flush();
     // Held while the first statement is on its way.
