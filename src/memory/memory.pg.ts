@@ -59,8 +59,8 @@ const DOCUMENTS: HeldWrite<NewDocument> = {
   values: docValues,
   async write(q, held) {
     if (held.length === 1) return void (await exec(q, S.insertDoc, docValues(held[0]!)));
-    const col = (i: number) => held.map((d) => docValues(d)[i]);
-    await exec(q, S.insertDocs, [col(0), col(1), col(2), col(3), col(4), col(5), col(6)]);
+    const values = held.map(docValues);
+    await exec(q, S.insertDocs, values[0]!.map((_, i) => values.map((v) => v[i])));
   },
 };
 

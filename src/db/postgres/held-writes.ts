@@ -42,7 +42,7 @@ export function pastHeldWrites<S extends { name: string }>(s: S): S {
   return s;
 }
 
-export function unitConnection(client: Pick<pg.PoolClient, 'query'>): UnitConnection {
+export function unitConnection(client: Pick<pg.PoolClient, 'query'>): UnitConnection & { [UNIT]: true } {
   const held = new Map<HeldWrite<never>, unknown[]>();
   let ended = false;
   /** The flush under way: statements asked for meanwhile wait for it (one statement at a time on a connection). */
@@ -70,21 +70,19 @@ export function unitConnection(client: Pick<pg.PoolClient, 'query'>): UnitConnec
     if (flushing === undefined && (held.size === 0 || independent.has((args[0] as { name?: string }).name ?? ''))) return send();
     return flushOnce().then(send);
   }) as pg.PoolClient['query'];
-  return Object.assign(
-    {
-      query,
-      hold<R>(kind: HeldWrite<R>, row: R) {
-        if (ended) throw new Error(`A ${kind.name} write was made after its unit of work ended`);
-        refuseUnstorable(kind.values(row));
-        const rows = held.get(kind as HeldWrite<never>);
-        if (rows) rows.push(row);
-        else held.set(kind as HeldWrite<never>, [row]);
-      },
-      flush,
-      end: () => void (ended = true),
+  return {
+    [UNIT]: true,
+    query,
+    hold<R>(kind: HeldWrite<R>, row: R) {
+      if (ended) throw new Error(`A ${kind.name} write was made after its unit of work ended`);
+      refuseUnstorable(kind.values(row));
+      const rows = held.get(kind as HeldWrite<never>);
+      if (rows) rows.push(row);
+      else held.set(kind as HeldWrite<never>, [row]);
     },
-    { [UNIT]: true },
-  );
+    flush,
+    end: () => void (ended = true),
+  };
 }
 
 const isUnitConnection = (q: Queryable): q is UnitConnection => UNIT in q;
