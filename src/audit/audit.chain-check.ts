@@ -12,10 +12,11 @@ export const VERIFY_BATCH = 2_000;
 const MOVED_SEARCH_LIMIT = 10_000;
 
 /**
- * Where a chain went wrong, at a chain position: an entry that fails a check (by its seq), a
- * position whose entry is not there, or a recorded head the entries do not end at.
+ * Where a chain went wrong, at a chain position: an entry whose stored digest or seal does not
+ * check out (by its seq), or a position whose entry is not the one written there (`found`, the
+ * entry in its place, if any: the one written there may have been moved elsewhere).
  */
-type Break = { at: 'entry'; position: number; seq: number } | { at: 'hole'; position: number; next: number | null } | { at: 'head'; position: number };
+type Break = { at: 'entry'; position: number; seq: number } | { at: 'position'; position: number; found: number | null };
 
 /**
  * Verifies one org's chain. The common case, a chain that checks out, is settled by a pass
@@ -53,24 +54,23 @@ async function addsUp(store: ChainReads, orgId: string, chain: ChainState | unde
   if (checked !== headSeq - anchorSeq) return null;
   const head = checked === 0 ? { hash: chain.anchorHash, digest: chain.anchorDigest, seal: chain.anchorSeal } : await store.linkAt(orgId, headSeq);
   if (head === undefined || digest !== head.digest || chain.headHash !== head.hash || chain.headDigest !== head.digest || chain.headSeal !== head.seal) return null;
-  if (sealer && headSeq >= Math.max(sealFrom, anchorSeq + 1)) {
-    const before = headSeq === sealFrom ? null : headSeq - 1 === anchorSeq ? chain.anchorSeal : (await store.linkAt(orgId, headSeq - 1))?.seal;
-    if (before === undefined || head.seal !== sealer.seal(before, head.digest)) return null;
-  }
+  if (sealer && !(await sealHolds(store, orgId, chain, sealer, sealFrom, headSeq))) return null;
   const unkeyed = Math.max(0, Math.min(sealFrom - 1, headSeq) - anchorSeq);
   return { orgId, valid: true, checked, brokenAt: null, unkeyed };
 }
 
 /**
- * The walk, for a chain that does not add up (or whose head does not match): entry by entry,
- * each must sit at the next position, not beyond the recorded head; the digests chained from
- * the anchor must add up to the digest the last entry stores, else the stored digests are
- * read one by one to find the first entry that changed; the last entry must be the recorded
- * head (newest entries removed, or a tail rewritten without updating the head, show here).
- * With a key, the seal of the last entry whose digest adds up vouches for every sealed entry
- * before it (the append path never seals over a head whose seal does not check out); when it
- * fails, the seals are read one by one to point at the first entry of a rewrite that
- * recomputed every hash and digest. Yields after each batch.
+ * The walk, for a chain the quick pass found wrong: it says what broke and where. Entry by
+ * entry, each must sit at the next position, not beyond the recorded head; the digests chained
+ * from the anchor must add up to the digest the last entry stores, else the stored digests are
+ * read one by one to find the first entry that changed. With a key, the seal of the last entry
+ * whose digest adds up vouches for every sealed entry before it (the append path never seals
+ * over a head whose seal does not check out); when it fails, the seals are read one by one to
+ * point at the first entry of a rewrite that recomputed every hash and digest. When all of
+ * that holds, the chain does not end where its record says: its newest entries were removed
+ * or moved, or the record was edited. Yields after each batch.
+ *
+ * The quick pass settles every chain that checks out, so the walk always answers invalid.
  */
 async function walk(store: ChainReads, orgId: string, chain: ChainState | undefined, sealer: Sealer | undefined, sealFrom: number): Promise<OrgVerification> {
   const anchorSeq = chain?.anchorSeq ?? 0;
@@ -86,11 +86,10 @@ async function walk(store: ChainReads, orgId: string, chain: ChainState | undefi
     for (const row of rows) if (row[0] < sealFrom) unkeyed++;
     if (broken === null) {
       for (const [chainSeq, seq, encoded] of rows) {
+        // Anything else than the next position (a later one: entries missing; an earlier one,
+        // one past the head, a value that is no position at all: an entry changed).
         if (chainSeq !== lastPosition + 1 || chainSeq > headSeq) {
-          // A later position: entries are missing here. Anything else (an earlier position, one
-          // past the head, or a value that is no position at all) is a changed entry.
-          const hole = typeof chainSeq === 'number' && chainSeq > lastPosition + 1 && chainSeq <= headSeq;
-          broken = hole ? { at: 'hole', position: lastPosition + 1, next: chainSeq } : { at: 'entry', position: lastPosition + 1, seq };
+          broken = { at: 'position', position: lastPosition + 1, found: seq };
           break;
         }
         digest = chainDigest(digest, encoded);
@@ -103,43 +102,49 @@ async function walk(store: ChainReads, orgId: string, chain: ChainState | undefi
   }
   const anchor: ChainLink = { hash: chain?.anchorHash ?? HASH_PREFIX + GENESIS_HASH, digest: chain?.anchorDigest ?? GENESIS_HASH, seal: chain?.anchorSeal ?? null };
   const last = lastPosition === anchorSeq ? anchor : (await store.linkAt(orgId, lastPosition))!;
-  if (digest !== last.digest) {
-    // Some entry up to here changed: it comes before any break found further on.
-    broken = await firstBadDigest(store, orgId, anchor.digest, lastPosition);
-  } else if (broken === null && chain) {
-    // Entries missing at the end (the newest removed, or all of them), or a head that is not
-    // the last entry (the chain table edited, or a tail rewritten without updating it).
-    const missingTail = lastPosition < headSeq;
-    const headMoved = !missingTail && (chain.headHash !== last.hash || chain.headDigest !== last.digest || chain.headSeal !== last.seal);
-    if (missingTail) broken = { at: 'hole', position: lastPosition + 1, next: null };
-    else if (headMoved) broken = { at: 'head', position: Infinity };
-  }
+  // Some entry up to here changed: it comes before any break found further on.
+  if (digest !== last.digest) broken = await firstBadDigest(store, orgId, anchor.digest);
   // With the key: the seal of the last entry whose digest adds up vouches for every sealed
   // entry before it. When it does not check out, the seals before say where a rewrite that
   // recomputed every hash and digest began (earlier than any break the digests show).
   const sealedUpTo = Math.min(lastPosition, (broken?.position ?? Infinity) - 1);
-  if (sealer && chain && sealedUpTo >= Math.max(sealFrom, anchorSeq + 1)) {
-    const end = sealedUpTo === lastPosition ? last : (await store.linkAt(orgId, sealedUpTo))!;
-    const before = sealedUpTo === sealFrom ? null : sealedUpTo - 1 === anchorSeq ? anchor.seal : (await store.linkAt(orgId, sealedUpTo - 1))!.seal;
-    if (end.seal !== sealer.seal(before, end.digest)) broken = (await firstBadSeal(store, orgId, sealer, sealFrom, chain, sealedUpTo)) ?? broken;
+  if (sealer && chain && !(await sealHolds(store, orgId, chain, sealer, sealFrom, sealedUpTo))) {
+    broken = (await firstBadSeal(store, orgId, sealer, sealFrom, chain, sealedUpTo)) ?? broken;
   }
-  const brokenAt = broken === null ? null : await brokenEntry(store, orgId, broken, last);
-  return { orgId, valid: broken === null, checked, brokenAt, unkeyed };
+  broken ??= { at: 'position', position: lastPosition + 1, found: null };
+  return { orgId, valid: false, checked, brokenAt: await brokenEntry(store, orgId, broken, last), unkeyed };
 }
 
-/** The first entry, up to `upTo`, whose stored digest is not the digest of its encoding after the previous one's. */
-async function firstBadDigest(store: ChainReads, orgId: string, anchorDigest: string, upTo: number): Promise<Break> {
+/**
+ * The first entry whose stored digest is not the digest of its encoding after the previous
+ * one's. The walk calls it when the digests chained from the anchor do not add up to the one
+ * its last entry stores, so there is one, at that entry at the latest.
+ */
+async function firstBadDigest(store: ChainReads, orgId: string, anchorDigest: string): Promise<Break> {
   let previous = anchorDigest;
   for (let after = -1; ; ) {
     const rows = await store.digestBatch(orgId, after, VERIFY_BATCH);
     for (const [chainSeq, seq, encoded, digest] of rows) {
-      if (digest !== chainDigest(previous, encoded) || chainSeq >= upTo) return { at: 'entry', position: chainSeq, seq };
+      if (digest !== chainDigest(previous, encoded)) return { at: 'entry', position: chainSeq, seq };
       previous = digest;
     }
-    if (rows.length === 0) return { at: 'head', position: Infinity };
     after = rows[rows.length - 1]![0];
     await nextTurn();
   }
+}
+
+/** The seal the entry at `position` was sealed over: none for the first sealed entry, else the one before it (the anchor's, right after it). */
+async function sealBefore(store: ChainReads, orgId: string, chain: ChainState, sealFrom: number, position: number): Promise<string | null> {
+  if (position === sealFrom) return null;
+  if (position - 1 === chain.anchorSeq) return chain.anchorSeal;
+  return (await store.linkAt(orgId, position - 1))!.seal;
+}
+
+/** Whether the seal of the entry at `position` checks out (true when that entry is not one the key sealed). */
+async function sealHolds(store: ChainReads, orgId: string, chain: ChainState, sealer: Sealer, sealFrom: number, position: number): Promise<boolean> {
+  if (position < Math.max(sealFrom, chain.anchorSeq + 1)) return true;
+  const link = (await store.linkAt(orgId, position))!;
+  return link.seal === sealer.seal(await sealBefore(store, orgId, chain, sealFrom, position), link.digest);
 }
 
 /**
@@ -156,12 +161,12 @@ async function firstBadSeal(
   upTo: number,
 ): Promise<Break | null> {
   const from = Math.max(sealFrom, chain.anchorSeq + 1);
-  let before = from === sealFrom ? null : chain.anchorSeal;
+  let before = await sealBefore(store, orgId, chain, sealFrom, from);
   for (let after = from - 1; ; ) {
     const rows = await store.sealBatch(orgId, after, VERIFY_BATCH);
     for (const [chainSeq, seq, digest, seal] of rows) {
       if (chainSeq > upTo) return null;
-      if (seal !== sealer.seal(chainSeq === sealFrom ? null : before, digest)) return { at: 'entry', position: chainSeq, seq };
+      if (seal !== sealer.seal(before, digest)) return { at: 'entry', position: chainSeq, seq };
       before = seal;
     }
     if (rows.length < VERIFY_BATCH) return null;
@@ -170,10 +175,10 @@ async function firstBadSeal(
   }
 }
 
+/** The entry a break points at: the one that fails a check; at a position, the entry written there if it was moved elsewhere, else the one found there. */
 async function brokenEntry(store: ChainReads, orgId: string, broken: Break, last: ChainLink): Promise<string | null> {
   if (broken.at === 'entry') return (await store.idOf(broken.seq)) ?? null;
-  if (broken.at === 'head') return null;
-  return (await movedEntry(store, orgId, broken.position, last)) ?? (broken.next === null ? null : ((await store.idAt(orgId, broken.next)) ?? null));
+  return (await movedEntry(store, orgId, broken.position, last)) ?? (broken.found === null ? null : ((await store.idOf(broken.found)) ?? null));
 }
 
 /**

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { sqliteOf, type TestApp } from '../helpers/app.js';
 import { appendMany } from '../helpers/audit.js';
-import { KEY, serve, tempFolder } from './tamper-support.js';
+import { KEY, OTHER_KEY, serve, tempFolder } from './tamper-support.js';
 import { asyncChainReads, createChainReadsSync } from '../../src/audit/audit.chain-reads.sqlite.js';
 import type { ChainReads } from '../../src/audit/audit.repository.js';
 import { verifyOrg } from '../../src/audit/audit.chain-check.js';
@@ -80,6 +80,18 @@ describe('verify settles an intact chain with one pass over the encodings', asyn
     await expectQuick(t, 'default', KEY, { checked: 5, unkeyed: 3 });
     // Without the key every entry is unkeyed, and still nothing is walked.
     await expectQuick(t, 'default', undefined, { checked: 5, unkeyed: 5 });
+  });
+
+  it('after a key change: the head is the first entry sealed with the new key, or one after it', async () => {
+    const file = folder.file();
+    t = await serve(file, OTHER_KEY);
+    await appendMany(t, 'default', 3);
+    await t.close();
+    t = await serve(file, KEY);
+    await appendMany(t, 'default', 1);
+    await expectQuick(t, 'default', KEY, { checked: 4, unkeyed: 3 });
+    await appendMany(t, 'default', 1);
+    await expectQuick(t, 'default', KEY, { checked: 5, unkeyed: 3 });
   });
 
   it('after retention moved the anchor: no entry left, one entry after it, several', async () => {

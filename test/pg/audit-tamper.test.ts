@@ -42,6 +42,7 @@ async function attack(url: string, edit: (c: pg.Client) => Promise<unknown>): Pr
 type Entry = { id: string; action: string };
 interface Trail {
   url: string;
+  first: Entry;
   suspend: Entry;
   autonomyChange: Entry;
   resume: Entry;
@@ -63,7 +64,7 @@ async function writeTrail(key?: string): Promise<Trail> {
   const entries = (await allEntries(app, 'org-acme')) as unknown as Entry[];
   const find = (action: string) => entries.find((e) => e.action === action)!;
   expect(await verify(app, 'org-acme')).toMatchObject({ valid: true, checked: entries.length });
-  return { url, suspend: find('suspend'), autonomyChange: find('autonomy_change'), resume: find('resume'), count: entries.length };
+  return { url, first: entries[0]!, suspend: find('suspend'), autonomyChange: find('autonomy_change'), resume: find('resume'), count: entries.length };
 }
 
 const FORGED_ID = 'aud-forged-0000000000000';
@@ -99,6 +100,36 @@ describe('GET /api/audit/verify on PostgreSQL after rows were edited behind the 
     const trail = await writeTrail();
     const t = await serve(trail.url);
     expect(await verify(t, 'org-acme')).toEqual({ valid: true, checked: trail.count, brokenAt: null, keyed: false, unkeyed: trail.count });
+  });
+
+  it("points at the first entry when the org's chain record was deleted and its entries remain", async () => {
+    const trail = await writeTrail();
+    await attack(trail.url, (c) => c.query("DELETE FROM audit_chains WHERE org_id = 'org-acme'"));
+    const t = await serve(trail.url);
+    expect(await verify(t, 'org-acme')).toEqual({ valid: false, checked: trail.count, brokenAt: trail.first.id, keyed: false, unkeyed: trail.count });
+  });
+
+  it('points at the newest entry when it was moved to another org and the recorded head was wound back without its hash', async () => {
+    const trail = await writeTrail();
+    await attack(trail.url, async (c) => {
+      await c.query("UPDATE audit_entries SET org_id = 'org-globex', chain_seq = 99 WHERE id = $1", [trail.resume.id]);
+      await c.query("UPDATE audit_chains SET head_seq = head_seq - 1 WHERE org_id = 'org-acme'");
+    });
+    const t = await serve(trail.url);
+    expect(await verify(t, 'org-acme')).toEqual({ valid: false, checked: trail.count - 1, brokenAt: trail.resume.id, keyed: false, unkeyed: trail.count - 1 });
+  });
+
+  it('with the key, points at an entry edited in place rather than at a seal changed right after it', async () => {
+    const trail = await writeTrail(KEY);
+    await attack(trail.url, async (c) => {
+      await c.query("UPDATE audit_entries SET actor_id = 'ops:mallory' WHERE id = $1", [trail.suspend.id]);
+      await c.query(
+        "UPDATE audit_entries SET seal = repeat('7', 64) WHERE org_id = 'org-acme' AND chain_seq = (SELECT chain_seq + 1 FROM audit_entries WHERE id = $1)",
+        [trail.suspend.id],
+      );
+    });
+    const t = await serve(trail.url, KEY);
+    expect(await verify(t, 'org-acme')).toEqual({ valid: false, checked: trail.count, brokenAt: trail.suspend.id, keyed: true, unkeyed: 0 });
   });
 
   it('with the key, catches a rewrite that recomputed every hash and digest (which verify without the key cannot see)', async () => {
