@@ -109,7 +109,7 @@ async function walk(store: ChainReads, orgId: string, chain: ChainState | undefi
   // recomputed every hash and digest began (earlier than any break the digests show).
   const sealedUpTo = Math.min(lastPosition, (broken?.position ?? Infinity) - 1);
   if (sealer && chain && !(await sealHolds(store, orgId, chain, sealer, sealFrom, sealedUpTo))) {
-    broken = (await firstBadSeal(store, orgId, sealer, sealFrom, chain, sealedUpTo)) ?? broken;
+    broken = await firstBadSeal(store, orgId, sealer, sealFrom, chain);
   }
   broken ??= { at: 'position', position: lastPosition + 1, found: null };
   return { orgId, valid: false, checked, brokenAt: await brokenEntry(store, orgId, broken, last), unkeyed };
@@ -148,28 +148,20 @@ async function sealHolds(store: ChainReads, orgId: string, chain: ChainState, se
 }
 
 /**
- * The first entry of the sealed stretch, up to `upTo`, whose seal does not check out. With
- * the digests adding up to there, entries before a rewrite keep their seals and every entry
- * from it on has a new digest, so this is where the rewrite starts.
+ * The first entry of the sealed stretch whose seal does not check out. With the digests adding
+ * up to there, entries before a rewrite keep their seals and every entry from it on has a new
+ * digest, so this is where the rewrite starts. The walk calls it when the seal of an entry does
+ * not check out, so there is one, at that entry at the latest.
  */
-async function firstBadSeal(
-  store: ChainReads,
-  orgId: string,
-  sealer: Sealer,
-  sealFrom: number,
-  chain: ChainState,
-  upTo: number,
-): Promise<Break | null> {
+async function firstBadSeal(store: ChainReads, orgId: string, sealer: Sealer, sealFrom: number, chain: ChainState): Promise<Break> {
   const from = Math.max(sealFrom, chain.anchorSeq + 1);
   let before = await sealBefore(store, orgId, chain, sealFrom, from);
   for (let after = from - 1; ; ) {
     const rows = await store.sealBatch(orgId, after, VERIFY_BATCH);
     for (const [chainSeq, seq, digest, seal] of rows) {
-      if (chainSeq > upTo) return null;
       if (seal !== sealer.seal(before, digest)) return { at: 'entry', position: chainSeq, seq };
       before = seal;
     }
-    if (rows.length < VERIFY_BATCH) return null;
     after = rows[rows.length - 1]![0];
     await nextTurn();
   }

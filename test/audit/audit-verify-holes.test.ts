@@ -88,6 +88,16 @@ describe('GET /api/audit/verify: entries missing at the end, chain heads that mo
     expect(await verify(t, 'default')).toMatchObject({ valid: false, checked: 4000, brokenAt: last.id });
   });
 
+  it('answers invalid when every entry was deleted and the recorded head wound back to the anchor, but not its position', async () => {
+    const file = await written(false, KEY);
+    attack(file, (db) => {
+      db.exec("DELETE FROM audit_entries WHERE org_id = 'default'");
+      db.exec("UPDATE audit_chains SET head_hash = anchor_hash, head_digest = anchor_digest, head_seal = anchor_seal WHERE org_id = 'default'");
+    });
+    t = await serve(file, KEY);
+    expect(await verify(t, 'default')).toEqual({ valid: false, checked: 0, brokenAt: null, keyed: true, unkeyed: 0 });
+  });
+
   it('answers valid when retention itself removed every entry', async () => {
     t = await serve(folder.file());
     await appendMany(t, 'default', 3);
