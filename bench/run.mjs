@@ -422,7 +422,9 @@ async function eventsOnly() {
 
 function printEvents(r) {
   console.log(`\nlive events: ${r.streams} streams over ${r.orgs} org(s), ${r.writesPerSecond} audited writes/s for ${r.seconds} s (${r.writes.sent} sent, ${r.writes.failed} failed${r.writes.why ? ` ${JSON.stringify(r.writes.why)}` : ''})`);
-  console.log(`cpu during the writes: server ${r.cpuSeconds.server} s, bench client ${r.cpuSeconds.client} s`);
+  console.log(`cpu during the writes: server ${r.cpuSeconds.server} s, stream readers ${r.cpuSeconds.readers} s, load generator ${r.cpuSeconds.bench} s`);
+  const answered = (w) => `${w.answeredPerSecond}/s answered 201 (p50 ${w.answerMs.p50} ms, p99 ${w.answerMs.p99} ms)`;
+  console.log(`writes at ${r.writesPerSecond}/s: ${answered(r.writesWithoutStreams)} without streams, ${answered(r.writes)} with them`);
   console.log(`frames received ${r.frames.received} of ${r.frames.expected}; commit to frame p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, max ${r.latencyMs.max} ms`);
   console.log(`RSS: ${r.rssMb.idle} MB idle, ${r.rssMb.withStreams} MB with the streams open, ${r.rssMb.peak} MB peak`);
   console.log(`write throughput: ${r.throughput.without.reqPerSec} req/s without streams, ${r.throughput.withStreams.reqPerSec} req/s with them (x${r.throughput.ratio})`);
