@@ -8,16 +8,12 @@
 // {op: 'record', on} → {op: 'recording'} when on, else {op: 'recorded', summary};
 // {op: 'cpu'} → {op: 'cpu', seconds}; {op: 'close'} → the process exits.
 import http from 'node:http';
+import { percentile } from './support.mjs';
 
 const reqs = [];
 let recording = false;
 let delays = [];
 let frames = 0;
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
 
 /** One stream from a given loopback address. */
 function openStream(port, localAddress, orgId) {

@@ -9,7 +9,7 @@
 // same without them; and the resident set.
 import { fork, spawn } from 'node:child_process';
 import fs from 'node:fs';
-import { freePort } from './support.mjs';
+import { freePort, percentile } from './support.mjs';
 import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -20,11 +20,6 @@ const memMb = (pid, field) => Math.round((Number(new RegExp(`${field}:\\s+(\\d+)
 function cpuSeconds(pid) {
   const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function percentile(sorted, p) {
-  if (sorted.length === 0) return null;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function throughput(base, seconds) {

@@ -9,3 +9,9 @@ export const freePort = () =>
       s.close(() => resolve(port));
     });
   });
+
+/** The p-th percentile of an ascending list (null when empty). */
+export function percentile(sorted, p) {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
