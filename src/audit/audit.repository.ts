@@ -1,3 +1,4 @@
+import type { Awaitable } from '../db/awaitable.js';
 import { rowShape } from '../db/row-shape.js';
 import type { AuditEntry } from './audit.schemas.js';
 import type { Risk } from './audit.risk.js';
@@ -88,8 +89,13 @@ export interface AuditRepository {
    * org has no chain yet.
    */
   lockChain(orgId: string): Promise<ChainState | undefined>;
-  /** lockChain for an append, with the global seq the new entry takes (taken while the lock is held, never reused: seqs follow commit order). */
-  lockChainToAppend(orgId: string): Promise<{ chain: ChainState | undefined; seq: number }>;
+  /**
+   * lockChain for an append, with the global seq the new entry takes (taken while the lock is
+   * held, never reused: seqs follow commit order). This and insert() are every append's path:
+   * an engine that has the answer at once (SQLite) gives it as a plain value, since each
+   * promise on that path costs every append (the unit of work follows each one on Node 20).
+   */
+  lockChainToAppend(orgId: string): Awaitable<{ chain: ChainState | undefined; seq: number }>;
   chain(orgId: string): Promise<ChainState | undefined>;
   /** Every org with a chain, sorted by org id; `count` = entries kept (head - anchor). */
   chains(): Promise<Array<{ orgId: string; count: number }>>;
@@ -97,7 +103,7 @@ export interface AuditRepository {
    * Writes an entry, makes it its chain's head (`prevSeal`: what its seal chains from; a new
    * chain is anchored at `genesis`) and counts its risk, together.
    */
-  insert(e: NewEntryRow, prevSeal: string | null, genesis: { hash: string; digest: string }): Promise<void>;
+  insert(e: NewEntryRow, prevSeal: string | null, genesis: { hash: string; digest: string }): Awaitable<void>;
   /** Records that `keyId` seals the org's chain from `chainSeq` on (after the entry is inserted). */
   startSealing(orgId: string, keyId: string, chainSeq: number): Promise<void>;
   /** Entries of one risk, from the kept counters (all orgs when orgId is null). */

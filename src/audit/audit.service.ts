@@ -89,10 +89,11 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
    * chain table keeps a copy, which an edit of the file could have changed; the digest covers
    * each entry's stored hash, so this is what makes the hashes chain as documented).
    */
-  async function previousHash(store: AuditRepository, orgId: string, chain: ChainState | undefined): Promise<string> {
+  function previousHash(store: AuditRepository, orgId: string, chain: ChainState | undefined): string | Promise<string> {
     if (chain === undefined) return GENESIS.hash;
     if (ownHead(orgId, chain) || chain.headSeq === chain.anchorSeq) return chain.headHash;
-    return (await store.hashAt(orgId, chain.headSeq)) ?? chain.headHash;
+    // Read only when the head is not this process's own (another process appended since).
+    return store.hashAt(orgId, chain.headSeq).then((stored) => stored ?? chain.headHash);
   }
 
   /**
@@ -102,8 +103,11 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
    * change back), alone it is its own.
    */
   const appendIn = async (store: AuditRepository, input: AppendInput): Promise<AuditEntry> => {
-    const { chain, seq } = await store.lockChainToAppend(input.orgId);
-    const previous = stripPrefix(await previousHash(store, input.orgId, chain));
+    // Each await below is taken only for a promise (see AuditRepository.lockChainToAppend).
+    const locked = store.lockChainToAppend(input.orgId);
+    const { chain, seq } = locked instanceof Promise ? await locked : locked;
+    const known = previousHash(store, input.orgId, chain);
+    const previous = stripPrefix(typeof known === 'string' ? known : await known);
     const timestamp = clock.now().toISOString();
     const credentialId = credential?.();
     const metadataJson = canonicalMetadata(credentialId ? { ...input.metadata, credential: credentialId } : input.metadata);
@@ -130,7 +134,8 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
     row.digest = chainDigest(chain?.headDigest ?? GENESIS_HASH, encoding(row));
     const prevSeal = sealer ? previousSeal(row.orgId, chain, sealer) : null;
     if (sealer) row.seal = sealer.seal(prevSeal, row.digest);
-    await store.insert(row, prevSeal, GENESIS);
+    const inserted = store.insert(row, prevSeal, GENESIS);
+    if (inserted instanceof Promise) await inserted;
     written.set(row.orgId, { chainSeq: row.chainSeq, hash: row.hash, digest: row.digest, seal: row.seal, prevSeal });
     if (sealer && prevSeal === null) await store.startSealing(row.orgId, sealer.keyId, row.chainSeq);
     metrics?.auditAppended();

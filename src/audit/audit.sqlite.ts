@@ -84,10 +84,11 @@ export function createAuditSqlite(db: Db): AuditRepository {
   return {
     // The unit of work runs one at a time on the one connection: the chain cannot fork.
     lockChain: async (orgId) => chainReads.chain(orgId),
-    lockChainToAppend: async (orgId) => ({ chain: chainReads.chain(orgId), seq: (lastSeq.get() ?? 0) + 1 }),
+    // These two answer at once: they are every append's path (see the interface).
+    lockChainToAppend: (orgId) => ({ chain: chainReads.chain(orgId), seq: (lastSeq.get() ?? 0) + 1 }),
     chain: async (orgId) => chainReads.chain(orgId),
     chains: async () => chainReads.chains(),
-    async insert(e, prevSeal, genesis) {
+    insert(e, prevSeal, genesis) {
       insert.run(e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId, e.digest, e.seal);
       upsertHead.run(e.orgId, e.hash, e.chainSeq, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest);
       countRisk.run(e.orgId, e.risk);
