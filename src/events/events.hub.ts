@@ -46,7 +46,9 @@ export const auditEvent = (seq: number, entry: AuditEntry): LiveEvent => ({
  * complete, whichever process wrote it. Other events are delivered as they arrive.
  */
 export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; tail: AuditTail; clock: Clock; logger: Logger }) {
-  const subscribers = new Set<Subscriber>();
+  /** Streams by scope (null: unscoped), so an event visits only the streams it may reach. */
+  const subscribers = new Map<string | null, Set<Subscriber>>();
+  let count = 0;
   /** The last audit position dispatched; undefined until the hub listens. */
   let position: number | undefined;
   let starting: Promise<void> | undefined;
@@ -57,15 +59,20 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
 
   function dispatch(e: LiveEvent, seq?: number): void {
     let frame: string | undefined;
-    for (const sub of subscribers) {
-      if (!reaches(sub, e)) continue;
-      frame ??= frameOf(e);
-      try {
-        sub.deliver(frame, seq);
-      } catch (err) {
-        logger.warn({ err }, 'event stream delivery failed');
+    const deliverTo = (streams: Set<Subscriber> | undefined) => {
+      if (!streams) return;
+      for (const sub of streams) {
+        if (!reaches(sub, e)) continue;
+        frame ??= frameOf(e);
+        try {
+          sub.deliver(frame, seq);
+        } catch (err) {
+          logger.warn({ err }, 'event stream delivery failed');
+        }
       }
-    }
+    };
+    deliverTo(subscribers.get(null));
+    if (e.orgId !== null) deliverTo(subscribers.get(e.orgId));
   }
 
   /** Reads and dispatches every entry after `position`; one read at a time, repeated when woken meanwhile. */
@@ -83,7 +90,7 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
           const rows = await tail.after(null, position, PAGE);
           for (const { seq, entry } of rows) {
             position = seq;
-            if (subscribers.size > 0) dispatch(auditEvent(seq, entry), seq);
+            if (count > 0) dispatch(auditEvent(seq, entry), seq);
           }
           if (rows.length < PAGE) break;
         }
@@ -108,7 +115,7 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
     // unless a read is already catching up (it will dispatch this one too).
     if (m.entry && position !== undefined && !pulling && m.seq === position + 1) {
       position = m.seq;
-      if (subscribers.size > 0) dispatch(auditEvent(m.seq, m.entry), m.seq);
+      if (count > 0) dispatch(auditEvent(m.seq, m.entry), m.seq);
       return;
     }
     void pull();
@@ -142,8 +149,16 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
      */
     async subscribe(sub: Subscriber): Promise<{ position: number; unsubscribe: () => void }> {
       await start();
-      subscribers.add(sub);
-      return { position: position!, unsubscribe: () => void subscribers.delete(sub) };
+      let streams = subscribers.get(sub.orgId);
+      if (!streams) subscribers.set(sub.orgId, (streams = new Set()));
+      streams.add(sub);
+      count++;
+      const unsubscribe = () => {
+        if (!streams.delete(sub)) return;
+        count--;
+        if (streams.size === 0 && subscribers.get(sub.orgId) === streams) subscribers.delete(sub.orgId);
+      };
+      return { position: position!, unsubscribe };
     },
     read: (orgId: string | null, afterSeq: number, limit: number) => tail.after(orgId, afterSeq, limit),
   };

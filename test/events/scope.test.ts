@@ -4,6 +4,7 @@ import { startStub, type Stub } from '../helpers/stub-server.js';
 import { deliver, workflowRun } from '../webhooks/fixtures.js';
 import { EVENT_TYPES, INSTANCE_TYPES } from '../../src/events/events.types.js';
 import { listen, openStream, type Stream } from './support.js';
+import { until } from '../reliability/support.js';
 
 const A = 'org-alpha';
 const B = 'org-beta';
@@ -77,5 +78,28 @@ describe('event scope', () => {
     expect(run).toMatchObject({ name: 'audit-cleanup', ok: true, error: null });
     const statuses = sAll.frames.filter((f) => f.event === 'channel.status').map((f) => f.data!.data);
     expect(statuses).toContainEqual({ name: 'telegram', status: 'connected' });
+  });
+
+  it('keeps delivering by scope as an org’s streams all close and a new one opens', async () => {
+    const D = 'default';
+    const [d1, d2] = await Promise.all([openStream(srv.base, '/api/events', inOrg(D)), openStream(srv.base, '/api/events', inOrg(D))]);
+    await t.api().post('/api/agents').set(inOrg(D)).send({ name: 'first', type: 'task' }).expect(201);
+    await Promise.all([d1, d2].map((s) => s.next((f) => f.event === 'agent.created' && f.data!.data.name === 'first')));
+    d1.close();
+    d2.close();
+    await Promise.all([d1.ended, d2.ended]);
+    await until(() => t.services.events.openCount() === 3, 'only the three long-lived streams are open');
+    const later = await openStream(srv.base, '/api/events', inOrg(D));
+    try {
+      await t.api().post('/api/agents').set(inOrg(A)).send({ name: 'not-for-default', type: 'task' }).expect(201);
+      await t.api().post('/api/agents').set(inOrg(D)).send({ name: 'second', type: 'task' }).expect(201);
+      await later.next((f) => f.event === 'agent.created' && f.data!.data.name === 'second');
+      await sAll.next((f) => f.event === 'agent.created' && f.data!.data.name === 'second');
+      expect(later.frames.length).toBeGreaterThan(0);
+      expect(later.frames.every((f) => f.data!.orgId === D)).toBe(true);
+      expect([...sA.frames, ...sB.frames].some((f) => f.data!.orgId === D)).toBe(false);
+    } finally {
+      later.close();
+    }
   });
 });
