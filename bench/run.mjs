@@ -76,7 +76,7 @@ function peakRssMb(pid) {
 
 // The server runs as it is deployed (npm start, Dockerfile): with a young generation capped at
 // 8 MB per semi-space, which keeps the resident set lower under load at no cost in CPU.
-const SERVER_ARGS = ['--max-semi-space-size=8', 'dist/server.js'];
+const SERVER_ARGS = [...(process.env.BENCH_SERVER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROF}`] : []), '--max-semi-space-size=8', 'dist/server.js'];
 
 function startProcess(args, env) {
   return spawn(process.execPath, args, { cwd: root, env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });

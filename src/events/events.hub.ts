@@ -21,6 +21,11 @@ export interface Subscriber {
   deliver(frame: string, seq: number | undefined): void;
 }
 
+/** Streams of one scope that asked for the same types: whatever reaches one reaches them all. */
+interface Group extends Pick<Subscriber, 'orgId' | 'types'> {
+  streams: Set<Subscriber>;
+}
+
 const PAGE = 500;
 const RETRY_MS = 1_000;
 
@@ -46,8 +51,12 @@ export const auditEvent = (seq: number, entry: AuditEntry): LiveEvent => ({
  * complete, whichever process wrote it. Other events are delivered as they arrive.
  */
 export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; tail: AuditTail; clock: Clock; logger: Logger }) {
-  /** Streams by scope (null: unscoped), so an event visits only the streams it may reach. */
-  const subscribers = new Map<string | null, Set<Subscriber>>();
+  /**
+   * Streams grouped by scope (org id; null: unscoped), then by the types they asked for:
+   * an event visits the groups of its org and the unscoped ones, and the scope test runs
+   * once per group, not once per stream.
+   */
+  const scopes = new Map<string | null, Map<string, Group>>();
   let count = 0;
   /** The last audit position dispatched; undefined until the hub listens. */
   let position: number | undefined;
@@ -59,20 +68,22 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
 
   function dispatch(e: LiveEvent, seq?: number): void {
     let frame: string | undefined;
-    const deliverTo = (streams: Set<Subscriber> | undefined) => {
-      if (!streams) return;
-      for (const sub of streams) {
-        if (!reaches(sub, e)) continue;
+    const deliverTo = (groups: Map<string, Group> | undefined) => {
+      if (!groups) return;
+      for (const group of groups.values()) {
+        if (!reaches(group, e)) continue;
         frame ??= frameOf(e);
-        try {
-          sub.deliver(frame, seq);
-        } catch (err) {
-          logger.warn({ err }, 'event stream delivery failed');
+        for (const sub of group.streams) {
+          try {
+            sub.deliver(frame, seq);
+          } catch (err) {
+            logger.warn({ err }, 'event stream delivery failed');
+          }
         }
       }
     };
-    deliverTo(subscribers.get(null));
-    if (e.orgId !== null) deliverTo(subscribers.get(e.orgId));
+    deliverTo(scopes.get(null));
+    if (e.orgId !== null) deliverTo(scopes.get(e.orgId));
   }
 
   /** Reads and dispatches every entry after `position`; one read at a time, repeated when woken meanwhile. */
@@ -149,14 +160,19 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
      */
     async subscribe(sub: Subscriber): Promise<{ position: number; unsubscribe: () => void }> {
       await start();
-      let streams = subscribers.get(sub.orgId);
-      if (!streams) subscribers.set(sub.orgId, (streams = new Set()));
-      streams.add(sub);
+      let groups = scopes.get(sub.orgId);
+      if (!groups) scopes.set(sub.orgId, (groups = new Map()));
+      const key = sub.types === null ? '*' : [...sub.types].sort().join(',');
+      let group = groups.get(key);
+      if (!group) groups.set(key, (group = { orgId: sub.orgId, types: sub.types, streams: new Set() }));
+      group.streams.add(sub);
       count++;
       const unsubscribe = () => {
-        if (!streams.delete(sub)) return;
+        if (!group.streams.delete(sub)) return;
         count--;
-        if (streams.size === 0 && subscribers.get(sub.orgId) === streams) subscribers.delete(sub.orgId);
+        if (group.streams.size > 0 || groups.get(key) !== group) return;
+        groups.delete(key);
+        if (groups.size === 0 && scopes.get(sub.orgId) === groups) scopes.delete(sub.orgId);
       };
       return { position: position!, unsubscribe };
     },

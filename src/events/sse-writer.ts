@@ -103,12 +103,24 @@ export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
   /** Frames accepted but not yet written (see `schedule`), and their length. */
   let queued: string[] = [];
   let queuedLength = 0;
+  /**
+   * What waited for the client right after the last write: never less than what waits now
+   * (between writes the client only takes bytes), so a frame that fits under it fits, and the
+   * sink is asked again only near the limit. A thousand streams under hundreds of events a
+   * second would otherwise ask it for every frame.
+   */
+  let pendingBound = 0;
+  const put = (chunk: string | Buffer): boolean => {
+    const ok = sink.write(chunk);
+    pendingBound = sink.pending;
+    return ok;
+  };
   const flush = (encode: EncodeFrames = (frames) => frames.join('')) => {
     if (closed || queued.length === 0) return;
     const out = encode(queued);
     queued = [];
     queuedLength = 0;
-    sink.write(out);
+    put(out);
   };
   const close = (reason: 'client' | 'slow' | 'shutdown') => {
     if (closed) return;
@@ -122,10 +134,10 @@ export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
     else if (reason === 'shutdown') sink.end();
   };
   sink.once('close', () => close('client'));
-  sink.write('retry: 3000\n: connected\n\n');
+  put('retry: 3000\n: connected\n\n');
   const beat = setInterval(() => {
     flush();
-    if (!closed) sink.write(': heartbeat\n\n');
+    if (!closed) put(': heartbeat\n\n');
   }, opts.heartbeatMs);
   beat.unref();
 
@@ -139,11 +151,14 @@ export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
      */
     send(frame: string): boolean {
       if (closed) return false;
-      if (sink.pending + queuedLength + frame.length > opts.maxPendingBytes) {
-        close('slow');
-        return false;
+      if (pendingBound + queuedLength + frame.length > opts.maxPendingBytes) {
+        pendingBound = sink.pending;
+        if (pendingBound + queuedLength + frame.length > opts.maxPendingBytes) {
+          close('slow');
+          return false;
+        }
       }
-      if (!opts.schedule) return sink.write(frame);
+      if (!opts.schedule) return put(frame);
       if (queued.length === 0) opts.schedule(flush);
       queued.push(frame);
       queuedLength += frame.length;
@@ -157,7 +172,7 @@ export function createSseWriter(sink: SseSink, opts: SseWriterOptions) {
         close('slow');
         return false;
       }
-      return sink.write(chunk);
+      return put(chunk);
     },
     /** Resolves once the client has taken what waits (or the stream is gone). */
     drained(): Promise<void> {

@@ -90,6 +90,8 @@ describe('event scope', () => {
     await Promise.all([d1.ended, d2.ended]);
     await until(() => t.services.events.openCount() === 3, 'only the three long-lived streams are open');
     const later = await openStream(srv.base, '/api/events', inOrg(D));
+    // Same scope, other types: a group of its own.
+    const typed = await openStream(srv.base, '/api/events?types=audit.appended', inOrg(D));
     try {
       await t.api().post('/api/agents').set(inOrg(A)).send({ name: 'not-for-default', type: 'task' }).expect(201);
       await t.api().post('/api/agents').set(inOrg(D)).send({ name: 'second', type: 'task' }).expect(201);
@@ -97,9 +99,13 @@ describe('event scope', () => {
       await sAll.next((f) => f.event === 'agent.created' && f.data!.data.name === 'second');
       expect(later.frames.length).toBeGreaterThan(0);
       expect(later.frames.every((f) => f.data!.orgId === D)).toBe(true);
+      await typed.next((f) => f.event === 'audit.appended' && f.data!.data.action === 'agent_create');
+      expect(typed.frames.every((f) => f.event === 'audit.appended' && f.data!.orgId === D)).toBe(true);
+      expect(later.frames.map((f) => f.event)).toContain('audit.appended');
       expect([...sA.frames, ...sB.frames].some((f) => f.data!.orgId === D)).toBe(false);
     } finally {
       later.close();
+      typed.close();
     }
   });
 });

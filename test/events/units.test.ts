@@ -65,6 +65,34 @@ describe('the SSE writer', () => {
     expect(sink.written.at(-1)).toBe('x'.repeat(100));
   });
 
+  it('judges the limit by what waits now: a client that took its bytes since the last write is not cut off', () => {
+    const sink = stalledSink();
+    const reasons: string[] = [];
+    let flushes: Array<(encode: (frames: readonly string[]) => string) => void> = [];
+    const w = createSseWriter(sink, { heartbeatMs: 60_000, maxPendingBytes: 100, schedule: (f) => void flushes.push(f), onClose: (r) => reasons.push(r) });
+    const flush = () => {
+      flushes.forEach((f) => f((frames) => frames.join('')));
+      flushes = [];
+    };
+    sink.pending = 0;
+    w.send('a'.repeat(60));
+    flush();
+    expect(sink.pending).toBe(60);
+    // The client takes those 60 bytes; 90 more fit.
+    sink.pending = 0;
+    w.send('b'.repeat(50));
+    w.send('c'.repeat(40));
+    expect(w.closed).toBe(false);
+    flush();
+    expect(sink.written.at(-1)).toBe('b'.repeat(50) + 'c'.repeat(40));
+    // This client takes nothing more: 90 wait, and 11 more would pass 100.
+    w.send('d'.repeat(10));
+    expect(w.closed).toBe(false);
+    w.send('e');
+    expect(w.closed).toBe(true);
+    expect(reasons).toEqual(['slow']);
+  });
+
   it('ends the response cleanly on shutdown and reports a client that went away once', () => {
     const sink = stalledSink();
     const reasons: string[] = [];

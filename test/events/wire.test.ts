@@ -58,10 +58,15 @@ function dechunk(body: string): { chunks: string[]; complete: boolean } {
 
 describe('event stream bytes on the wire', () => {
   it('HTTP/1.1: every frame and heartbeat is a well-formed chunk, and shutdown ends the body with the last chunk', async () => {
-    const { t, text } = await rawRequest('GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nx-org-id: default\r\n\r\n');
+    const { t, text } = await rawRequest('GET /api/events?lastEventId=0 HTTP/1.1\r\nHost: 127.0.0.1\r\nx-org-id: default\r\n\r\n');
     await until(() => t.services.events.openCount() === 1, 'the stream is open');
     await t.services.agents.create({ orgId: 'default' }, 'test', { name: 'wire', type: 'task' });
-    await until(() => text().includes('event: agent.created') && text().includes(': heartbeat'), 'a frame and a heartbeat');
+    // A resume from the start: the agent's audit entry comes whether it is committed before
+    // the stream has joined the live feed or after (replayed, or live).
+    await until(() => text().includes('"action":"agent_create"') && text().includes(': heartbeat'), 'a frame and a heartbeat');
+    // Live from here on: these frames go out through the flush (shared buffers).
+    await t.services.agents.create({ orgId: 'default' }, 'test', { name: 'live', type: 'task' });
+    await until(() => text().includes('"name":"live"') && text().split('"action":"agent_create"').length === 3, 'the live frames');
     t.services.events.closeAll();
     // The connection stays open for a next request (keep-alive): the body's end is the last chunk.
     await until(() => text().endsWith('\r\n0\r\n\r\n'), 'the last chunk');
@@ -74,15 +79,19 @@ describe('event stream bytes on the wire', () => {
     const body = chunks.join('');
     expect(body.startsWith('retry: 3000\n: connected\n\n')).toBe(true);
     expect(body).toContain(': heartbeat\n\n');
-    const frame = body.split('\n\n').find((b) => b.includes('event: agent.created'))!;
-    expect(JSON.parse(frame.split('\n').find((l) => l.startsWith('data: '))!.slice(6))).toMatchObject({ type: 'agent.created', orgId: 'default' });
+    const frame = body.split('\n\n').find((b) => b.includes('"action":"agent_create"'))!;
+    expect(frame).toMatch(/^id: \d+\nevent: audit\.appended\n/);
+    expect(body).toMatch(/event: agent\.created\ndata: \{"type":"agent\.created","orgId":"default","at":"[^"]+","data":\{[^\n]*"name":"live"/);
+    expect(JSON.parse(frame.split('\n').find((l) => l.startsWith('data: '))!.slice(6))).toMatchObject({ type: 'audit.appended', orgId: 'default' });
   });
 
   it('HTTP/1.0: the stream is plain bytes read until the connection closes, never chunk-framed', async () => {
-    const { t, ended, text } = await rawRequest('GET /api/events HTTP/1.0\r\nHost: 127.0.0.1\r\nx-org-id: default\r\n\r\n');
+    const { t, ended, text } = await rawRequest('GET /api/events?lastEventId=0 HTTP/1.0\r\nHost: 127.0.0.1\r\nx-org-id: default\r\n\r\n');
     await until(() => t.services.events.openCount() === 1, 'the stream is open');
     await t.services.agents.create({ orgId: 'default' }, 'test', { name: 'wire', type: 'task' });
-    await until(() => text().includes('event: agent.created') && text().includes(': heartbeat'), 'a frame and a heartbeat');
+    // A resume from the start: the agent's audit entry comes whether it is committed before
+    // the stream has joined the live feed or after (replayed, or live).
+    await until(() => text().includes('"action":"agent_create"') && text().includes(': heartbeat'), 'a frame and a heartbeat');
     t.services.events.closeAll();
     await ended;
     const raw = text();
@@ -91,7 +100,7 @@ describe('event stream bytes on the wire', () => {
     const body = raw.slice(head.length + 4);
     expect(body.startsWith('retry: 3000\n: connected\n\n')).toBe(true);
     expect(body).not.toMatch(/\r\n/);
-    expect(body).toMatch(/event: agent\.created\ndata: \{"type":"agent\.created","orgId":"default"/);
+    expect(body).toMatch(/event: audit\.appended\ndata: \{"type":"audit\.appended","orgId":"default"/);
   });
 });
 
