@@ -10,6 +10,7 @@
 // --engine postgres --replicas N (one and N replicas over one PostgreSQL: bench/replicas.mjs,
 // writes bench/results-replicas.json); --only events (live events: 1,000 streams under 200
 // audited writes/s; see bench/events.mjs; writes bench/results-events.json).
+// BENCH_SERVER_PROF=<dir> starts the servers under test with --cpu-prof into that folder.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
