@@ -1,4 +1,5 @@
 import type { UnitOfWork } from '../db/engine.js';
+import type { Awaitable } from '../db/awaitable.js';
 import { orderedId } from '../ids.js';
 import type { Clock } from '../clock.js';
 import type { OrgScope } from '../http/org-scope.js';
@@ -89,7 +90,7 @@ export function createAuditService({ uow, snapshot, clock, orgIds, credential, s
    * chain table keeps a copy, which an edit of the file could have changed; the digest covers
    * each entry's stored hash, so this is what makes the hashes chain as documented).
    */
-  function previousHash(store: AuditRepository, orgId: string, chain: ChainState | undefined): string | Promise<string> {
+  function previousHash(store: AuditRepository, orgId: string, chain: ChainState | undefined): Awaitable<string> {
     if (chain === undefined) return GENESIS.hash;
     if (ownHead(orgId, chain) || chain.headSeq === chain.anchorSeq) return chain.headHash;
     // Read only when the head is not this process's own (another process appended since).

@@ -57,7 +57,6 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
    * once per group, not once per stream.
    */
   const scopes = new Map<string | null, Map<string, Group>>();
-  let count = 0;
   /** The last audit position dispatched; undefined until the hub listens. */
   let position: number | undefined;
   let starting: Promise<void> | undefined;
@@ -101,7 +100,7 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
           const rows = await tail.after(null, position, PAGE);
           for (const { seq, entry } of rows) {
             position = seq;
-            if (count > 0) dispatch(auditEvent(seq, entry), seq);
+            if (scopes.size > 0) dispatch(auditEvent(seq, entry), seq);
           }
           if (rows.length < PAGE) break;
         }
@@ -126,7 +125,7 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
     // unless a read is already catching up (it will dispatch this one too).
     if (m.entry && position !== undefined && !pulling && m.seq === position + 1) {
       position = m.seq;
-      if (count > 0) dispatch(auditEvent(m.seq, m.entry), m.seq);
+      if (scopes.size > 0) dispatch(auditEvent(m.seq, m.entry), m.seq);
       return;
     }
     void pull();
@@ -166,13 +165,11 @@ export function createEventHub({ bus, tail, clock, logger }: { bus: EventBus; ta
       let group = groups.get(key);
       if (!group) groups.set(key, (group = { orgId: sub.orgId, types: sub.types, streams: new Set() }));
       group.streams.add(sub);
-      count++;
+      // A group (and a scope) leaves its map when its last stream does: an empty one is never kept.
       const unsubscribe = () => {
-        if (!group.streams.delete(sub)) return;
-        count--;
-        if (group.streams.size > 0 || groups.get(key) !== group) return;
+        if (!group.streams.delete(sub) || group.streams.size > 0) return;
         groups.delete(key);
-        if (groups.size === 0 && scopes.get(sub.orgId) === groups) scopes.delete(sub.orgId);
+        if (groups.size === 0) scopes.delete(sub.orgId);
       };
       return { position: position!, unsubscribe };
     },

@@ -67,26 +67,19 @@ export function responseSink(res: ServerResponse): SseSink {
   // Frames are small and latency matters more than packet count.
   socket?.setNoDelay(true);
   const raw = socket && res.chunkedEncoding ? socket : undefined;
-  if (!raw) {
-    return {
-      write: (chunk) => res.write(chunk),
-      get pending() {
-        return res.writableLength;
-      },
-      once: (event, fn) => void (event === 'drain' ? res.once('drain', fn) : res.once('close', fn)),
-      end: () => res.end(),
-      destroy: () => res.destroy(),
-    };
-  }
+  /** Where the bytes wait and whose 'drain' says the client took them. */
+  const out = raw ?? res;
   return {
-    write(chunk) {
-      if (chunk.length === 0) return raw.writableLength === 0;
-      return raw.writable ? raw.write(chunkOf(chunk)) : false;
-    },
+    write: raw
+      ? (chunk) => {
+          if (chunk.length === 0) return raw.writableLength === 0;
+          return raw.writable ? raw.write(chunkOf(chunk)) : false;
+        }
+      : (chunk) => res.write(chunk),
     get pending() {
-      return raw.writableLength;
+      return out.writableLength;
     },
-    once: (event, fn) => void (event === 'drain' ? raw.once('drain', fn) : res.once('close', fn)),
+    once: (event, fn) => void (event === 'drain' ? out.once('drain', fn) : res.once('close', fn)),
     end: () => res.end(),
     destroy: () => res.destroy(),
   };
