@@ -42,3 +42,17 @@ export function orderedId(prefix: string): string {
   } else counter++;
   return `${prefix}-${lastMs.toString(36).padStart(9, '0')}${counter.toString(36).padStart(4, '0')}${randomSlug(6)}`;
 }
+
+/**
+ * Inserts a row under a random id, drawing a new one while the id is taken. Short ids (6
+ * characters: about 2·10⁹ values) meet an existing one by chance once a table holds tens of
+ * thousands of rows; the table's key decides, so `insert` answers false (and writes nothing)
+ * for a taken id.
+ */
+export async function insertWithFreshId<T extends { id: string }>(draw: () => T, insert: (row: T) => Promise<boolean>, tries = 5): Promise<T> {
+  for (let i = 0; i < tries; i++) {
+    const row = draw();
+    if (await insert(row)) return row;
+  }
+  throw new Error(`no free id after ${tries} draws`);
+}

@@ -12,7 +12,8 @@ const S = {
   insert: stmt(
     'agents:insert',
     `INSERT INTO agents (id, org_id, project_id, name, type, status, autonomy_level, task, started_at, last_activity, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+     ON CONFLICT (id) DO NOTHING`,
   ),
   setStatus: stmt('agents:setStatus', 'UPDATE agents SET status = $1, last_activity = $2 WHERE id = $3'),
   restart: stmt('agents:restart', "UPDATE agents SET status = 'ACTIVE', started_at = $1, last_activity = $1 WHERE id = $2"),
@@ -66,7 +67,7 @@ export function createAgentsPg(q: Queryable): AgentsRepository {
   return {
     get: (id) => one<AgentRow>(q, S.byId, [id]),
     insert: async (a) =>
-      void (await exec(q, S.insert, [a.id, a.orgId, a.projectId, a.name, a.type, a.status, a.autonomyLevel, a.task, a.startedAt, a.lastActivity, a.createdAt])),
+      (await exec(q, S.insert, [a.id, a.orgId, a.projectId, a.name, a.type, a.status, a.autonomyLevel, a.task, a.startedAt, a.lastActivity, a.createdAt])) === 1,
     list(f) {
       const { stmt: s, values } = listFor(f);
       return rows<AgentRow>(q, s, values);

@@ -55,7 +55,8 @@ export interface AgentFilter {
  */
 export interface AgentsRepository {
   get(id: string): Promise<AgentRow | undefined>;
-  insert(a: AgentRow): Promise<void>;
+  /** False, writing nothing, when the id is taken (see insertWithFreshId). */
+  insert(a: AgentRow): Promise<boolean>;
   list(f: AgentFilter): Promise<AgentRow[]>;
   setStatus(id: string, status: AgentStatus, at: string): Promise<void>;
   /** Back to ACTIVE with a new start time (`at` is both startedAt and lastActivity). */

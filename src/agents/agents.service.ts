@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { UnitOfWork } from '../db/engine.js';
 import { AppError, badRequest, notFound } from '../http/errors.js';
 import { visibleIn, writeOrg, type OrgScope } from '../http/org-scope.js';
-import { newId } from '../ids.js';
+import { insertWithFreshId, newId } from '../ids.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { ActorType } from '../audit/audit.schemas.js';
 import {
@@ -94,9 +94,8 @@ export function createAgentsService({ uow, audit, clock, ports, emit = noEmit }:
 
   async function insertAgent(input: Omit<AgentRow, 'id' | 'status' | 'startedAt' | 'lastActivity' | 'createdAt' | 'messagesProcessed' | 'tasksCompleted' | 'reviewsPerformed' | 'deploysTriggered' | 'incidentsHandled'>): Promise<AgentRow> {
     const at = now();
-    const row: AgentRow = {
+    const fields: Omit<AgentRow, 'id'> = {
       ...input,
-      id: newId(`agent-${SHORT_TYPE[input.type]}`),
       status: 'ACTIVE',
       startedAt: at,
       lastActivity: at,
@@ -107,7 +106,7 @@ export function createAgentsService({ uow, audit, clock, ports, emit = noEmit }:
       deploysTriggered: 0,
       incidentsHandled: 0,
     };
-    await store().insert(row);
+    const row = await insertWithFreshId(() => ({ id: newId(`agent-${SHORT_TYPE[input.type]}`), ...fields }), (r) => store().insert(r));
     emit('agent.created', row.orgId, view(row));
     return row;
   }

@@ -16,7 +16,8 @@ export function createAgentsSqlite(db: Db): AgentsRepository {
   const byId = select<[string]>('WHERE id = ?');
   const insert = db.prepare(
     `INSERT INTO agents (id, org_id, project_id, name, type, status, autonomy_level, task, started_at, last_activity, created_at)
-     VALUES (@id, @orgId, @projectId, @name, @type, @status, @autonomyLevel, @task, @startedAt, @lastActivity, @createdAt)`,
+     VALUES (@id, @orgId, @projectId, @name, @type, @status, @autonomyLevel, @task, @startedAt, @lastActivity, @createdAt)
+     ON CONFLICT (id) DO NOTHING`,
   );
   // rowid breaks ties in created_at (same millisecond) by insertion order; the random ids would not.
   const listFor = shapedStatements<AgentFilter, Statement<Record<string, unknown>, Row>>(
@@ -47,7 +48,7 @@ export function createAgentsSqlite(db: Db): AgentsRepository {
   const one = (r: Row | undefined) => (r ? toAgent(r) : undefined);
   return {
     get: async (id) => one(byId.get(id)),
-    insert: async (a) => void insert.run(a),
+    insert: async (a) => insert.run(a).changes === 1,
     async list(f) {
       const { statements, params } = listFor(f);
       return statements.all(params).map(toAgent);

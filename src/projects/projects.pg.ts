@@ -16,7 +16,8 @@ const S = {
   insert: stmt(
     'projects:insert',
     `INSERT INTO projects (id, org_id, name, repo, repo_key, default_branch, webhook_configured, webhook_id, linked_at, linked_by, agent_id, last_build, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12)`,
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, NULL, $12)
+     ON CONFLICT (id) DO NOTHING`,
   ),
   setAgent: stmt('projects:setAgent', 'UPDATE projects SET agent_id = $1 WHERE id = $2'),
   relink: stmt('projects:relink', 'UPDATE projects SET agent_id = $1, linked_at = $2, linked_by = $3 WHERE id = $4'),
@@ -40,9 +41,9 @@ export function createProjectsPg(q: Queryable): ProjectsRepository {
     all: () => list(S.all),
     count: async (orgId) => (await scalar<number>(q, S.count, [orgId])) ?? 0,
     insert: async (p) =>
-      void (await exec(q, S.insert, [
+      (await exec(q, S.insert, [
         p.id, p.orgId, p.name, p.repo, p.repoKey, p.defaultBranch, p.webhookConfigured ? 1 : 0, p.webhookId, p.linkedAt, p.linkedBy, p.agentId, p.createdAt,
-      ])),
+      ])) === 1,
     setAgent: async (id, agentId) => void (await exec(q, S.setAgent, [agentId, id])),
     relink: async (id, agentId, at, by) => void (await exec(q, S.relink, [agentId, at, by, id])),
     setWebhook: async (id, hookId) => void (await exec(q, S.setWebhook, [hookId === null ? 0 : 1, hookId, id])),

@@ -47,7 +47,8 @@ export interface ProjectsRepository {
   all(): Promise<ProjectRow[]>;
   count(orgId: string): Promise<number>;
   /** A new project has no lastBuild and no lastDeploy. */
-  insert(p: ProjectRow & { repoKey: string }): Promise<void>;
+  /** False, writing nothing, when the id is taken (see insertWithFreshId). */
+  insert(p: ProjectRow & { repoKey: string }): Promise<boolean>;
   setAgent(id: string, agentId: string | null): Promise<void>;
   relink(id: string, agentId: string | null, at: string, by: string): Promise<void>;
   /** `hookId` null: no webhook (webhookConfigured false). */

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import type { UnitOfWork } from '../db/engine.js';
 import { AppError, badRequest, notFound } from '../http/errors.js';
 import { visibleIn, writeOrg, type OrgScope } from '../http/org-scope.js';
-import { newId } from '../ids.js';
+import { insertWithFreshId, newId } from '../ids.js';
 import type { Logger } from '../logger.js';
 import type { AuditService } from '../audit/audit.service.js';
 import type { AgentsService } from '../agents/agents.service.js';
@@ -100,8 +100,7 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
 
   const insertProject = async (orgId: string, actor: string, repo: string, name: string, defaultBranch: string, hookId: number | null): Promise<ProjectRow> => {
     const at = now();
-    const row: ProjectRow = {
-      id: newId('proj'),
+    const fields: Omit<ProjectRow, 'id'> = {
       orgId,
       name,
       repo,
@@ -115,8 +114,8 @@ export function createProjectsService(deps: ProjectsServiceDeps) {
       lastDeploy: null,
       createdAt: at,
     };
-    await store().insert({ ...row, repoKey: repoKey(repo) });
-    return row;
+    const key = repoKey(repo);
+    return insertWithFreshId(() => ({ id: newId('proj'), ...fields }), (row) => store().insert({ ...row, repoKey: key }));
   };
 
   const assertNoProject = async (orgId: string, repo: string) => {

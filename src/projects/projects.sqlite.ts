@@ -15,7 +15,8 @@ export function createProjectsSqlite(db: Db): ProjectsRepository {
   const count = db.prepare<[string]>('SELECT COUNT(*) FROM projects WHERE org_id = ?').pluck();
   const insert = db.prepare(
     `INSERT INTO projects (id, org_id, name, repo, repo_key, default_branch, webhook_configured, webhook_id, linked_at, linked_by, agent_id, last_build, created_at)
-     VALUES (@id, @orgId, @name, @repo, @repoKey, @defaultBranch, @webhookConfigured, @webhookId, @linkedAt, @linkedBy, @agentId, NULL, @createdAt)`,
+     VALUES (@id, @orgId, @name, @repo, @repoKey, @defaultBranch, @webhookConfigured, @webhookId, @linkedAt, @linkedBy, @agentId, NULL, @createdAt)
+     ON CONFLICT (id) DO NOTHING`,
   );
   const setAgent = db.prepare('UPDATE projects SET agent_id = ? WHERE id = ?');
   const relink = db.prepare('UPDATE projects SET agent_id = ?, linked_at = ?, linked_by = ? WHERE id = ?');
@@ -32,7 +33,7 @@ export function createProjectsSqlite(db: Db): ProjectsRepository {
     list: async (orgId) => list.all({ orgId }).map(toProject),
     all: async () => all.all().map(toProject),
     count: async (orgId) => count.get(orgId) as number,
-    insert: async (p) => void insert.run({ ...p, webhookConfigured: p.webhookConfigured ? 1 : 0 }),
+    insert: async (p) => insert.run({ ...p, webhookConfigured: p.webhookConfigured ? 1 : 0 }).changes === 1,
     setAgent: async (id, agentId) => void setAgent.run(agentId, id),
     relink: async (id, agentId, at, by) => void relink.run(agentId, at, by, id),
     setWebhook: async (id, hookId) => void setWebhook.run(hookId === null ? 0 : 1, hookId, id),
