@@ -36,6 +36,8 @@ export default defineConfig({
             'test/platform/process.test.ts',
             'test/reliability/secrets-startup.test.ts',
             // SQLite's synchronous chain reads and its WAL read snapshot on a second connection
+            // (and the chain heads its unit of work keeps, faults injected with a SQLite trigger)
+            'test/audit/audit-unit-held.test.ts',
             'test/audit/audit-verify-quick.test.ts',
             'test/audit/audit-verify-snapshot.test.ts',
             'test/audit/audit-verify-file.test.ts',

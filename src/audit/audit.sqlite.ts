@@ -3,7 +3,8 @@ import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import { createChainReadsSync } from './audit.chain-reads.sqlite.js';
-import { AUDIT_ENTRY_ROW, type AuditFilter, type AuditRepository } from './audit.repository.js';
+import { AUDIT_ENTRY_ROW, type AuditFilter, type AuditRepository, type ChainState } from './audit.repository.js';
+import { openUnitEpoch } from '../db/sqlite/unit-epoch.js';
 
 // Page reads use raw rows (arrays): better-sqlite3 builds arrays far faster than objects,
 // and pages are the trail's hot path.
@@ -81,19 +82,73 @@ export function createAuditSqlite(db: Db): AuditRepository {
     }),
   );
 
+  /**
+   * What this unit's own appends left: the head of each chain it appended to, and the next
+   * global seq. While a unit holds the connection in its transaction, nothing else writes to
+   * the file (the connection is this process's only writer, and BEGIN IMMEDIATE keeps other
+   * processes out), so a second append to the same org in the unit needs neither read.
+   * Dropped when the unit ends (commit or rollback) or a write of it fails.
+   */
+  let held: { epoch: number; heads: Map<string, ChainState>; read: Map<string, ChainState | undefined>; nextSeq?: number } | undefined;
+  const heldNow = () => {
+    const epoch = openUnitEpoch(db);
+    if (epoch === undefined) return undefined;
+    if (held?.epoch !== epoch) held = { epoch, heads: new Map(), read: new Map() };
+    return held;
+  };
+
   return {
     // The unit of work runs one at a time on the one connection: the chain cannot fork.
     lockChain: async (orgId) => chainReads.chain(orgId),
     // These two answer at once: they are every append's path (see the interface).
-    lockChainToAppend: (orgId) => ({ chain: chainReads.chain(orgId), seq: (lastSeq.get() ?? 0) + 1 }),
+    lockChainToAppend(orgId) {
+      const unit = heldNow();
+      if (!unit) return { chain: chainReads.chain(orgId), seq: (lastSeq.get() ?? 0) + 1 };
+      let chain = unit.heads.get(orgId);
+      if (!chain) {
+        chain = chainReads.chain(orgId);
+        unit.read.set(orgId, chain);
+      }
+      return { chain, seq: unit.nextSeq ?? (lastSeq.get() ?? 0) + 1 };
+    },
     chain: async (orgId) => chainReads.chain(orgId),
     chains: async () => chainReads.chains(),
     insert(e, prevSeal, genesis) {
-      insert.run(e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId, e.digest, e.seal);
-      upsertHead.run(e.orgId, e.hash, e.chainSeq, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest);
-      countRisk.run(e.orgId, e.risk);
+      const unit = heldNow();
+      try {
+        insert.run(e.seq, e.id, e.orgId, e.chainSeq, e.timestamp, e.actorType, e.actorId, e.action, e.result, e.metadataJson, e.hash, e.risk, e.projectId, e.digest, e.seal);
+        upsertHead.run(e.orgId, e.hash, e.chainSeq, e.digest, e.seal, prevSeal, genesis.hash, genesis.digest);
+        countRisk.run(e.orgId, e.risk);
+      } catch (err) {
+        held = undefined;
+        throw err;
+      }
+      if (!unit || !(unit.heads.has(e.orgId) || unit.read.has(e.orgId))) return;
+      // The head as the statements above left it (a new chain is anchored at genesis).
+      // Written out field by field: a spread here costs every append a slow object clone.
+      const prev = unit.heads.get(e.orgId) ?? unit.read.get(e.orgId);
+      unit.heads.set(e.orgId, {
+        headHash: e.hash,
+        headSeq: e.chainSeq,
+        headDigest: e.digest,
+        headSeal: e.seal,
+        headPrevSeal: prevSeal,
+        anchorHash: prev ? prev.anchorHash : genesis.hash,
+        anchorSeq: prev ? prev.anchorSeq : 0,
+        anchorDigest: prev ? prev.anchorDigest : genesis.digest,
+        anchorSeal: prev ? prev.anchorSeal : null,
+        sealKey: prev ? prev.sealKey : null,
+        sealFrom: prev ? prev.sealFrom : null,
+      });
+      unit.read.delete(e.orgId);
+      unit.nextSeq = e.seq + 1;
     },
-    startSealing: async (orgId, keyId, chainSeq) => void startSealing.run(keyId, chainSeq, orgId),
+    async startSealing(orgId, keyId, chainSeq) {
+      startSealing.run(keyId, chainSeq, orgId);
+      const unit = heldNow();
+      const known = unit?.heads.get(orgId);
+      if (known) unit!.heads.set(orgId, { ...known, sealKey: keyId, sealFrom: chainSeq });
+    },
     riskCount: async (orgId, risk) => riskTotal.get({ orgId, risk }) as number,
     async chainPage(orgId, c, offset, limit, order) {
       const rows =
@@ -119,6 +174,8 @@ export function createAuditSqlite(db: Db): AuditRepository {
     linkAt: async (orgId, chainSeq) => chainReads.linkAt(orgId, chainSeq),
     hashAt: async (orgId, chainSeq) => hashAt.get(orgId, chainSeq),
     async deletePrefix(orgId, chainSeq, anchor) {
+      // The anchor moves: the next append in this unit reads the head again.
+      heldNow()?.heads.delete(orgId);
       const removedByRisk = prefixRisks.all(orgId, chainSeq);
       gate.run(1);
       try {

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Db } from '../open.js';
 import type { Repositories, UnitOfWork } from '../engine.js';
 import { runHooks } from '../hooks.js';
+import { nextUnitEpoch } from './unit-epoch.js';
 
 interface Frame {
   /** False once the unit has ended: a promise left running past it no longer joins it. */
@@ -71,8 +72,11 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
     if (wait) await wait;
     const frame: Frame = { open: true, hooks: [] };
     let committed = false;
+    let begun = false;
     try {
       db.exec('BEGIN IMMEDIATE');
+      nextUnitEpoch(db);
+      begun = true;
       let result: T;
       try {
         result = await frames.run(frame, () => fn(repos));
@@ -90,6 +94,7 @@ export function createSqliteUnitOfWork(db: Db, repos: Repositories) {
       return result;
     } finally {
       frame.open = false;
+      if (begun) nextUnitEpoch(db);
       ended++;
       release();
       // After the release but before anything awaited: hooks run in commit order.
