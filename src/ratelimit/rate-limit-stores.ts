@@ -1,13 +1,9 @@
-import type pg from 'pg';
 import type { Store } from 'express-rate-limit';
-import { RedisStore } from 'rate-limit-redis';
-import { createClient } from 'redis';
 import type { Config } from '../config.js';
 import type { Engine } from '../db/engine.js';
-import { poolOf } from '../db/postgres/engine.js';
+import type { PostgresEngine } from '../db/postgres/engine.js';
 import type { Logger } from '../logger.js';
 import { FallbackStore } from './fallback-store.js';
-import { PgRateLimitStore } from './rate-limit.pg.js';
 
 /** Builds one budget's store (`prefix` keeps budgets apart); absent: each process counts in memory. */
 export type RateLimitStoreFactory = (prefix: string) => Store;
@@ -50,6 +46,7 @@ const switchLogger = (logger: Logger, kind: string) => (down: boolean, err?: unk
  * so requests fall back to this process's counters instead of waiting.
  */
 async function connectRedis(url: string, logger: Logger, attempts: number, onReconnect: () => void) {
+  const { createClient } = await import('redis');
   let ready = false;
   let gaveUp: RedisUnreachableError | undefined;
   const client = createClient({
@@ -88,6 +85,7 @@ async function connectRedis(url: string, logger: Logger, attempts: number, onRec
 /**
  * Where this process keeps rate-limit counters: Redis with REDIS_URL; else PostgreSQL's own
  * table when the engine is PostgreSQL (every replica shares it); else memory (SQLite is one process).
+ * Each shared store's client is loaded only when it is used, so a process without them starts sooner.
  */
 export async function openRateLimitStores(
   config: Pick<Config, 'REDIS_URL'>,
@@ -100,6 +98,7 @@ export async function openRateLimitStores(
     // Scripts loaded before an outage may be gone after it (a restarted Redis): load them again.
     const client = await connectRedis(config.REDIS_URL, logger, startAttempts, () => stores.forEach((s) => s.initShared()));
     const onSwitch = switchLogger(logger, 'redis');
+    const { RedisStore } = await import('rate-limit-redis');
     return {
       kind: 'redis',
       connected: () => client.isReady,
@@ -113,8 +112,9 @@ export async function openRateLimitStores(
       },
     };
   }
-  const pool = poolOf(engine);
-  if (pool) {
+  if (engine.kind === 'postgres') {
+    const { pool } = engine as PostgresEngine;
+    const { PgRateLimitStore } = await import('./rate-limit.pg.js');
     const onSwitch = switchLogger(logger, 'postgres');
     return { kind: 'postgres', connected: () => true, factory: (prefix) => new FallbackStore(new PgRateLimitStore(pool, `${prefix}:`), prefix, onSwitch), close: async () => {} };
   }

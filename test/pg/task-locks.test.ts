@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { makeTestApp } from '../helpers/app.js';
 import { makePgTestEngine } from '../helpers/pg.js';
-import { createPgTaskLocks } from '../../src/scheduler/scheduler.locks.js';
+import { createPgTaskLocks } from '../../src/scheduler/scheduler.locks.pg.js';
 import { migratedDatabase, onCleanup } from './support.js';
 
 describe('task run locks on PostgreSQL', () => {

@@ -20,15 +20,12 @@ import { createPgStamp } from './stamp.js';
 import { createPgSnapshotReader } from './snapshot.js';
 import type { Queryable } from './sql.js';
 import { createPgBus } from '../../events/bus.pg.js';
-import { createPgTaskLocks } from '../../scheduler/scheduler.locks.js';
+import { createPgTaskLocks } from '../../scheduler/scheduler.locks.pg.js';
 
 export interface PostgresEngine extends Engine {
   readonly kind: 'postgres';
   readonly pool: pg.Pool;
 }
-
-/** The engine's pool when it is PostgreSQL (what is shared through the database itself). */
-export const poolOf = (engine: Engine): pg.Pool | undefined => (engine.kind === 'postgres' ? (engine as PostgresEngine).pool : undefined);
 
 export interface PostgresEngineConfig {
   url: string;
