@@ -2,7 +2,7 @@ import { arrays, exec, one, rows, scalar, stmt, type Queryable } from '../db/pos
 import { pgShapes } from '../db/postgres/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import { pastHeldWrites, writeOrHold, type HeldWrite } from '../db/postgres/held-writes.js';
-import { AUDIT_ENTRY_ROW, type NewEntryRow, type AuditFilter, type AuditRepository, type ChainLink, type ChainState } from './audit.repository.js';
+import { AUDIT_ENTRY_ROW, headAfter, type NewEntryRow, type AuditFilter, type AuditRepository, type ChainLink, type ChainState } from './audit.repository.js';
 import { CHAIN_STATE_COLUMNS, createChainReadsPg } from './audit.chain-reads.pg.js';
 
 type EntryRow = Record<string, unknown>;
@@ -210,9 +210,7 @@ export function createAuditPg(q: Queryable, inUnit = false): AuditRepository {
       // In a unit, held back and sent with the unit's other entries (held-writes.ts).
       await writeOrHold(q, ENTRIES, { e, prevSeal, genesis });
       if (!inUnit || !before.has(e.orgId)) return;
-      // The head as the statement above left it (a new chain is anchored at genesis).
-      const prev = before.get(e.orgId) ?? { anchorHash: genesis.hash, anchorSeq: 0, anchorDigest: genesis.digest, anchorSeal: null, sealKey: null, sealFrom: null };
-      held.set(e.orgId, { ...prev, headHash: e.hash, headSeq: e.chainSeq, headDigest: e.digest, headSeal: e.seal, headPrevSeal: prevSeal });
+      held.set(e.orgId, headAfter(before.get(e.orgId), e, prevSeal, genesis));
       before.delete(e.orgId);
     },
     async startSealing(orgId, keyId, chainSeq) {

@@ -3,7 +3,7 @@ import type { Db } from '../db/open.js';
 import { shapedStatements } from '../db/shaped.js';
 import type { AuditEntry } from './audit.schemas.js';
 import { createChainReadsSync } from './audit.chain-reads.sqlite.js';
-import { AUDIT_ENTRY_ROW, type AuditFilter, type AuditRepository, type ChainState } from './audit.repository.js';
+import { AUDIT_ENTRY_ROW, headAfter, type AuditFilter, type AuditRepository, type ChainState } from './audit.repository.js';
 import { openUnitEpoch } from '../db/sqlite/unit-epoch.js';
 
 // Page reads use raw rows (arrays): better-sqlite3 builds arrays far faster than objects,
@@ -83,17 +83,17 @@ export function createAuditSqlite(db: Db): AuditRepository {
   );
 
   /**
-   * What this unit's own appends left: the head of each chain it appended to, and the next
-   * global seq. While a unit holds the connection in its transaction, nothing else writes to
+   * What this unit's own appends left: the head of each chain it appends to (read once, then
+   * kept current by its own inserts), and the next global seq. While a unit holds the connection in its transaction, nothing else writes to
    * the file (the connection is this process's only writer, and BEGIN IMMEDIATE keeps other
    * processes out), so a second append to the same org in the unit needs neither read.
    * Dropped when the unit ends (commit or rollback) or a write of it fails.
    */
-  let held: { epoch: number; heads: Map<string, ChainState>; read: Map<string, ChainState | undefined>; nextSeq?: number } | undefined;
+  let held: { epoch: number; heads: Map<string, ChainState | undefined>; nextSeq?: number } | undefined;
   const heldNow = () => {
     const epoch = openUnitEpoch(db);
     if (epoch === undefined) return undefined;
-    if (held?.epoch !== epoch) held = { epoch, heads: new Map(), read: new Map() };
+    if (held?.epoch !== epoch) held = { epoch, heads: new Map() };
     return held;
   };
 
@@ -104,12 +104,9 @@ export function createAuditSqlite(db: Db): AuditRepository {
     lockChainToAppend(orgId) {
       const unit = heldNow();
       if (!unit) return { chain: chainReads.chain(orgId), seq: (lastSeq.get() ?? 0) + 1 };
-      let chain = unit.heads.get(orgId);
-      if (!chain) {
-        chain = chainReads.chain(orgId);
-        unit.read.set(orgId, chain);
-      }
-      return { chain, seq: unit.nextSeq ?? (lastSeq.get() ?? 0) + 1 };
+      // Read once per unit (undefined: no chain yet); the unit's own inserts keep it current.
+      if (!unit.heads.has(orgId)) unit.heads.set(orgId, chainReads.chain(orgId));
+      return { chain: unit.heads.get(orgId), seq: unit.nextSeq ?? (lastSeq.get() ?? 0) + 1 };
     },
     chain: async (orgId) => chainReads.chain(orgId),
     chains: async () => chainReads.chains(),
@@ -123,24 +120,8 @@ export function createAuditSqlite(db: Db): AuditRepository {
         held = undefined;
         throw err;
       }
-      if (!unit || !(unit.heads.has(e.orgId) || unit.read.has(e.orgId))) return;
-      // The head as the statements above left it (a new chain is anchored at genesis).
-      // Written out field by field: a spread here costs every append a slow object clone.
-      const prev = unit.heads.get(e.orgId) ?? unit.read.get(e.orgId);
-      unit.heads.set(e.orgId, {
-        headHash: e.hash,
-        headSeq: e.chainSeq,
-        headDigest: e.digest,
-        headSeal: e.seal,
-        headPrevSeal: prevSeal,
-        anchorHash: prev ? prev.anchorHash : genesis.hash,
-        anchorSeq: prev ? prev.anchorSeq : 0,
-        anchorDigest: prev ? prev.anchorDigest : genesis.digest,
-        anchorSeal: prev ? prev.anchorSeal : null,
-        sealKey: prev ? prev.sealKey : null,
-        sealFrom: prev ? prev.sealFrom : null,
-      });
-      unit.read.delete(e.orgId);
+      if (!unit || !unit.heads.has(e.orgId)) return;
+      unit.heads.set(e.orgId, headAfter(unit.heads.get(e.orgId), e, prevSeal, genesis));
       unit.nextSeq = e.seq + 1;
     },
     async startSealing(orgId, keyId, chainSeq) {

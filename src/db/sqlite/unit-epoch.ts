@@ -9,7 +9,7 @@ import type { Db } from '../open.js';
  */
 const epochs = new WeakMap<Db, number>();
 
-export const unitEpoch = (db: Db): number => epochs.get(db) ?? 0;
+const unitEpoch = (db: Db): number => epochs.get(db) ?? 0;
 
 /** Called by the unit of work when its transaction begins, and again when it ends (commit or rollback). */
 export const nextUnitEpoch = (db: Db): void => void epochs.set(db, unitEpoch(db) + 1);
